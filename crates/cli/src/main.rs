@@ -1,0 +1,238 @@
+//! `certdesk`: the one binary of the product (SPEC §7).
+
+mod demo;
+mod demo_names;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use certdesk_store::credentials::hash_password;
+use certdesk_store::sqlite::SqliteStore;
+use certdesk_store::{NewAdministrator, Store, StoreError};
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "certdesk",
+    version,
+    about = "Issuance of personal digital-signature certificates: registration and certificate authority, with a console for certificate administrators (ΔΨΠ)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// Database URL: sqlite://FILE (created if missing).
+    #[arg(long, env = "CERTDESK_DB", default_value = "sqlite://certdesk.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Serve the console and the JSON API (migrating a new database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[command(flatten)]
+        db: DbArg,
+        /// Load the demo data first (see `certdesk demo`).
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set this when users reach certdesk over HTTPS).
+        #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        /// The console address to print.
+        #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Manage organisations (φορείς).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage certificate administrators (ΔΨΠ).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a ΔΨΠ account in an organisation.
+    Create {
+        /// Code of the organisation.
+        #[arg(long)]
+        org: String,
+        /// Login name (the administrator's work email).
+        #[arg(long)]
+        username: String,
+        /// Full name, as shown in the history («… από τον χρήστη <full name>»).
+        #[arg(long)]
+        name: String,
+        /// The password; prompted for when left out.
+        #[arg(long, env = "CERTDESK_ADMIN_PASSWORD")]
+        password: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url)
+            .await
+            .with_context(|| format!("cannot open the database {url}"))?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        bail!("PostgreSQL is not supported by this version yet; use sqlite://FILE")
+    } else {
+        bail!("unknown database URL {url:?}: expected sqlite://FILE")
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CERTDESK_LOG")
+                .unwrap_or_else(|_| "certdesk=info,certdesk_web=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    match Cli::parse().command {
+        Commands::Serve {
+            listen,
+            db,
+            demo,
+            secure_cookies,
+        } => {
+            let store = open_store(&db.db).await?;
+            if demo {
+                let accounts = demo::load(store.as_ref(), Utc::now()).await?;
+                demo::print_accounts(&listen, &accounts);
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let address = listener.local_addr()?;
+            tracing::info!("certdesk serves http://{address}/");
+            eprintln!("certdesk: http://{address}/");
+            let mut state = certdesk_web::AppState::new(store);
+            state.config.secure_cookies = secure_cookies;
+            certdesk_web::serve(listener, state).await?;
+        }
+        Commands::Demo { db, listen } => {
+            let store = open_store(&db.db).await?;
+            let accounts = demo::load(store.as_ref(), Utc::now()).await?;
+            demo::print_accounts(&listen, &accounts);
+        }
+        Commands::Org {
+            command: OrgCommand::Create { code, name, db },
+        } => {
+            let store = open_store(&db.db).await?;
+            let (code, name) = (code.trim(), name.trim());
+            if code.is_empty() || name.is_empty() {
+                bail!("--code and --name must not be empty");
+            }
+            match store.create_organisation(code, name, Utc::now()).await {
+                Ok(org) => println!("organisation {} created: {}", org.code, org.name),
+                Err(StoreError::Duplicate(_)) => {
+                    bail!("an organisation with code {code:?} already exists")
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Commands::Admin {
+            command:
+                AdminCommand::Create {
+                    org,
+                    username,
+                    name,
+                    password,
+                    db,
+                },
+        } => {
+            let store = open_store(&db.db).await?;
+            let organisation = store
+                .organisation_by_code(&org)
+                .await?
+                .with_context(|| format!("no organisation with code {org:?}"))?;
+            let (username, name) = (username.trim().to_owned(), name.trim().to_owned());
+            if username.is_empty() || name.is_empty() {
+                bail!("--username and --name must not be empty");
+            }
+            let password = match password {
+                Some(p) => p,
+                None => prompt_password()?,
+            };
+            if password.chars().count() < 10 {
+                bail!("the password must have at least 10 characters");
+            }
+            let admin = NewAdministrator {
+                username: username.clone(),
+                full_name: name,
+                password_hash: hash_password(&password),
+                organisation_ids: vec![organisation.id],
+            };
+            match store.create_administrator(&admin, Utc::now()).await {
+                Ok(_) => println!("administrator {username} created in {}", organisation.code),
+                Err(StoreError::Duplicate(_)) => {
+                    // An existing ΔΨΠ may serve several organisations.
+                    let existing = store
+                        .administrator_by_username(&username)
+                        .await?
+                        .context("administrator vanished")?;
+                    store
+                        .add_administrator_to_organisation(existing.id, organisation.id)
+                        .await?;
+                    println!(
+                        "administrator {username} already exists; added to {}",
+                        organisation.code
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn prompt_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password given (use --password or type it at the prompt)");
+    }
+    Ok(password)
+}

@@ -1,0 +1,172 @@
+//! Storage of certdesk.
+//!
+//! The [`Store`] trait is what the rest of the program sees; [`sqlite::SqliteStore`] is the
+//! embedded implementation. The PostgreSQL implementation will be a second `impl Store`.
+//!
+//! **How two backends are served.** sqlx's `query!` macros check SQL against one database at
+//! build time, so they cannot serve two backends from one source. certdesk uses sqlx's runtime
+//! API (`sqlx::query`, `QueryBuilder`) instead, with one query module per backend
+//! (`sqlite/`, later `postgres/`) and migrations kept per backend under the same names
+//! (`migrations/sqlite/`, `migrations/postgres/`). The rules never live in SQL: each module only
+//! stores the [`Transition`]s that `certdesk_domain` decided, guarded by a conditional update on
+//! the expected state and version, so both backends give a race exactly one winner. The
+//! integration suite is written against the trait, so it runs unchanged on every backend.
+
+pub mod credentials;
+pub mod models;
+pub mod sqlite;
+pub mod workflow;
+
+use async_trait::async_trait;
+use certdesk_domain::{HistoryEntry, Transition};
+use chrono::{DateTime, Utc};
+
+pub use models::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist, or the caller's scope does not include it.
+    #[error("not found")]
+    NotFound,
+    /// The application changed since it was read (another writer won the race).
+    #[error("the application changed meanwhile")]
+    Conflict,
+    /// The employee already has an open application.
+    #[error("the employee already has an open application")]
+    OpenApplicationExists,
+    /// A unique value is taken (organisation code, administrator username, ΑΦΜ, username).
+    #[error("{0} is already taken")]
+    Duplicate(&'static str),
+    /// The database cannot be reached.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error(transparent)]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(error.to_string())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The organisations whose data a caller may see. Every query that touches employees or
+/// applications takes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The organisations of a ΔΨΠ.
+    Organisations(Vec<i64>),
+    /// certdesk itself (background jobs, the CLI run by the operator).
+    Everything,
+}
+
+impl Scope {
+    pub fn allows(&self, organisation_id: i64) -> bool {
+        match self {
+            Scope::Organisations(ids) => ids.contains(&organisation_id),
+            Scope::Everything => true,
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Organisations and administrators (the operator's commands).
+    async fn create_organisation(
+        &self,
+        code: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Organisation>;
+    async fn organisation_by_code(&self, code: &str) -> StoreResult<Option<Organisation>>;
+    async fn create_administrator(
+        &self,
+        admin: &NewAdministrator,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    async fn administrator_by_username(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<AdministratorRecord>>;
+    async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn add_administrator_to_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()>;
+
+    // Sessions and API tokens (stored hashed).
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // Employees.
+    /// Inserts employees all or nothing (the CSV import and the demo).
+    async fn insert_employees(
+        &self,
+        organisation_id: i64,
+        employees: &[NewEmployee],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
+    async fn search_employees(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage>;
+    async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>>;
+    async fn employee_by_afm(
+        &self,
+        scope: &Scope,
+        afm: &str,
+    ) -> StoreResult<Option<EmployeeRecord>>;
+    async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>>;
+
+    // Applications.
+    /// Creates an application from the domain's `start` transition, with its first history
+    /// entry and effects, in one transaction. Fails with `OpenApplicationExists`.
+    async fn create_application(
+        &self,
+        employee_id: i64,
+        contact: &ApplicationContact,
+        start: &Transition,
+    ) -> StoreResult<i64>;
+    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>>;
+    /// Stores a transition in one transaction: the conditional update on the expected state and
+    /// version, one history entry chained to the last, and the effects. `Conflict` when the
+    /// application changed since it was read; nothing is written then.
+    async fn commit_transition(&self, transition: &Transition) -> StoreResult<()>;
+    async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>>;
+    async fn applications_of_employee(
+        &self,
+        employee_id: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>>;
+    /// All application ids, for verifying every hash chain.
+    async fn application_ids(&self) -> StoreResult<Vec<i64>>;
+
+    // Effects, as seen from outside (tests, the operator, later the workers).
+    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>>;
+    async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>>;
+    async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>>;
+    /// Stores (already encrypted) key material for an application.
+    async fn put_key_material(
+        &self,
+        application_id: i64,
+        encrypted_key: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn has_key_material(&self, application_id: i64) -> StoreResult<bool>;
+}

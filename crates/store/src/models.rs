@@ -1,0 +1,194 @@
+//! Rows as the rest of the program sees them.
+
+use certdesk_domain::{Application, HistoryEntry, Status};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAdministrator {
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub organisation_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdministratorRecord {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub organisation_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Console,
+    Api,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionKind::Console => "console",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub administrator_id: i64,
+    pub kind: SessionKind,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub administrator_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub organisation_ids: Vec<i64>,
+    pub kind: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An employee as validated at the edge (HR import, demo, tests).
+#[derive(Debug, Clone)]
+pub struct NewEmployee {
+    pub afm: String,
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+    pub id_card: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub unit: String,
+    pub position: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmployeeRecord {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub afm: String,
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+    pub id_card: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub unit: String,
+    pub position: String,
+    pub active: bool,
+    pub username: Option<String>,
+    pub current_application_id: Option<i64>,
+}
+
+/// Which employees to find (SPEC §4). Names match by prefix of any word, folded; the rest exactly.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeQuery {
+    /// Folded name tokens (`certdesk_domain::text::query_tokens`); each must prefix a name word.
+    pub name_tokens: Vec<String>,
+    pub afm: Option<String>,
+    pub id_card: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub status: Option<StatusFilter>,
+    pub unit: Option<String>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    NoApplication,
+    Is(Status),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmployeeRow {
+    pub id: i64,
+    pub afm: String,
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+    pub unit: String,
+    pub status: Option<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchPage {
+    pub total: u64,
+    pub items: Vec<EmployeeRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationContact {
+    pub email: String,
+    pub mobile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    pub id: i64,
+    pub employee_id: i64,
+    pub organisation_id: i64,
+    pub status: Status,
+    pub version: i64,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ApplicationRecord {
+    /// What the domain's rules need to see.
+    pub fn as_domain(&self) -> Application {
+        Application {
+            id: self.id,
+            status: self.status,
+            version: self.version,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// An application with its history, as shown on the employee card.
+#[derive(Debug, Clone)]
+pub struct ApplicationWithHistory {
+    pub application: ApplicationRecord,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub application_id: Option<i64>,
+    pub run_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub created_at: DateTime<Utc>,
+}

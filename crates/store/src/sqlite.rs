@@ -1,0 +1,761 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! SQLite allows one writer at a time; instead of letting connections fight over the write lock
+//! (and fail with SQLITE_BUSY mid-transaction), all writes go through a pool of exactly one
+//! connection, while reads use a pool of several. The conditional updates are still written as
+//! they will be on PostgreSQL, where many writers do race.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certdesk_domain::notification::status_change_email;
+use certdesk_domain::text::name_keys;
+use certdesk_domain::{Action, ActorKind, Effect, HistoryEntry, Status, Transition};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`
+    /// is not supported: the two pools must see one file) and migrates it.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { read, write })
+    }
+}
+
+fn status_of(code: &str) -> StoreResult<Status> {
+    Status::parse(code).ok_or_else(|| {
+        StoreError::Database(sqlx::Error::Decode(format!("unknown status {code}").into()))
+    })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+fn application_from_row(row: &SqliteRow) -> StoreResult<ApplicationRecord> {
+    Ok(ApplicationRecord {
+        id: row.try_get("id")?,
+        employee_id: row.try_get("employee_id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        status: status_of(row.try_get("status")?)?,
+        version: row.try_get("version")?,
+        email: row.try_get("email")?,
+        mobile: row.try_get("mobile")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn history_from_row(row: &SqliteRow) -> StoreResult<HistoryEntry> {
+    let decode =
+        |what: &str| StoreError::Database(sqlx::Error::Decode(format!("unknown {what}").into()));
+    Ok(HistoryEntry {
+        application_id: row.try_get("application_id")?,
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        action: Action::parse(row.try_get("action")?).ok_or_else(|| decode("action"))?,
+        description: row.try_get("description")?,
+        reason: row.try_get("reason")?,
+        actor_kind: ActorKind::parse(row.try_get("actor_kind")?)
+            .ok_or_else(|| decode("actor kind"))?,
+        actor_id: row.try_get("actor_id")?,
+        actor_name: row.try_get("actor_name")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_name, e.afm, e.surname, e.given_name, \
+     e.father_name, e.id_card, e.birth_date, e.email, e.mobile, e.unit, e.position, e.active, \
+     e.current_application_id, \
+     (SELECT u.username FROM usernames u WHERE u.employee_id = e.id ORDER BY u.application_id DESC LIMIT 1) AS username";
+
+fn employee_from_row(row: &SqliteRow) -> StoreResult<EmployeeRecord> {
+    Ok(EmployeeRecord {
+        id: row.try_get("id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        organisation_name: row.try_get("organisation_name")?,
+        afm: row.try_get("afm")?,
+        surname: row.try_get("surname")?,
+        given_name: row.try_get("given_name")?,
+        father_name: row.try_get("father_name")?,
+        id_card: row.try_get("id_card")?,
+        birth_date: row.try_get("birth_date")?,
+        email: row.try_get("email")?,
+        mobile: row.try_get("mobile")?,
+        unit: row.try_get("unit")?,
+        position: row.try_get("position")?,
+        active: row.try_get("active")?,
+        username: row.try_get("username")?,
+        current_application_id: row.try_get("current_application_id")?,
+    })
+}
+
+/// `AND e.organisation_id IN (...)`, or nothing for `Scope::Everything`.
+fn push_scope(builder: &mut QueryBuilder<Sqlite>, scope: &Scope) {
+    if let Scope::Organisations(ids) = scope {
+        builder.push(" AND e.organisation_id IN (");
+        if ids.is_empty() {
+            builder.push("NULL");
+        }
+        let mut list = builder.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        builder.push(")");
+    }
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+fn push_employee_filters(builder: &mut QueryBuilder<Sqlite>, scope: &Scope, query: &EmployeeQuery) {
+    push_scope(builder, scope);
+    for token in &query.name_tokens {
+        builder
+            .push(" AND e.id IN (SELECT k.employee_id FROM employee_name_keys k WHERE k.key >= ")
+            .push_bind(token.clone())
+            .push(" AND k.key < ")
+            .push_bind(prefix_end(token))
+            .push(")");
+    }
+    if let Some(afm) = &query.afm {
+        builder.push(" AND e.afm = ").push_bind(afm.clone());
+    }
+    if let Some(id_card) = &query.id_card {
+        builder.push(" AND e.id_card = ").push_bind(id_card.clone());
+    }
+    if let Some(email) = &query.email {
+        builder
+            .push(" AND lower(e.email) = lower(")
+            .push_bind(email.clone())
+            .push(")");
+    }
+    if let Some(username) = &query.username {
+        builder
+            .push(" AND e.id IN (SELECT u.employee_id FROM usernames u WHERE u.username = ")
+            .push_bind(username.clone())
+            .push(")");
+    }
+    match query.status {
+        Some(StatusFilter::NoApplication) => {
+            builder.push(" AND e.current_application_id IS NULL");
+        }
+        Some(StatusFilter::Is(status)) => {
+            builder.push(" AND a.status = ").push_bind(status.code());
+        }
+        None => {}
+    }
+    if let Some(unit) = &query.unit {
+        builder.push(" AND e.unit = ").push_bind(unit.clone());
+    }
+}
+
+/// Carries out a transition's effects inside its transaction.
+async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResult<()> {
+    let app = sqlx::query(
+        "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.id = ?",
+    )
+    .bind(t.application_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let employee_id: i64 = app.try_get("employee_id")?;
+    for effect in &t.effects {
+        match effect {
+            Effect::ReserveUsername(username) => {
+                sqlx::query("INSERT INTO usernames (username, employee_id, application_id) VALUES (?, ?, ?)")
+                    .bind(username.as_str())
+                    .bind(employee_id)
+                    .bind(t.application_id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("username") } else { e.into() })?;
+            }
+            Effect::ReleaseUsername => {
+                sqlx::query("DELETE FROM usernames WHERE application_id = ?")
+                    .bind(t.application_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::DropPendingJobs => {
+                sqlx::query("DELETE FROM jobs WHERE application_id = ?")
+                    .bind(t.application_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::DestroyKeyMaterial => {
+                sqlx::query("DELETE FROM key_material WHERE application_id = ?")
+                    .bind(t.application_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::QueueIssuance => {
+                sqlx::query("INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES ('issue_certificate', ?, ?, ?)")
+                    .bind(t.application_id)
+                    .bind(t.at)
+                    .bind(t.at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::NotifyBeneficiary => {
+                let email = status_change_email(
+                    app.try_get("given_name")?,
+                    app.try_get("surname")?,
+                    t.to,
+                    &t.description,
+                    t.reason.as_deref(),
+                );
+                sqlx::query(
+                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(t.application_id)
+                .bind(app.try_get::<String, _>("email")?)
+                .bind(email.subject)
+                .bind(email.body_text)
+                .bind(t.at)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn append_history(conn: &mut SqliteConnection, t: &Transition) -> StoreResult<()> {
+    let last: Option<(String, i64)> =
+        sqlx::query_as("SELECT hash, seq FROM application_history WHERE application_id = ? ORDER BY seq DESC LIMIT 1")
+            .bind(t.application_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let entry = t.history_entry(last.as_ref().map(|(hash, seq)| (hash.as_str(), *seq)));
+    sqlx::query(
+        "INSERT INTO application_history (application_id, seq, at, action, description, reason, actor_kind, actor_id, \
+         actor_name, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.application_id)
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.action.code())
+    .bind(&entry.description)
+    .bind(&entry.reason)
+    .bind(entry.actor_kind.code())
+    .bind(entry.actor_id)
+    .bind(&entry.actor_name)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_organisation(
+        &self,
+        code: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Organisation> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (code, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate("code")
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(Organisation {
+            id,
+            code: code.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    async fn organisation_by_code(&self, code: &str) -> StoreResult<Option<Organisation>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, code, name FROM organisations WHERE code = ?")
+                .bind(code)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(id, code, name)| Organisation { id, code, name }))
+    }
+
+    async fn create_administrator(
+        &self,
+        admin: &NewAdministrator,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO administrators (username, full_name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&admin.username)
+        .bind(&admin.full_name)
+        .bind(&admin.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("username") } else { e.into() })?;
+        for org in &admin.organisation_ids {
+            sqlx::query("INSERT INTO administrator_organisations (administrator_id, organisation_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(org)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn administrator_by_username(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<AdministratorRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, username, full_name, password_hash FROM administrators WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let organisation_ids =
+            sqlx::query_scalar("SELECT organisation_id FROM administrator_organisations WHERE administrator_id = ? ORDER BY organisation_id")
+                .bind(id)
+                .fetch_all(&self.read)
+                .await?;
+        Ok(Some(AdministratorRecord {
+            id,
+            username: row.try_get("username")?,
+            full_name: row.try_get("full_name")?,
+            password_hash: row.try_get("password_hash")?,
+            organisation_ids,
+        }))
+    }
+
+    async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE administrators SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_administrator_to_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO administrator_organisations (administrator_id, organisation_id) VALUES (?, ?)")
+            .bind(administrator_id)
+            .bind(organisation_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.administrator_id)
+        .bind(session.kind.code())
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, a.full_name \
+             FROM sessions s JOIN administrators a ON a.id = s.administrator_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let administrator_id: i64 = row.try_get("administrator_id")?;
+        let organisation_ids =
+            sqlx::query_scalar("SELECT organisation_id FROM administrator_organisations WHERE administrator_id = ? ORDER BY organisation_id")
+                .bind(administrator_id)
+                .fetch_all(&self.read)
+                .await?;
+        Ok(Some(SessionRecord {
+            administrator_id,
+            username: row.try_get("username")?,
+            full_name: row.try_get("full_name")?,
+            organisation_ids,
+            kind: row.try_get("kind")?,
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_employees(
+        &self,
+        organisation_id: i64,
+        employees: &[NewEmployee],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.write.begin().await?;
+        let mut ids = Vec::with_capacity(employees.len());
+        for e in employees {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, id_card, birth_date, email, \
+                 mobile, unit, position, surname_fold, given_fold, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(organisation_id)
+            .bind(&e.afm)
+            .bind(&e.surname)
+            .bind(&e.given_name)
+            .bind(&e.father_name)
+            .bind(&e.id_card)
+            .bind(e.birth_date)
+            .bind(&e.email)
+            .bind(&e.mobile)
+            .bind(&e.unit)
+            .bind(&e.position)
+            .bind(certdesk_domain::text::fold(&e.surname))
+            .bind(certdesk_domain::text::fold(&e.given_name))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|err| if is_unique_violation(&err) { StoreError::Duplicate("afm") } else { err.into() })?;
+            for key in name_keys(&e.surname)
+                .into_iter()
+                .chain(name_keys(&e.given_name))
+            {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO employee_name_keys (key, employee_id) VALUES (?, ?)",
+                )
+                .bind(key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn search_employees(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage> {
+        let from = " FROM employees e LEFT JOIN applications a ON a.id = e.current_application_id WHERE 1 = 1";
+        let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT count(*){from}"));
+        push_employee_filters(&mut count, scope, query);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+
+        let mut select = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status{from}"
+        ));
+        push_employee_filters(&mut select, scope, query);
+        let per_page = query.per_page.clamp(1, 200);
+        let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
+        select
+            .push(" ORDER BY e.surname_fold, e.given_fold, e.id LIMIT ")
+            .push_bind(i64::from(per_page))
+            .push(" OFFSET ")
+            .push_bind(offset as i64);
+        let rows = select.build().fetch_all(&self.read).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(EmployeeRow {
+                    id: row.try_get("id")?,
+                    afm: row.try_get("afm")?,
+                    surname: row.try_get("surname")?,
+                    given_name: row.try_get("given_name")?,
+                    father_name: row.try_get("father_name")?,
+                    unit: row.try_get("unit")?,
+                    status: row
+                        .try_get::<Option<String>, _>("status")?
+                        .map(|s| status_of(&s))
+                        .transpose()?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SearchPage {
+            total: total as u64,
+            items,
+        })
+    }
+
+    async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees e JOIN organisations o ON o.id = e.organisation_id WHERE e.id = "
+        ));
+        q.push_bind(id);
+        push_scope(&mut q, scope);
+        q.build()
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(employee_from_row)
+            .transpose()
+    }
+
+    async fn employee_by_afm(
+        &self,
+        scope: &Scope,
+        afm: &str,
+    ) -> StoreResult<Option<EmployeeRecord>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees e JOIN organisations o ON o.id = e.organisation_id WHERE e.afm = "
+        ));
+        q.push_bind(afm);
+        push_scope(&mut q, scope);
+        q.push(" ORDER BY e.id LIMIT 1");
+        q.build()
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(employee_from_row)
+            .transpose()
+    }
+
+    async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>> {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT e.unit FROM employees e WHERE e.unit <> ''",
+        );
+        push_scope(&mut q, scope);
+        q.push(" ORDER BY e.unit");
+        Ok(q.build_query_scalar().fetch_all(&self.read).await?)
+    }
+
+    async fn create_application(
+        &self,
+        employee_id: i64,
+        contact: &ApplicationContact,
+        start: &Transition,
+    ) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO applications (employee_id, organisation_id, status, version, email, mobile, created_at, updated_at) \
+             SELECT id, organisation_id, ?, 1, ?, ?, ?, ? FROM employees WHERE id = ? RETURNING id",
+        )
+        .bind(start.to.code())
+        .bind(&contact.email)
+        .bind(&contact.mobile)
+        .bind(start.at)
+        .bind(start.at)
+        .bind(employee_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::OpenApplicationExists } else { e.into() })?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE employees SET current_application_id = ? WHERE id = ?")
+            .bind(id)
+            .bind(employee_id)
+            .execute(&mut *tx)
+            .await?;
+        let start = Transition {
+            application_id: id,
+            ..start.clone()
+        };
+        append_history(&mut tx, &start).await?;
+        apply_effects(&mut tx, &start).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {
+        let row = sqlx::query("SELECT * FROM applications WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        match row.as_ref().map(application_from_row).transpose()? {
+            Some(app) if scope.allows(app.organisation_id) => Ok(Some(app)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn commit_transition(&self, t: &Transition) -> StoreResult<()> {
+        let from = t.from.ok_or(StoreError::Conflict)?;
+        let mut tx = self.write.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE applications SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?",
+        )
+        .bind(t.to.code())
+        .bind(t.at)
+        .bind(t.application_id)
+        .bind(from.code())
+        .bind(t.expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        append_history(&mut tx, t).await?;
+        apply_effects(&mut tx, t).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        sqlx::query("SELECT * FROM application_history WHERE application_id = ? ORDER BY seq")
+            .bind(application_id)
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(history_from_row)
+            .collect()
+    }
+
+    async fn applications_of_employee(
+        &self,
+        employee_id: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        sqlx::query("SELECT * FROM applications WHERE employee_id = ? ORDER BY id DESC")
+            .bind(employee_id)
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(application_from_row)
+            .collect()
+    }
+
+    async fn application_ids(&self) -> StoreResult<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM applications ORDER BY id")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT username FROM usernames WHERE application_id = ?")
+                .bind(application_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query("SELECT id, kind, application_id, run_at FROM jobs WHERE application_id = ? ORDER BY id")
+            .bind(application_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Job {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    application_id: r.try_get("application_id")?,
+                    run_at: r.try_get("run_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>> {
+        let rows = sqlx::query("SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = ? ORDER BY id")
+            .bind(application_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxMessage {
+                    id: r.try_get("id")?,
+                    recipient: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    body_text: r.try_get("body_text")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_key_material(
+        &self,
+        application_id: i64,
+        encrypted_key: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO key_material (application_id, encrypted_key, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(application_id)
+        .bind(encrypted_key)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn has_key_material(&self, application_id: i64) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM key_material WHERE application_id = ?",
+        )
+        .bind(application_id)
+        .fetch_one(&self.read)
+        .await?
+            > 0)
+    }
+}

@@ -1,0 +1,171 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use certdesk_domain::Command;
+use certdesk_domain::validation::{Afm, Email, Mobile, Reason};
+use certdesk_store::workflow::{WorkflowError, perform, start_application};
+
+use super::employees::application_view;
+use super::views::{ApplicationView, CancelRequest, NewApplicationRequest, RejectRequest};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
+
+/// Starts the issuance process for an employee of the caller's organisations.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications",
+    request_body = NewApplicationRequest,
+    responses(
+        (status = 201, description = "Started: awaiting_data_check", body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "The employee has an open application", body = ErrorBody),
+        (status = 422, description = "Invalid or unknown ΑΦΜ, invalid email or mobile", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(request): ApiJson<NewApplicationRequest>,
+) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
+    let lang = caller.lang;
+    let invalid = |e: certdesk_domain::validation::ValidationError| ApiError::validation(&e, lang);
+    let afm = Afm::parse(&request.afm).map_err(invalid)?;
+    let email = Email::parse(&request.email).map_err(invalid)?;
+    let mobile = match request
+        .mobile
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        Some(m) => Some(Mobile::parse(m).map_err(invalid)?),
+        None => None,
+    };
+    let scope = caller.scope();
+    let app = start_application(
+        state.store.as_ref(),
+        &scope,
+        &afm,
+        &email,
+        mobile.as_ref(),
+        &caller.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        WorkflowError::NotFound => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_afm",
+            lang.pick(
+                "ΑΦΜ: δεν βρέθηκε υπάλληλος των φορέων σας με αυτόν τον ΑΦΜ.",
+                "Tax number (AFM): no employee of your organisations has this AFM.",
+            ),
+        )
+        .with_field("afm"),
+        other => ApiError::workflow(other, lang),
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(application_view(&state, &scope, app.id, lang).await?),
+    ))
+}
+
+async fn act(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+    command: Command,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let lang = caller.lang;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found(lang))?;
+    let scope = caller.scope();
+    perform(
+        state.store.as_ref(),
+        &scope,
+        id,
+        &command,
+        &caller.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| ApiError::workflow(e, lang))?;
+    Ok(Json(application_view(state, &scope, id, lang).await?))
+}
+
+/// Cancels the issuance while the application is pending (SPEC §3).
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/cancel",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body(content = CancelRequest, description = "Optional; may be left out"),
+    responses(
+        (status = 200, description = "Cancelled: the application is rejected", body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such application in the caller's organisations", body = ErrorBody),
+        (status = 409, description = "`not_cancellable`: the application is not pending", body = ErrorBody),
+        (status = 422, description = "Reason longer than 500 characters", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJsonOrDefault(request): ApiJsonOrDefault<CancelRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let reason = Reason::parse_optional(request.reason.as_deref())
+        .map_err(|e| ApiError::validation(&e, caller.lang))?;
+    act(&state, &caller, &id, Command::Cancel { reason }).await
+}
+
+/// Approves an application awaiting approval.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/approve",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not awaiting approval", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    act(&state, &caller, &id, Command::Approve).await
+}
+
+/// Rejects an application awaiting approval, with a mandatory reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/reject",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not awaiting approval", body = ErrorBody),
+        (status = 422, description = "Missing or too long reason", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RejectRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let reason = Reason::parse_required(request.reason.as_deref())
+        .map_err(|e| ApiError::validation(&e, caller.lang))?;
+    act(&state, &caller, &id, Command::Reject { reason }).await
+}

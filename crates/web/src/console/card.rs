@@ -1,0 +1,320 @@
+//! The employee card (Καρτέλα υπαλλήλου) and the cancellation of an issuance (the seed's
+//! procedure): the button, the confirmation (a modal with JavaScript, this page without), the
+//! message, the new status and the history entry.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use certdesk_domain::status::{status_code, status_label};
+use certdesk_domain::validation::Reason;
+use certdesk_domain::{Command, Lang};
+use certdesk_store::workflow::perform;
+use certdesk_store::{ApplicationRecord, EmployeeRecord, SessionRecord};
+use serde::Deserialize;
+
+use super::texts::Texts;
+use super::{ConsoleUser, error_page, render};
+use crate::AppState;
+use crate::error::ApiError;
+
+pub struct HistoryRow {
+    pub at: String,
+    pub action: &'static str,
+    pub description: String,
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+pub struct EarlierApplication {
+    pub started: String,
+    pub status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "employee.html")]
+struct CardPage<'a> {
+    t: &'static Texts,
+    user: Option<&'a SessionRecord>,
+    csrf: &'a str,
+    current_path: &'a str,
+    employee: &'a EmployeeRecord,
+    status_code: &'static str,
+    status_label: &'static str,
+    cancellable: bool,
+    version: i64,
+    history: Vec<HistoryRow>,
+    earlier: Vec<EarlierApplication>,
+    cancelled: bool,
+    error: Option<String>,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "cancel.html")]
+struct CancelPage<'a> {
+    t: &'static Texts,
+    user: Option<&'a SessionRecord>,
+    csrf: &'a str,
+    current_path: &'a str,
+    employee: &'a EmployeeRecord,
+    status_label: &'static str,
+    version: i64,
+    error: Option<String>,
+    reason: String,
+}
+
+/// Date and time as people in Greece read them.
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Athens)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
+}
+
+struct Loaded {
+    employee: EmployeeRecord,
+    application: Option<ApplicationRecord>,
+}
+
+async fn load(state: &AppState, user: &ConsoleUser, id: &str) -> Result<Loaded, Response> {
+    let lang = user.lang;
+    let not_found = || {
+        error_page(
+            lang,
+            lang.pick("Δεν βρέθηκε ο υπάλληλος.", "Employee not found."),
+            StatusCode::NOT_FOUND,
+        )
+    };
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let unavailable = |e| {
+        error_page(
+            lang,
+            &ApiError::store(e, lang).message,
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+    };
+    let employee = state
+        .store
+        .employee(&user.scope(), id)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(not_found)?;
+    let application = match employee.current_application_id {
+        Some(app_id) => state
+            .store
+            .application(&user.scope(), app_id)
+            .await
+            .map_err(unavailable)?,
+        None => None,
+    };
+    Ok(Loaded {
+        employee,
+        application,
+    })
+}
+
+async fn card_response(
+    state: &AppState,
+    user: &ConsoleUser,
+    loaded: Loaded,
+    cancelled: bool,
+    error: Option<String>,
+    reason: String,
+) -> Response {
+    let lang = user.lang;
+    let history = match &loaded.application {
+        Some(app) => match state.store.history(app.id).await {
+            Ok(h) => h,
+            Err(e) => {
+                return error_page(
+                    lang,
+                    &ApiError::store(e, lang).message,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                );
+            }
+        },
+        None => Vec::new(),
+    };
+    let earlier = state
+        .store
+        .applications_of_employee(loaded.employee.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| Some(a.id) != loaded.application.as_ref().map(|c| c.id))
+        .map(|a| EarlierApplication {
+            started: local_time(a.created_at),
+            status_label: a.status.label(lang),
+        })
+        .collect();
+    let status = loaded.application.as_ref().map(|a| a.status);
+    let has_error = error.is_some();
+    let page = CardPage {
+        t: user.texts(),
+        user: Some(&user.session),
+        csrf: &user.session.csrf_token,
+        current_path: "",
+        employee: &loaded.employee,
+        status_code: status_code(status),
+        status_label: status_label(status, lang),
+        cancellable: status.is_some_and(|s| s.is_cancellable()),
+        version: loaded.application.as_ref().map_or(0, |a| a.version),
+        history: history
+            .iter()
+            .rev()
+            .map(|h| HistoryRow {
+                at: local_time(h.at),
+                action: h.action.label(lang),
+                description: match lang {
+                    Lang::El => h.description.clone(),
+                    Lang::En => h.action.describe(&h.actor_name, Lang::En),
+                },
+                reason: h.reason.clone(),
+                actor: h.actor_name.clone(),
+            })
+            .collect(),
+        earlier,
+        cancelled,
+        error,
+        reason,
+    };
+    if has_error {
+        (StatusCode::CONFLICT, render(&page)).into_response()
+    } else {
+        render(&page)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CardQuery {
+    cancelled: Option<String>,
+}
+
+pub async fn card_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Query(q): Query<CardQuery>,
+) -> Response {
+    match load(&state, &user, &id).await {
+        Ok(loaded) => {
+            // The message shows only when the application really was cancelled.
+            let cancelled = q.cancelled.is_some()
+                && loaded
+                    .application
+                    .as_ref()
+                    .is_some_and(|a| a.status == certdesk_domain::Status::Rejected);
+            card_response(&state, &user, loaded, cancelled, None, String::new()).await
+        }
+        Err(response) => response,
+    }
+}
+
+/// The confirmation page: what the modal shows, for browsers without JavaScript.
+pub async fn cancel_confirm_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let loaded = match load(&state, &user, &id).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    match &loaded.application {
+        Some(app) if app.status.is_cancellable() => {
+            let page = CancelPage {
+                t: user.texts(),
+                user: Some(&user.session),
+                csrf: &user.session.csrf_token,
+                current_path: "",
+                employee: &loaded.employee,
+                status_label: app.status.label(user.lang),
+                version: app.version,
+                error: None,
+                reason: String::new(),
+            };
+            render(&page)
+        }
+        _ => Redirect::to(&format!("/employees/{}", loaded.employee.id)).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn cancel_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(form): Form<CancelForm>,
+) -> Response {
+    let lang = user.lang;
+    if !user.csrf_ok(&form.csrf) {
+        return error_page(lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
+    }
+    let loaded = match load(&state, &user, &id).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    let Some(application) = &loaded.application else {
+        let message = lang
+            .pick(
+                "Ο υπάλληλος δεν έχει αίτηση για ακύρωση.",
+                "The employee has no application to cancel.",
+            )
+            .to_owned();
+        return card_response(&state, &user, loaded, false, Some(message), String::new()).await;
+    };
+    let reason = match Reason::parse_optional(Some(&form.reason)) {
+        Ok(reason) => reason,
+        Err(error) => {
+            let page = CancelPage {
+                t: user.texts(),
+                user: Some(&user.session),
+                csrf: &user.session.csrf_token,
+                current_path: "",
+                employee: &loaded.employee,
+                status_label: application.status.label(lang),
+                version: application.version,
+                error: Some(error.message(lang)),
+                reason: form.reason.clone(),
+            };
+            return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+        }
+    };
+    let outcome = perform(
+        state.store.as_ref(),
+        &user.scope(),
+        application.id,
+        &Command::Cancel { reason },
+        &user.actor(),
+        state.clock.now(),
+    )
+    .await;
+    match outcome {
+        Ok(_) => {
+            tracing::info!(
+                application = application.id,
+                administrator = user.session.administrator_id,
+                "issuance cancelled"
+            );
+            Redirect::to(&format!("/employees/{}?cancelled=1", loaded.employee.id)).into_response()
+        }
+        Err(error) => {
+            let message = ApiError::workflow(error, lang).message;
+            // Show the card as it is now, with the reason the cancellation was refused.
+            match load(&state, &user, &id).await {
+                Ok(reloaded) => {
+                    card_response(&state, &user, reloaded, false, Some(message), form.reason).await
+                }
+                Err(response) => response,
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The ΔΨΠ console: server-rendered pages that work without JavaScript (a small script only
+//! turns the confirmation page into a modal). Greek by default; English by a switch that sets a
+//! cookie. Every form carries a CSRF token tied to the session.
+
+pub mod auth;
+mod card;
+mod cookies;
+pub mod search;
+pub mod texts;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use certdesk_domain::{Actor, Lang};
+use certdesk_store::credentials::token_hash;
+use certdesk_store::{Scope, SessionRecord};
+use serde::Deserialize;
+
+use crate::AppState;
+pub use cookies::{cookie, set_cookie};
+use texts::{Texts, texts};
+
+pub const SESSION_COOKIE: &str = "certdesk_session";
+pub const LANG_COOKIE: &str = "certdesk_lang";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/employees") }))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", axum::routing::post(auth::logout))
+        .route("/employees", get(search::employees_page))
+        .route("/employees/{id}", get(card::card_page))
+        .route(
+            "/employees/{id}/cancel",
+            get(card::cancel_confirm_page).post(card::cancel_submit),
+        )
+        .route("/lang/{code}", get(switch_language))
+        .route(
+            "/assets/digigov.css",
+            get(|| {
+                asset(
+                    include_str!("../../assets/digigov.css"),
+                    "text/css; charset=utf-8",
+                )
+            }),
+        )
+        .route(
+            "/assets/console.css",
+            get(|| {
+                asset(
+                    include_str!("../../assets/console.css"),
+                    "text/css; charset=utf-8",
+                )
+            }),
+        )
+        .route(
+            "/assets/console.js",
+            get(|| {
+                asset(
+                    include_str!("../../assets/console.js"),
+                    "text/javascript; charset=utf-8",
+                )
+            }),
+        )
+        .route("/assets/fonts/{file}", get(font))
+}
+
+async fn asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+macro_rules! fonts {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../assets/fonts/", $name)))),*]
+    };
+}
+
+/// Roboto, the design system's font, served locally (no CDN).
+static FONTS: &[(&str, &[u8])] = fonts![
+    "roboto-greek-400-normal.woff2",
+    "roboto-greek-500-normal.woff2",
+    "roboto-greek-700-normal.woff2",
+    "roboto-greek-ext-400-normal.woff2",
+    "roboto-greek-ext-500-normal.woff2",
+    "roboto-greek-ext-700-normal.woff2",
+    "roboto-latin-400-normal.woff2",
+    "roboto-latin-500-normal.woff2",
+    "roboto-latin-700-normal.woff2",
+    "roboto-latin-ext-400-normal.woff2",
+    "roboto-latin-ext-500-normal.woff2",
+    "roboto-latin-ext-700-normal.woff2",
+];
+
+async fn font(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    if file == "roboto.css" {
+        return asset(
+            include_str!("../../assets/fonts/roboto.css"),
+            "text/css; charset=utf-8",
+        )
+        .await;
+    }
+    match FONTS.iter().find(|(name, _)| *name == file) {
+        Some((_, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "font/woff2"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The console's language: the switch's cookie, else Greek.
+pub fn console_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|c| Lang::parse(&c))
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct NextPage {
+    next: Option<String>,
+}
+
+/// Only local paths: the switch must not become an open redirect.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/employees",
+    }
+}
+
+async fn switch_language(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(next): Query<NextPage>,
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let target = local_path(next.next.as_deref()).to_owned();
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(
+                LANG_COOKIE,
+                lang.code(),
+                Some(365 * 24 * 3600),
+                state.config.secure_cookies,
+            ),
+        )],
+        Redirect::to(&target),
+    )
+        .into_response()
+}
+
+/// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page.
+pub struct ConsoleUser {
+    pub session: SessionRecord,
+    pub lang: Lang,
+    pub token_hash: String,
+}
+
+impl ConsoleUser {
+    pub fn scope(&self) -> Scope {
+        Scope::Organisations(self.session.organisation_ids.clone())
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::administrator(
+            self.session.administrator_id,
+            self.session.full_name.clone(),
+        )
+    }
+
+    pub fn texts(&self) -> &'static Texts {
+        texts(self.lang)
+    }
+
+    /// Constant-time comparison of a submitted CSRF token with the session's.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        constant_time_eq(submitted.as_bytes(), self.session.csrf_token.as_bytes())
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for ConsoleUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = console_lang(&parts.headers);
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        let hash = token_hash(&token);
+        match state.store.session(&hash, state.clock.now()).await {
+            Ok(Some(session)) if session.kind == "console" => Ok(ConsoleUser {
+                session,
+                lang,
+                token_hash: hash,
+            }),
+            Ok(_) => Err(to_login()),
+            Err(error) => Err(error_page(
+                lang,
+                &crate::error::ApiError::store(error, lang).message,
+                StatusCode::SERVICE_UNAVAILABLE,
+            )),
+        }
+    }
+}
+
+/// Renders a template; a template error is a bug, logged and answered with 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'static Texts,
+    user: Option<&'a SessionRecord>,
+    csrf: &'a str,
+    current_path: &'a str,
+    message: &'a str,
+}
+
+pub fn error_page(lang: Lang, message: &str, status: StatusCode) -> Response {
+    let page = ErrorPage {
+        t: texts(lang),
+        user: None,
+        csrf: "",
+        current_path: "/employees",
+        message,
+    };
+    (status, render(&page)).into_response()
+}

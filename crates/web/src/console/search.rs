@@ -1,0 +1,234 @@
+//! Finding employees (SPEC §4): the console page, and the query both the page and the API use.
+
+use askama::Template;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use certdesk_domain::status::{status_code, status_label};
+use certdesk_domain::text::query_tokens;
+use certdesk_domain::validation::{Afm, IdCard, Problem, ValidationError};
+use certdesk_domain::{Lang, Status};
+use certdesk_store::{EmployeeQuery, SearchPage, SessionRecord, StatusFilter};
+use serde::Deserialize;
+
+use super::texts::Texts;
+use super::{ConsoleUser, render};
+use crate::AppState;
+use crate::api::employees::SearchParams;
+
+pub const DEFAULT_PER_PAGE: u32 = 50;
+const CONSOLE_PER_PAGE: u32 = 20;
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Turns search parameters into a store query; a value that cannot match anything is refused
+/// with an error naming the field.
+pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, ValidationError> {
+    let status = match non_empty(&params.status) {
+        None => None,
+        Some("none") => Some(StatusFilter::NoApplication),
+        Some(code) => Some(StatusFilter::Is(
+            Status::parse(code).ok_or(ValidationError::new("status", Problem::Format))?,
+        )),
+    };
+    Ok(EmployeeQuery {
+        name_tokens: non_empty(&params.q).map(query_tokens).unwrap_or_default(),
+        afm: non_empty(&params.afm)
+            .map(Afm::parse)
+            .transpose()?
+            .map(|a| a.as_str().to_owned()),
+        id_card: non_empty(&params.id_card)
+            .map(IdCard::parse)
+            .transpose()?
+            .map(|c| c.as_str().to_owned()),
+        email: non_empty(&params.email).map(str::to_lowercase),
+        username: non_empty(&params.username).map(str::to_lowercase),
+        status,
+        unit: non_empty(&params.unit).map(str::to_owned),
+        page: params.page.unwrap_or(1).max(1),
+        per_page: params.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, 200),
+    })
+}
+
+pub struct StatusOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub struct UnitOption {
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+    pub afm: String,
+    pub unit: String,
+    pub status_code: &'static str,
+    pub status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "employees.html")]
+struct EmployeesPage<'a> {
+    t: &'static Texts,
+    user: Option<&'a SessionRecord>,
+    csrf: &'a str,
+    current_path: &'a str,
+    params: &'a SearchParams,
+    statuses: Vec<StatusOption>,
+    units: Vec<UnitOption>,
+    error: Option<String>,
+    error_field: &'a str,
+    total: u64,
+    rows: Vec<Row>,
+    page: u32,
+    pages: u32,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
+impl EmployeesPage<'_> {
+    fn value<'v>(&self, v: &'v Option<String>) -> &'v str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+fn status_options(selected: Option<&str>, lang: Lang) -> Vec<StatusOption> {
+    std::iter::once(None)
+        .chain(Status::ALL.into_iter().map(Some))
+        .map(|s| {
+            let code = status_code(s);
+            StatusOption {
+                code,
+                label: status_label(s, lang),
+                selected: selected == Some(code),
+            }
+        })
+        .collect()
+}
+
+/// The query string of the same search at another page.
+fn page_url(raw_query: &str, page: u32) -> String {
+    let kept: Vec<&str> = raw_query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("page="))
+        .collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    format!("/employees?{query}page={page}")
+}
+
+pub async fn employees_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    RawQuery(raw): RawQuery,
+    form: Result<Query<SearchForm>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let raw = raw.unwrap_or_default();
+    let params: SearchParams = form.map(|Query(f)| f).unwrap_or_default().into();
+    let lang = user.lang;
+    let scope = user.scope();
+    let units = state.store.units(&scope).await.unwrap_or_default();
+    let mut page = EmployeesPage {
+        t: user.texts(),
+        user: Some(&user.session),
+        csrf: &user.session.csrf_token,
+        current_path: "/employees",
+        params: &params,
+        statuses: status_options(non_empty(&params.status), lang),
+        units: units
+            .into_iter()
+            .map(|name| UnitOption {
+                selected: non_empty(&params.unit) == Some(name.as_str()),
+                name,
+            })
+            .collect(),
+        error: None,
+        error_field: "",
+        total: 0,
+        rows: Vec::new(),
+        page: 1,
+        pages: 1,
+        previous_url: None,
+        next_url: None,
+    };
+    let query = match employee_query(&SearchParams {
+        per_page: Some(CONSOLE_PER_PAGE),
+        ..params.clone()
+    }) {
+        Ok(query) => query,
+        Err(error) => {
+            page.error = Some(error.message(lang));
+            page.error_field = error.field;
+            return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+        }
+    };
+    let SearchPage { total, items } = match state.store.search_employees(&scope, &query).await {
+        Ok(result) => result,
+        Err(error) => {
+            return super::error_page(
+                lang,
+                &crate::error::ApiError::store(error, lang).message,
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+        }
+    };
+    page.total = total;
+    page.page = query.page;
+    page.pages = total.div_ceil(u64::from(query.per_page)).max(1) as u32;
+    page.previous_url = (query.page > 1).then(|| page_url(&raw, query.page - 1));
+    page.next_url = (query.page < page.pages).then(|| page_url(&raw, query.page + 1));
+    page.rows = items
+        .into_iter()
+        .map(|e| Row {
+            id: e.id,
+            surname: e.surname,
+            given_name: e.given_name,
+            father_name: e.father_name,
+            afm: e.afm,
+            unit: e.unit,
+            status_code: status_code(e.status),
+            status_label: status_label(e.status, lang),
+        })
+        .collect();
+    render(&page)
+}
+
+/// The console's search form: every field a string, so that a malformed page number is page 1
+/// instead of an error page.
+#[derive(Deserialize, Default)]
+pub struct SearchForm {
+    q: Option<String>,
+    afm: Option<String>,
+    id_card: Option<String>,
+    email: Option<String>,
+    username: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+    page: Option<String>,
+}
+
+impl From<SearchForm> for SearchParams {
+    fn from(form: SearchForm) -> SearchParams {
+        SearchParams {
+            q: form.q,
+            afm: form.afm,
+            id_card: form.id_card,
+            email: form.email,
+            username: form.username,
+            status: form.status,
+            unit: form.unit,
+            page: form.page.and_then(|p| p.parse().ok()),
+            per_page: None,
+        }
+    }
+}
