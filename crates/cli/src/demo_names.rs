@@ -153,7 +153,7 @@ pub const ORGANISATIONS: &[DemoOrganisation] = &[
             "Γραφείο Νομικού Συμβούλου",
         ],
         employees: 240,
-        seed: 2023_12_04,
+        seed: 20231204,
     },
     DemoOrganisation {
         code: "dathens",
@@ -171,6 +171,6 @@ pub const ORGANISATIONS: &[DemoOrganisation] = &[
             "Δημοτικό Κατάστημα Κυψέλης",
         ],
         employees: 230,
-        seed: 1834_09_18,
+        seed: 18340918,
     },
 ];

@@ -65,6 +65,20 @@ enum Commands {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Check the tamper-evident application histories.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain of every application's history; exits non-zero if any is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -217,6 +231,18 @@ async fn main() -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        Commands::Audit { command: AuditCommand::Verify { db } } => {
+            let store = open_store(&db.db).await?;
+            let checked = store.application_ids().await?.len();
+            let broken = certdesk_store::workflow::verify_all_histories(store.as_ref()).await?;
+            for (id, problem) in &broken {
+                println!("application {id}: {problem}");
+            }
+            if !broken.is_empty() {
+                bail!("{} of {checked} application histories are broken", broken.len());
+            }
+            println!("{checked} application histories verified: every hash chain is intact");
         }
     }
     Ok(())

@@ -95,6 +95,7 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "password" => ("Κωδικός", "Password"),
         "code" => ("Κωδικός φορέα", "Organisation code"),
         "name" => ("Επωνυμία", "Organisation name"),
+        "status" => ("Κατάσταση", "Status"),
         _ => return "",
     };
     lang.pick(el, en)
@@ -130,6 +131,10 @@ fn format_expectation(field: &str, lang: Lang) -> &'static str {
         "surname" | "given_name" | "father_name" | "name" | "unit" | "position" => lang.pick(
             "περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου",
             "contains control characters, which are not allowed",
+        ),
+        "status" => lang.pick(
+            "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
+            "must be one of the status codes (e.g. awaiting_approval) or none",
         ),
         _ => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
     }
