@@ -232,7 +232,9 @@ async fn main() -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Commands::Audit { command: AuditCommand::Verify { db } } => {
+        Commands::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
             let store = open_store(&db.db).await?;
             let checked = store.application_ids().await?.len();
             let broken = certdesk_store::workflow::verify_all_histories(store.as_ref()).await?;
@@ -240,7 +242,10 @@ async fn main() -> anyhow::Result<()> {
                 println!("application {id}: {problem}");
             }
             if !broken.is_empty() {
-                bail!("{} of {checked} application histories are broken", broken.len());
+                bail!(
+                    "{} of {checked} application histories are broken",
+                    broken.len()
+                );
             }
             println!("{checked} application histories verified: every hash chain is intact");
         }

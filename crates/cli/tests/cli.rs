@@ -1,0 +1,231 @@
+//! The `certdesk` binary as an operator uses it (SPEC §7), run as a real process.
+
+use std::process::{Command, Output};
+
+use certdesk_domain::Status;
+use certdesk_store::sqlite::SqliteStore;
+use certdesk_store::{EmployeeQuery, Scope, StatusFilter, Store};
+
+fn certdesk(args: &[&str], db: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(args)
+        .env("CERTDESK_DB", db)
+        .env("CERTDESK_DEMO_PASSWORD", "demo-password-for-tests")
+        .env_remove("CERTDESK_LISTEN")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn db_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("certdesk.db").display())
+}
+
+async fn count(store: &dyn Store, organisation_id: i64, status: Option<StatusFilter>) -> u64 {
+    let query = EmployeeQuery {
+        status,
+        page: 1,
+        per_page: 1,
+        ..Default::default()
+    };
+    store
+        .search_employees(&Scope::Organisations(vec![organisation_id]), &query)
+        .await
+        .unwrap()
+        .total
+}
+
+#[tokio::test]
+async fn demo_prints_the_accounts_and_covers_every_state_idempotently() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let first = certdesk(&["demo"], &db);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = stdout(&first);
+    assert!(out.contains("http://127.0.0.1:8080/"), "{out}");
+    let accounts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("username: ") || l.starts_with("password: "))
+        .collect();
+    assert_eq!(
+        accounts,
+        vec![
+            "username: m.georgiou@ypes.demo.gov.gr",
+            "password: demo-password-for-tests",
+            "username: k.nikolaou@athens.demo.gov.gr",
+            "password: demo-password-for-tests",
+        ]
+    );
+
+    let store = SqliteStore::open(&db).await.unwrap();
+    let mut totals = Vec::new();
+    for code in ["ypes", "dathens"] {
+        let org = store
+            .organisation_by_code(code)
+            .await
+            .unwrap()
+            .expect("demo organisation");
+        let total = count(&store, org.id, None).await;
+        assert!(total >= 200, "{code} has {total} employees");
+        assert!(count(&store, org.id, Some(StatusFilter::NoApplication)).await > 0);
+        for status in Status::ALL {
+            assert!(
+                count(&store, org.id, Some(StatusFilter::Is(status))).await > 0,
+                "{code}: no employee {status:?}"
+            );
+        }
+        assert!(
+            store
+                .units(&Scope::Organisations(vec![org.id]))
+                .await
+                .unwrap()
+                .len()
+                >= 3
+        );
+        totals.push(total);
+    }
+
+    // A second run creates nothing new and still prints the accounts.
+    let second = certdesk(&["demo"], &db);
+    assert!(second.status.success());
+    assert!(stdout(&second).contains("username: m.georgiou@ypes.demo.gov.gr"));
+    for (code, total) in ["ypes", "dathens"].into_iter().zip(totals) {
+        let org = store.organisation_by_code(code).await.unwrap().unwrap();
+        assert_eq!(count(&store, org.id, None).await, total);
+    }
+
+    let verified = certdesk(&["audit", "verify"], &db);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(stdout(&verified).contains("every hash chain is intact"));
+}
+
+#[tokio::test]
+async fn audit_verify_fails_when_a_history_entry_is_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    assert!(certdesk(&["demo"], &db).status.success());
+    // Someone with direct access to the database rewrites a description.
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    sqlx::query("DROP TRIGGER application_history_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE application_history SET description = description || '.' WHERE application_id = (SELECT min(application_id) FROM application_history) AND seq = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let verified = certdesk(&["audit", "verify"], &db);
+    assert!(!verified.status.success());
+    assert!(
+        stdout(&verified).contains("does not match its content"),
+        "{}",
+        stdout(&verified)
+    );
+}
+
+#[tokio::test]
+async fn history_rows_cannot_be_updated_or_deleted_through_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    assert!(certdesk(&["demo"], &db).status.success());
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE application_history SET actor_name = 'x'")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM application_history")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn organisations_and_administrators_are_created_by_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let org = certdesk(
+        &[
+            "org",
+            "create",
+            "--code",
+            "ekdd",
+            "--name",
+            "Εθνική Σχολή Διοίκησης",
+        ],
+        &db,
+    );
+    assert!(
+        org.status.success(),
+        "{}",
+        String::from_utf8_lossy(&org.stderr)
+    );
+    let again = certdesk(&["org", "create", "--code", "ekdd", "--name", "Άλλο"], &db);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let admin = certdesk(
+        &[
+            "admin",
+            "create",
+            "--org",
+            "ekdd",
+            "--username",
+            "a.ioannou@ekdd.gr",
+            "--name",
+            "Άννα Ιωάννου",
+            "--password",
+            "a-long-password",
+        ],
+        &db,
+    );
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    let unknown_org = certdesk(
+        &[
+            "admin",
+            "create",
+            "--org",
+            "nope",
+            "--username",
+            "b@ekdd.gr",
+            "--name",
+            "Β",
+            "--password",
+            "a-long-password",
+        ],
+        &db,
+    );
+    assert!(!unknown_org.status.success());
+
+    let store = SqliteStore::open(&db).await.unwrap();
+    let record = store
+        .administrator_by_username("a.ioannou@ekdd.gr")
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(record.full_name, "Άννα Ιωάννου");
+    assert!(record.password_hash.starts_with("$argon2id$"));
+    assert!(certdesk_store::credentials::verify_password(
+        "a-long-password",
+        &record.password_hash
+    ));
+}
