@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_names;
+mod import;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -64,6 +65,17 @@ enum Commands {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Import employees from a CSV file (header: afm,surname,given_name,father_name,id_card,
+    /// birth_date,email,mobile,unit,position). All or nothing.
+    Import {
+        /// The CSV file (UTF-8).
+        file: std::path::PathBuf,
+        /// Code of the organisation the employees belong to.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Check the tamper-evident application histories.
     Audit {
@@ -231,6 +243,53 @@ async fn main() -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        Commands::Import { file, org, db } => {
+            let store = open_store(&db.db).await?;
+            let organisation = store
+                .organisation_by_code(&org)
+                .await?
+                .with_context(|| format!("no organisation with code {org:?}"))?;
+            let handle = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let bar = import::progress_bar(handle.metadata().map(|m| m.len()).unwrap_or(0));
+            bar.set_message("έλεγχος");
+            let rows = match import::read_employees(std::io::BufReader::new(handle), &bar) {
+                Ok(employees) => employees,
+                Err(errors) => {
+                    bar.abandon();
+                    for error in errors.iter().take(50) {
+                        eprintln!("{error}");
+                    }
+                    bail!(
+                        "{} bad line(s) in {}: nothing was imported",
+                        errors.len(),
+                        file.display()
+                    );
+                }
+            };
+            let scope = certdesk_store::Scope::Organisations(vec![organisation.id]);
+            for (line, employee) in &rows {
+                if store
+                    .employee_by_afm(&scope, &employee.afm)
+                    .await?
+                    .is_some()
+                {
+                    bar.abandon();
+                    bail!(
+                        "γραμμή {line}, πεδίο afm: ο ΑΦΜ {} είναι ήδη καταχωρισμένος στον φορέα: nothing was imported",
+                        employee.afm
+                    );
+                }
+            }
+            bar.set_message("αποθήκευση");
+            let employees: Vec<_> = rows.into_iter().map(|(_, employee)| employee).collect();
+            let count = employees.len();
+            store
+                .insert_employees(organisation.id, &employees, Utc::now())
+                .await?;
+            bar.finish_and_clear();
+            println!("imported {count} employees into {}", organisation.code);
         }
         Commands::Audit {
             command: AuditCommand::Verify { db },

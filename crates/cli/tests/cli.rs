@@ -229,3 +229,59 @@ async fn organisations_and_administrators_are_created_by_the_operator() {
         &record.password_hash
     ));
 }
+
+#[tokio::test]
+async fn import_is_all_or_nothing_and_names_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    assert!(
+        certdesk(&["org", "create", "--code", "ekdd", "--name", "ΕΚΔΔΑ"], &db)
+            .status
+            .success()
+    );
+    let header =
+        "afm,surname,given_name,father_name,id_card,birth_date,email,mobile,unit,position\n";
+    let good = "010509832,Παπαδόπουλος,Γεώργιος,Νικόλαος,ΑΒ123456,1980-02-29,g.papadopoulos@ekdd.gr,6912345678,Τμήμα Α,Υπάλληλος\n\
+                090000045,Νικολάου,Ελένη,Ιωάννης,,,,,Τμήμα Β,\n";
+    let bad_file = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad_file,
+        format!("{header}{good}123456789,Λάθος,ΑΦΜ,Χ,,,,,,\n"),
+    )
+    .unwrap();
+    let bad = certdesk(
+        &["import", bad_file.to_str().unwrap(), "--org", "ekdd"],
+        &db,
+    );
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("γραμμή 4, πεδίο afm"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let store = SqliteStore::open(&db).await.unwrap();
+    let org = store.organisation_by_code("ekdd").await.unwrap().unwrap();
+    assert_eq!(count(&store, org.id, None).await, 0);
+
+    let good_file = dir.path().join("good.csv");
+    std::fs::write(&good_file, format!("{header}{good}")).unwrap();
+    let imported = certdesk(
+        &["import", good_file.to_str().unwrap(), "--org", "ekdd"],
+        &db,
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(stdout(&imported).contains("imported 2 employees"));
+    assert_eq!(count(&store, org.id, None).await, 2);
+
+    // The same file again: the ΑΦΜ are registered already, and nothing more is imported.
+    let again = certdesk(
+        &["import", good_file.to_str().unwrap(), "--org", "ekdd"],
+        &db,
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("γραμμή 2, πεδίο afm"));
+    assert_eq!(count(&store, org.id, None).await, 2);
+}

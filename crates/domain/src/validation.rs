@@ -132,6 +132,10 @@ fn format_expectation(field: &str, lang: Lang) -> &'static str {
             "περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου",
             "contains control characters, which are not allowed",
         ),
+        "birth_date" => lang.pick(
+            "πρέπει να είναι ημερομηνία σε μορφή ΕΕΕΕ-ΜΜ-ΗΗ ή ΗΗ/ΜΜ/ΕΕΕΕ",
+            "must be a date as YYYY-MM-DD or DD/MM/YYYY",
+        ),
         "status" => lang.pick(
             "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
             "must be one of the status codes (e.g. awaiting_approval) or none",
