@@ -8,6 +8,7 @@ pub mod lang;
 pub mod notification;
 pub mod status;
 pub mod text;
+pub mod throttle;
 pub mod transition;
 pub mod validation;
 

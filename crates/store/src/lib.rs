@@ -105,6 +105,11 @@ pub trait Store: Send + Sync + 'static {
         organisation_id: i64,
     ) -> StoreResult<()>;
 
+    // Failed logins (rate limiting).
+    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64>;
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+
     // Sessions and API tokens (stored hashed).
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     async fn session(

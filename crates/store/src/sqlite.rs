@@ -396,6 +396,25 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES (?, ?)").bind(username).bind(at).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND at > ?")
+            .bind(username)
+            .bind(since)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(count as u64)
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = ?").bind(username).execute(&self.write).await?;
+        Ok(())
+    }
+
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -5,6 +5,7 @@ use certdesk_store::SessionKind;
 
 use super::views::{LoginRequest, LoginResponse};
 use crate::AppState;
+use crate::console::auth::{LoginOutcome, check_credentials};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiLang};
 
@@ -16,6 +17,7 @@ use crate::extract::{ApiJson, ApiLang};
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 401, description = "Wrong username, password or code", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this username; try again later", body = ErrorBody),
     ),
     tag = "auth"
 )]
@@ -24,20 +26,29 @@ pub async fn login(
     ApiLang(lang): ApiLang,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let admin =
-        crate::console::auth::check_credentials(&state, &request.username, &request.password)
-            .await
-            .map_err(|e| ApiError::store(e, lang))?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_credentials",
-                    lang.pick(
-                        "Λάθος όνομα χρήστη ή κωδικός.",
-                        "Wrong username or password.",
-                    ),
-                )
-            })?;
+    let outcome = check_credentials(&state, &request.username, &request.password)
+        .await
+        .map_err(|e| ApiError::store(e, lang))?;
+    let admin = match outcome {
+        LoginOutcome::LoggedIn(admin) => admin,
+        LoginOutcome::WrongCredentials => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                lang.pick("Λάθος όνομα χρήστη ή κωδικός.", "Wrong username or password."),
+            ));
+        }
+        LoginOutcome::Throttled => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                lang.pick(
+                    "Πολλές αποτυχημένες προσπάθειες σύνδεσης. Δοκιμάστε ξανά σε 15 λεπτά.",
+                    "Too many failed login attempts. Try again in 15 minutes.",
+                ),
+            ));
+        }
+    };
     let session = crate::console::auth::open_session(&state, admin.id, SessionKind::Api)
         .await
         .map_err(|e| ApiError::store(e, lang))?;

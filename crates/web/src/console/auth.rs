@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use certdesk_domain::throttle;
 use certdesk_store::credentials::{hash_password, new_token, token_hash, verify_password};
 use certdesk_store::{AdministratorRecord, NewSession, SessionKind, StoreResult};
 use chrono::{DateTime, Duration, Utc};
@@ -23,25 +24,42 @@ const LOGIN_CSRF_COOKIE: &str = "certdesk_login_csrf";
 /// Verified against when the username is unknown, so that both answers take as long.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
 
-/// The administrator whose username and password these are, if any.
+pub enum LoginOutcome {
+    LoggedIn(AdministratorRecord),
+    WrongCredentials,
+    /// Too many failed attempts for this username lately (SPEC §9).
+    Throttled,
+}
+
+/// Checks a username and password, counting failures per username in the store.
 pub async fn check_credentials(
     state: &AppState,
     username: &str,
     password: &str,
-) -> StoreResult<Option<AdministratorRecord>> {
-    let admin = state
-        .store
-        .administrator_by_username(username.trim())
-        .await?;
-    let stored = admin
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+) -> StoreResult<LoginOutcome> {
+    let username = username.trim();
+    let now = state.clock.now();
+    let failures = state.store.login_failures_since(username, throttle::window_start(now)).await?;
+    if !throttle::login_allowed(failures) {
+        return Ok(LoginOutcome::Throttled);
+    }
+    let admin = state.store.administrator_by_username(username).await?;
+    let stored = admin.as_ref().map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
     let password = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
         .await
         .unwrap_or(false);
-    Ok(admin.filter(|_| matches))
+    match admin.filter(|_| matches) {
+        Some(admin) => {
+            state.store.clear_login_failures(username).await?;
+            Ok(LoginOutcome::LoggedIn(admin))
+        }
+        None => {
+            state.store.record_login_failure(username, now).await?;
+            Ok(LoginOutcome::WrongCredentials)
+        }
+    }
 }
 
 pub struct OpenedSession {
@@ -85,7 +103,8 @@ struct LoginPage<'a> {
     user: Option<&'a certdesk_store::SessionRecord>,
     csrf: &'a str,
     current_path: &'a str,
-    failed: bool,
+    /// Why the last attempt failed, if it did.
+    failure: Option<&'static str>,
     username: &'a str,
 }
 
@@ -97,7 +116,7 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Re
         user: None,
         csrf: &csrf,
         current_path: "/login",
-        failed: false,
+        failure: None,
         username: "",
     };
     (
@@ -134,9 +153,9 @@ pub async fn login_submit(
     let expected_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let csrf_ok = !expected_csrf.is_empty()
         && constant_time_eq(expected_csrf.as_bytes(), form.csrf.as_bytes());
-    let admin = if csrf_ok {
+    let outcome = if csrf_ok {
         match check_credentials(&state, &form.username, &form.password).await {
-            Ok(admin) => admin,
+            Ok(outcome) => outcome,
             Err(error) => {
                 return super::error_page(
                     lang,
@@ -146,33 +165,30 @@ pub async fn login_submit(
             }
         }
     } else {
-        None
+        LoginOutcome::WrongCredentials
     };
-    let Some(admin) = admin else {
-        tracing::info!("console login refused");
-        let csrf = new_token();
-        let page = LoginPage {
-            t: texts(lang),
-            user: None,
-            csrf: &csrf,
-            current_path: "/login",
-            failed: true,
-            username: &form.username,
-        };
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(
-                header::SET_COOKIE,
-                set_cookie(
-                    LOGIN_CSRF_COOKIE,
-                    &csrf,
-                    Some(3600),
-                    state.config.secure_cookies,
-                ),
-            )],
-            render(&page),
-        )
-            .into_response();
+    let admin = match outcome {
+        LoginOutcome::LoggedIn(admin) => admin,
+        refused => {
+            tracing::info!("console login refused");
+            let (status, failure) = match refused {
+                LoginOutcome::Throttled => {
+                    (StatusCode::TOO_MANY_REQUESTS, texts(lang).login_throttled)
+                }
+                _ => (StatusCode::UNAUTHORIZED, texts(lang).login_failed),
+            };
+            let csrf = new_token();
+            let page = LoginPage {
+                t: texts(lang),
+                user: None,
+                csrf: &csrf,
+                current_path: "/login",
+                failure: Some(failure),
+                username: &form.username,
+            };
+            let cookie = set_cookie(LOGIN_CSRF_COOKIE, &csrf, Some(3600), state.config.secure_cookies);
+            return (status, [(header::SET_COOKIE, cookie)], render(&page)).into_response();
+        }
     };
     match open_session(&state, admin.id, SessionKind::Console).await {
         Ok(session) => {
