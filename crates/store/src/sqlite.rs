@@ -397,21 +397,29 @@ impl Store for SqliteStore {
     }
 
     async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO login_failures (username, at) VALUES (?, ?)").bind(username).bind(at).execute(&self.write).await?;
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES (?, ?)")
+            .bind(username)
+            .bind(at)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND at > ?")
-            .bind(username)
-            .bind(since)
-            .fetch_one(&self.read)
-            .await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND at > ?")
+                .bind(username)
+                .bind(since)
+                .fetch_one(&self.read)
+                .await?;
         Ok(count as u64)
     }
 
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = ?").bind(username).execute(&self.write).await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = ?")
+            .bind(username)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 

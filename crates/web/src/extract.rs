@@ -60,6 +60,21 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<(Bytes, L
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8], lang: Lang) -> Result<T, ApiError> {
+    // serde's derived structs also accept a JSON array of the fields in order; the API's
+    // bodies are objects (SPEC §7), so anything else is refused before it can act.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                lang.pick(
+                    "Το σώμα του αιτήματος πρέπει να είναι αντικείμενο JSON ({…}) με τα πεδία του αιτήματος.",
+                    "The request body must be a JSON object ({…}) with the request's fields.",
+                ),
+            ),
+            Err(error) => json_error(&error, lang),
+        });
+    }
     serde_json::from_slice(bytes).map_err(|e| json_error(&e, lang))
 }
 

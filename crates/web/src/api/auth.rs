@@ -35,7 +35,10 @@ pub async fn login(
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
-                lang.pick("Λάθος όνομα χρήστη ή κωδικός.", "Wrong username or password."),
+                lang.pick(
+                    "Λάθος όνομα χρήστη ή κωδικός.",
+                    "Wrong username or password.",
+                ),
             ));
         }
         LoginOutcome::Throttled => {

@@ -23,6 +23,20 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/cancel", post(applications::cancel))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed(
+    crate::extract::ApiLang(lang): crate::extract::ApiLang,
+) -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        lang.pick(
+            "Η μέθοδος HTTP δεν επιτρέπεται σε αυτή τη διεύθυνση.",
+            "This HTTP method is not allowed at this address.",
+        ),
+    )
 }
 
 async fn not_found(

@@ -39,12 +39,17 @@ pub async fn check_credentials(
 ) -> StoreResult<LoginOutcome> {
     let username = username.trim();
     let now = state.clock.now();
-    let failures = state.store.login_failures_since(username, throttle::window_start(now)).await?;
+    let failures = state
+        .store
+        .login_failures_since(username, throttle::window_start(now))
+        .await?;
     if !throttle::login_allowed(failures) {
         return Ok(LoginOutcome::Throttled);
     }
     let admin = state.store.administrator_by_username(username).await?;
-    let stored = admin.as_ref().map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let stored = admin
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
     let password = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
@@ -186,7 +191,12 @@ pub async fn login_submit(
                 failure: Some(failure),
                 username: &form.username,
             };
-            let cookie = set_cookie(LOGIN_CSRF_COOKIE, &csrf, Some(3600), state.config.secure_cookies);
+            let cookie = set_cookie(
+                LOGIN_CSRF_COOKIE,
+                &csrf,
+                Some(3600),
+                state.config.secure_cookies,
+            );
             return (status, [(header::SET_COOKIE, cookie)], render(&page)).into_response();
         }
     };

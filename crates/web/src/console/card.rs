@@ -150,11 +150,12 @@ async fn card_response(
         .collect();
     let status = loaded.application.as_ref().map(|a| a.status);
     let has_error = error.is_some();
+    let path = format!("/employees/{}", loaded.employee.id);
     let page = CardPage {
         t: user.texts(),
         user: Some(&user.session),
         csrf: &user.session.csrf_token,
-        current_path: "",
+        current_path: &path,
         employee: &loaded.employee,
         status_code: status_code(status),
         status_label: status_label(status, lang),
@@ -227,7 +228,7 @@ pub async fn cancel_confirm_page(
                 t: user.texts(),
                 user: Some(&user.session),
                 csrf: &user.session.csrf_token,
-                current_path: "",
+                current_path: &format!("/employees/{}/cancel", loaded.employee.id),
                 employee: &loaded.employee,
                 status_label: app.status.label(user.lang),
                 version: app.version,
@@ -278,7 +279,7 @@ pub async fn cancel_submit(
                 t: user.texts(),
                 user: Some(&user.session),
                 csrf: &user.session.csrf_token,
-                current_path: "",
+                current_path: &format!("/employees/{}/cancel", loaded.employee.id),
                 employee: &loaded.employee,
                 status_label: application.status.label(lang),
                 version: application.version,

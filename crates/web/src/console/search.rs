@@ -138,11 +138,16 @@ pub async fn employees_page(
     let lang = user.lang;
     let scope = user.scope();
     let units = state.store.units(&scope).await.unwrap_or_default();
+    let path = if raw.is_empty() {
+        "/employees".to_owned()
+    } else {
+        format!("/employees?{raw}")
+    };
     let mut page = EmployeesPage {
         t: user.texts(),
         user: Some(&user.session),
         csrf: &user.session.csrf_token,
-        current_path: "/employees",
+        current_path: &path,
         params: &params,
         statuses: status_options(non_empty(&params.status), lang),
         units: units

@@ -1,0 +1,385 @@
+//! The console over HTTP: login, the card, the cancellation form and escaping (SPEC §3, §9).
+
+use certdesk_domain::Status;
+
+use crate::helpers::*;
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+
+/// Whether `html` contains `text` HTML-escaped (by name or by number).
+fn contains_escaped_script(html: &str) -> bool {
+    html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+}
+
+#[tokio::test]
+async fn user_text_is_returned_verbatim_by_the_api_and_escaped_by_the_console() {
+    let app = spawn_app().await;
+    let employee = app.add_employee("Κακόβουλος", SCRIPT).await;
+    app.drive_application(&employee, Status::AwaitingApproval)
+        .await;
+
+    let token = app.token().await;
+    let card = app.card_ok(&token, employee.id).await;
+    assert_eq!(
+        card["given_name"], SCRIPT,
+        "the API returns the text as written"
+    );
+    let found = app.search_ok(&token, &[("q", "κακοβουλ")]).await;
+    assert_eq!(found["items"][0]["given_name"], SCRIPT);
+
+    let session = app.console_login(&app.admin).await;
+    for path in [
+        format!("/employees/{}", employee.id),
+        format!("/employees/{}/cancel", employee.id),
+        "/employees?q=%CE%BA%CE%B1%CE%BA%CE%BF%CE%B2".to_owned(),
+    ] {
+        let response = app.console_get(&session, &path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Κακόβουλος"), "{path} shows the employee");
+        assert!(!html.contains(SCRIPT), "{path}: the script tag is not raw");
+        assert!(
+            contains_escaped_script(&html),
+            "{path}: the name is shown escaped"
+        );
+    }
+
+    // What the user types is reflected escaped: the search box, the login form's username.
+    let html = app
+        .console_get(&session, "/employees?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(SCRIPT), "the search box value is escaped");
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let login_csrf = cookie_value(&page, "certdesk_login_csrf").unwrap();
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("Cookie", format!("certdesk_login_csrf={login_csrf}"))
+        .form(&[
+            ("username", format!("\">{SCRIPT}").as_str()),
+            ("password", "x"),
+            ("csrf", login_csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let html = response.text().await.unwrap();
+    assert!(!html.contains(SCRIPT), "the username is reflected escaped");
+
+    // A reason given through the console is escaped in the history too.
+    let html = app
+        .console_get(&session, &format!("/employees/{}", employee.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_csrf(&html);
+    let response = app
+        .console_post(
+            &session,
+            &format!("/employees/{}/cancel", employee.id),
+            &[("csrf", csrf.as_str()), ("reason", SCRIPT)],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let html = app
+        .console_get(&session, &location(&response))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(SCRIPT));
+    let card = app.card_ok(&token, employee.id).await;
+    let history = card["application"]["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["reason"], SCRIPT);
+}
+
+#[tokio::test]
+async fn console_pages_need_a_session() {
+    let app = spawn_app().await;
+    let employee = app.add_employee("Ιδιωτικός", "Άρης").await;
+    for path in [
+        "/employees".to_owned(),
+        format!("/employees/{}", employee.id),
+        format!("/employees/{}/cancel", employee.id),
+    ] {
+        let response = app.client.get(app.url(&path)).send().await.unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "{path}: {}",
+            response.status()
+        );
+        assert_eq!(location(&response), "/login", "{path}");
+
+        let response = app.console_get("not-a-session", &path).await;
+        assert!(response.status().is_redirection(), "{path}");
+        assert_eq!(location(&response), "/login");
+    }
+    // An API token does not open the console.
+    let token = app.token().await;
+    let response = app.console_get(&token, "/employees").await;
+    assert_eq!(location(&response), "/login");
+
+    // Posting the cancellation without a session changes nothing either.
+    let (_, id) = app.application_in(Status::AwaitingApproval).await;
+    let owner = app.application(id).await.employee_id;
+    let response = app
+        .client
+        .post(app.url(&format!("/employees/{owner}/cancel")))
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/login");
+    assert_eq!(app.application(id).await.status, Status::AwaitingApproval);
+}
+
+#[tokio::test]
+async fn login_form_needs_its_csrf_token() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let cookie = cookie_value(&page, "certdesk_login_csrf").unwrap();
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("Cookie", format!("certdesk_login_csrf={cookie}"))
+        .form(&[
+            ("username", app.admin.username.as_str()),
+            ("password", PASSWORD),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(cookie_value(&response, "certdesk_session"), None);
+
+    // Wrong password, right token: refused too, with the form again.
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("Cookie", format!("certdesk_login_csrf={cookie}"))
+        .form(&[
+            ("username", app.admin.username.as_str()),
+            ("password", "λάθος"),
+            ("csrf", cookie.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(cookie_value(&response, "certdesk_session"), None);
+}
+
+#[tokio::test]
+async fn cancelling_through_the_console() {
+    let app = spawn_app().await;
+    let (employee, id) = app.application_in(Status::AwaitingIdentification).await;
+    let session = app.console_login(&app.admin).await;
+    let card_path = format!("/employees/{}", employee.id);
+    let cancel_path = format!("/employees/{}/cancel", employee.id);
+
+    let response = app.console_get(&session, &card_path).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Αναμένεται η ταυτοποίηση του δικαιούχου"));
+    assert!(
+        html.contains("Ακύρωση διαδικασίας έκδοσης ΨΠ"),
+        "the button"
+    );
+    let csrf = hidden_csrf(&html);
+    assert!(csrf.len() >= 32);
+
+    // A wrong CSRF token: 403, nothing changes.
+    let before = app.application(id).await;
+    for forged in ["", "forged", &csrf[..csrf.len() - 1]] {
+        let response = app
+            .console_post(&session, &cancel_path, &[("csrf", forged)])
+            .await;
+        assert_eq!(response.status(), 403, "csrf {forged:?}");
+    }
+    assert_eq!(app.application(id).await, before, "nothing changed");
+    assert_eq!(app.history(id).await.len(), 3);
+
+    // The right one: 303 to the card with the message.
+    let response = app
+        .console_post(
+            &session,
+            &cancel_path,
+            &[("csrf", csrf.as_str()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let target = location(&response);
+    assert_eq!(target, format!("/employees/{}?cancelled=1", employee.id));
+
+    let response = app.console_get(&session, &target).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Η έκδοση του πιστοποιητικού ακυρώθηκε!"));
+    assert!(html.contains(REJECTED_EL));
+    assert!(html.contains(&cancelled_description(&app.admin.full_name)));
+    assert!(
+        !html.contains(r#"id="cancel-issuance""#),
+        "no cancel button any more"
+    );
+
+    let stored = app.application(id).await;
+    assert_eq!(stored.status, Status::Rejected);
+    assert_eq!(stored.version, before.version + 1);
+    let last = app.history(id).await.pop().unwrap();
+    assert_eq!(
+        last.description,
+        cancelled_description(&app.admin.full_name)
+    );
+    assert_eq!(last.actor_name, app.admin.full_name);
+    assert_eq!(last.reason, None, "a blank reason is no reason");
+
+    // The search page shows the new status.
+    let html = app
+        .console_get(&session, "/employees?q=%CE%B4%CE%BF%CE%BA%CE%B9%CE%BC")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(REJECTED_EL));
+
+    // The plain card (no ?cancelled) does not repeat the message, and a second submission
+    // changes nothing.
+    let html = app
+        .console_get(&session, &card_path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Η έκδοση του πιστοποιητικού ακυρώθηκε!"));
+    let response = app
+        .console_post(&session, &cancel_path, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(app.history(id).await.len(), 4);
+}
+
+#[tokio::test]
+async fn the_cancelled_message_shows_only_after_a_real_cancellation() {
+    let app = spawn_app().await;
+    let (employee, _) = app.application_in(Status::AwaitingApproval).await;
+    let session = app.console_login(&app.admin).await;
+    let html = app
+        .console_get(&session, &format!("/employees/{}?cancelled=1", employee.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Η έκδοση του πιστοποιητικού ακυρώθηκε!"));
+}
+
+#[tokio::test]
+async fn another_organisations_employee_is_not_found_in_the_console() {
+    let app = spawn_app().await;
+    let (_, stranger) = app.add_organisation_with_admin("OTHER").await;
+    let (employee, id) = app.application_in(Status::AwaitingApproval).await;
+    let session = app.console_login(&stranger).await;
+    let response = app
+        .console_get(&session, &format!("/employees/{}", employee.id))
+        .await;
+    assert_eq!(response.status(), 404);
+    let html = app
+        .console_get(&session, "/employees")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_csrf(&html);
+    let response = app
+        .console_post(
+            &session,
+            &format!("/employees/{}/cancel", employee.id),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(app.application(id).await.status, Status::AwaitingApproval);
+}
+
+#[tokio::test]
+async fn long_reasons_english_logout_and_no_open_redirect() {
+    let app = spawn_app().await;
+    let (employee, id) = app.application_in(Status::AwaitingDataCheck).await;
+    let session = app.console_login(&app.admin).await;
+    let card_path = format!("/employees/{}", employee.id);
+    let cancel_path = format!("/employees/{}/cancel", employee.id);
+    let csrf = hidden_csrf(
+        &app.console_get(&session, &card_path)
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+
+    // A reason over 500 characters: refused with the form again, nothing changes.
+    let long = "λ".repeat(501);
+    let response = app
+        .console_post(
+            &session,
+            &cancel_path,
+            &[("csrf", csrf.as_str()), ("reason", long.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(app.application(id).await.status, Status::AwaitingDataCheck);
+
+    // English by the switch; the switch only redirects to local paths.
+    let response = app
+        .console_get(&session, "/lang/en?next=//evil.example/x")
+        .await;
+    assert_eq!(location(&response), "/employees");
+    let lang = cookie_value(&response, "certdesk_lang").unwrap();
+    assert_eq!(lang, "en");
+    let response = app
+        .client
+        .post(app.url(&cancel_path))
+        .header(
+            "Cookie",
+            format!("certdesk_session={session}; certdesk_lang=en"),
+        )
+        .form(&[("csrf", csrf.as_str()), ("reason", "Wrong email")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let html = app
+        .client
+        .get(app.url(&location(&response)))
+        .header(
+            "Cookie",
+            format!("certdesk_session={session}; certdesk_lang=en"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The issuance of the certificate was cancelled!"));
+    assert!(html.contains("Issuance application rejected"));
+    // The history records the Greek words whatever the console's language.
+    assert_eq!(
+        app.history(id).await.pop().unwrap().description,
+        cancelled_description(&app.admin.full_name)
+    );
+
+    // Logging out ends the session.
+    let response = app
+        .console_post(&session, "/logout", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login");
+    let response = app.console_get(&session, "/employees").await;
+    assert_eq!(location(&response), "/login");
+}
