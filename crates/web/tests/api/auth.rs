@@ -151,3 +151,53 @@ async fn an_expired_token_is_refused() {
     assert_error(app.search("expired-token", &[]).await, 401, "unauthorized").await;
     assert_eq!(app.search("valid-token", &[]).await.status(), 200);
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_pause_the_account_for_a_while() {
+    let app = spawn_app().await;
+    let other = app
+        .add_admin(app.org_id, "other@example.gr", "Άλλος Διαχειριστής")
+        .await;
+    for _ in 0..certdesk_domain::throttle::MAX_FAILURES {
+        assert_error(
+            app.login(&app.admin.username, "λάθος").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    // Now even the right password is refused, with a clear answer.
+    let paused = assert_error(
+        app.login(&app.admin.username, PASSWORD).await,
+        429,
+        "too_many_attempts",
+    )
+    .await;
+    assert!(
+        paused["message"].as_str().unwrap().contains("15 λεπτά"),
+        "{paused}"
+    );
+    // Other accounts are not affected.
+    assert_eq!(app.login(&other.username, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn old_failures_and_a_successful_login_do_not_count() {
+    let app = spawn_app().await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(20);
+    for _ in 0..10 {
+        app.store
+            .record_login_failure(&app.admin.username, long_ago)
+            .await
+            .unwrap();
+    }
+    for _ in 0..certdesk_domain::throttle::MAX_FAILURES - 1 {
+        assert_eq!(app.login(&app.admin.username, "λάθος").await.status(), 401);
+    }
+    assert_eq!(app.login(&app.admin.username, PASSWORD).await.status(), 200);
+    // The success cleared the count: four more mistakes are still allowed.
+    for _ in 0..certdesk_domain::throttle::MAX_FAILURES - 1 {
+        assert_eq!(app.login(&app.admin.username, "λάθος").await.status(), 401);
+    }
+    assert_eq!(app.login(&app.admin.username, PASSWORD).await.status(), 200);
+}
