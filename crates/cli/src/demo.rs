@@ -310,6 +310,8 @@ impl Story<'_> {
         let days_ago = match scenario {
             CertificateExpired => 3 * 365 + self.rng.random_range(20..300),
             TimedOut => self.rng.random_range(95..300),
+            // Pending applications are recent: older ones would expire (90 days idle).
+            Pending(_) => self.rng.random_range(16..75),
             _ => self.rng.random_range(16..420),
         };
         let mut at = self.now - Duration::days(days_ago) - earlier + self.hours(8, 16);

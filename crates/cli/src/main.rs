@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use certdesk_store::credentials::hash_password;
-use certdesk_store::sqlite::SqliteStore;
 use certdesk_store::{NewAdministrator, Store, StoreError};
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
@@ -47,6 +46,9 @@ enum Commands {
         /// Mark cookies Secure (set this when users reach certdesk over HTTPS).
         #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Reject a pending application nobody moved on for this many days.
+        #[arg(long, env = "CERTDESK_EXPIRE_AFTER_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
+        expire_after_days: u32,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -128,16 +130,11 @@ enum AdminCommand {
 }
 
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url)
-            .await
-            .with_context(|| format!("cannot open the database {url}"))?;
-        Ok(Arc::new(store))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        bail!("PostgreSQL is not supported by this version yet; use sqlite://FILE")
-    } else {
-        bail!("unknown database URL {url:?}: expected sqlite://FILE")
-    }
+    // The URL may carry a password: name only its scheme in the error.
+    let scheme = url.split(':').next().unwrap_or("");
+    certdesk_store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the {scheme} database"))
 }
 
 #[tokio::main]
@@ -156,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
             db,
             demo,
             secure_cookies,
+            expire_after_days,
         } => {
             let store = open_store(&db.db).await?;
             if demo {
@@ -168,6 +166,12 @@ async fn main() -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tracing::info!("certdesk serves http://{address}/");
             eprintln!("certdesk: http://{address}/");
+            // Every server takes background jobs; the store hands each to exactly one.
+            let worker = certdesk_store::worker::WorkerConfig {
+                expire_after: chrono::Duration::days(i64::from(expire_after_days)),
+                ..Default::default()
+            };
+            tokio::spawn(certdesk_store::worker::run(store.clone(), worker, Utc::now));
             let mut state = certdesk_web::AppState::new(store);
             state.config.secure_cookies = secure_cookies;
             certdesk_web::serve(listener, state).await?;

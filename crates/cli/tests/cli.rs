@@ -285,3 +285,13 @@ async fn import_is_all_or_nothing_and_names_the_bad_line() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("γραμμή 2, πεδίο afm"));
     assert_eq!(count(&store, org.id, None).await, 2);
 }
+
+#[tokio::test]
+async fn no_demo_application_is_stale_enough_to_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    assert!(certdesk(&["demo"], &db).status.success());
+    let store = SqliteStore::open(&db).await.unwrap();
+    let ninety_days_ago = chrono::Utc::now() - chrono::Duration::days(90);
+    assert_eq!(store.stale_applications(ninety_days_ago, 10).await.unwrap(), Vec::<i64>::new());
+}

@@ -14,7 +14,10 @@
 
 pub mod credentials;
 pub mod models;
+pub mod postgres;
+mod rows;
 pub mod sqlite;
+pub mod worker;
 pub mod workflow;
 
 use async_trait::async_trait;
@@ -50,7 +53,20 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(error.to_string()),
+            // PostgreSQL: connection exceptions (08…), the server shutting down or refusing
+            // connections (57P…), too many connections (53300), a database not accepting
+            // connections (55000 at connect time).
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|c| {
+                    c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "55000"
+                }) =>
+            {
                 StoreError::Unavailable(error.to_string())
             }
             _ => StoreError::Database(error),
@@ -59,6 +75,22 @@ impl From<sqlx::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens the store a database URL names: `sqlite://FILE` (created if missing) or
+/// `postgres://…` (the database must exist; its schema is created if missing).
+pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(
+            postgres::PostgresStore::open(url).await?,
+        ))
+    } else {
+        Err(StoreError::Unavailable(format!(
+            "unknown database URL {url:?}: expected sqlite://FILE or postgres://…"
+        )))
+    }
+}
 
 /// The organisations whose data a caller may see. Every query that touches employees or
 /// applications takes one.
@@ -161,6 +193,32 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<ApplicationRecord>>;
     /// All application ids, for verifying every hash chain.
     async fn application_ids(&self) -> StoreResult<Vec<i64>>;
+
+    // Background jobs, taken by any server of the installation.
+    /// Queues a job; at most one job of a kind waits per application (a second is ignored).
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        application_id: Option<i64>,
+        run_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Takes the next due job of one of `kinds` that no live worker holds, and leases it until
+    /// `lease_until`: a job whose worker dies is taken again once its lease runs out.
+    async fn claim_job(
+        &self,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>>;
+    async fn complete_job(&self, id: i64) -> StoreResult<()>;
+    /// Gives a job back, to be tried again at `run_at`.
+    async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Pending applications that have not changed since `updated_before`, oldest first.
+    async fn stale_applications(
+        &self,
+        updated_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>>;
 
     // Effects, as seen from outside (tests, the operator, later the workers).
     async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>>;

@@ -115,6 +115,14 @@ pub struct EmployeeQuery {
     pub per_page: u32,
 }
 
+impl EmployeeQuery {
+    /// LIMIT and OFFSET of the requested page (at most 200 rows a page).
+    pub fn limit_offset(&self) -> (i64, i64) {
+        let per_page = i64::from(self.per_page.clamp(1, 200));
+        (per_page, i64::from(self.page.max(1) - 1) * per_page)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     NoApplication,
@@ -182,6 +190,8 @@ pub struct Job {
     pub kind: String,
     pub application_id: Option<i64>,
     pub run_at: DateTime<Utc>,
+    /// How many times a worker has taken it (including the current one, once taken).
+    pub attempts: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,21 +3,21 @@
 //! SQLite allows one writer at a time; instead of letting connections fight over the write lock
 //! (and fail with SQLITE_BUSY mid-transaction), all writes go through a pool of exactly one
 //! connection, while reads use a pool of several. The conditional updates are still written as
-//! they will be on PostgreSQL, where many writers do race.
+//! they are on PostgreSQL, where many writers do race. Jobs need no `SKIP LOCKED` here: the one
+//! writer takes them one at a time.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use certdesk_domain::notification::status_change_email;
-use certdesk_domain::text::name_keys;
-use certdesk_domain::{Action, ActorKind, Effect, HistoryEntry, Status, Transition};
+use certdesk_domain::text::{fold, name_keys};
+use certdesk_domain::{Effect, HistoryEntry, Transition};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::rows::*;
 use crate::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -29,8 +29,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`
-    /// is not supported: the two pools must see one file) and migrates it.
+    /// Opens (creating if missing) the database file at `url` (`sqlite://path`) and migrates it.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -51,74 +50,25 @@ impl SqliteStore {
     }
 }
 
-fn status_of(code: &str) -> StoreResult<Status> {
-    Status::parse(code).ok_or_else(|| {
-        StoreError::Database(sqlx::Error::Decode(format!("unknown status {code}").into()))
-    })
-}
-
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-fn application_from_row(row: &SqliteRow) -> StoreResult<ApplicationRecord> {
-    Ok(ApplicationRecord {
-        id: row.try_get("id")?,
-        employee_id: row.try_get("employee_id")?,
-        organisation_id: row.try_get("organisation_id")?,
-        status: status_of(row.try_get("status")?)?,
-        version: row.try_get("version")?,
-        email: row.try_get("email")?,
-        mobile: row.try_get("mobile")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+fn duplicate(field: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(field)
+        } else {
+            e.into()
+        }
+    }
 }
 
-fn history_from_row(row: &SqliteRow) -> StoreResult<HistoryEntry> {
-    let decode =
-        |what: &str| StoreError::Database(sqlx::Error::Decode(format!("unknown {what}").into()));
-    Ok(HistoryEntry {
-        application_id: row.try_get("application_id")?,
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        action: Action::parse(row.try_get("action")?).ok_or_else(|| decode("action"))?,
-        description: row.try_get("description")?,
-        reason: row.try_get("reason")?,
-        actor_kind: ActorKind::parse(row.try_get("actor_kind")?)
-            .ok_or_else(|| decode("actor kind"))?,
-        actor_id: row.try_get("actor_id")?,
-        actor_name: row.try_get("actor_name")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
-}
-
-const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_name, e.afm, e.surname, e.given_name, \
-     e.father_name, e.id_card, e.birth_date, e.email, e.mobile, e.unit, e.position, e.active, \
-     e.current_application_id, \
-     (SELECT u.username FROM usernames u WHERE u.employee_id = e.id ORDER BY u.application_id DESC LIMIT 1) AS username";
-
-fn employee_from_row(row: &SqliteRow) -> StoreResult<EmployeeRecord> {
-    Ok(EmployeeRecord {
-        id: row.try_get("id")?,
-        organisation_id: row.try_get("organisation_id")?,
-        organisation_name: row.try_get("organisation_name")?,
-        afm: row.try_get("afm")?,
-        surname: row.try_get("surname")?,
-        given_name: row.try_get("given_name")?,
-        father_name: row.try_get("father_name")?,
-        id_card: row.try_get("id_card")?,
-        birth_date: row.try_get("birth_date")?,
-        email: row.try_get("email")?,
-        mobile: row.try_get("mobile")?,
-        unit: row.try_get("unit")?,
-        position: row.try_get("position")?,
-        active: row.try_get("active")?,
-        username: row.try_get("username")?,
-        current_application_id: row.try_get("current_application_id")?,
-    })
-}
+const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_name, e.afm, \
+     e.surname, e.given_name, e.father_name, e.id_card, e.birth_date, e.email, e.mobile, e.unit, \
+     e.position, e.active, e.current_application_id, \
+     (SELECT u.username FROM usernames u WHERE u.employee_id = e.id \
+      ORDER BY u.application_id DESC LIMIT 1) AS username";
 
 /// `AND e.organisation_id IN (...)`, or nothing for `Scope::Everything`.
 fn push_scope(builder: &mut QueryBuilder<Sqlite>, scope: &Scope) {
@@ -136,7 +86,7 @@ fn push_scope(builder: &mut QueryBuilder<Sqlite>, scope: &Scope) {
 }
 
 /// The upper bound of a prefix range: every string starting with `prefix` sorts below it.
-fn prefix_end(prefix: &str) -> String {
+pub(crate) fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
@@ -192,42 +142,47 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
     .fetch_one(&mut *conn)
     .await?;
     let employee_id: i64 = app.try_get("employee_id")?;
+    let id = t.application_id;
     for effect in &t.effects {
         match effect {
             Effect::ReserveUsername(username) => {
                 sqlx::query("INSERT INTO usernames (username, employee_id, application_id) VALUES (?, ?, ?)")
                     .bind(username.as_str())
                     .bind(employee_id)
-                    .bind(t.application_id)
+                    .bind(id)
                     .execute(&mut *conn)
                     .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("username") } else { e.into() })?;
+                    .map_err(duplicate("username"))?;
             }
             Effect::ReleaseUsername => {
                 sqlx::query("DELETE FROM usernames WHERE application_id = ?")
-                    .bind(t.application_id)
+                    .bind(id)
                     .execute(&mut *conn)
                     .await?;
             }
             Effect::DropPendingJobs => {
                 sqlx::query("DELETE FROM jobs WHERE application_id = ?")
-                    .bind(t.application_id)
+                    .bind(id)
                     .execute(&mut *conn)
                     .await?;
             }
             Effect::DestroyKeyMaterial => {
                 sqlx::query("DELETE FROM key_material WHERE application_id = ?")
-                    .bind(t.application_id)
+                    .bind(id)
                     .execute(&mut *conn)
                     .await?;
             }
             Effect::QueueIssuance => {
-                sqlx::query("INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES ('issue_certificate', ?, ?, ?)")
-                    .bind(t.application_id)
-                    .bind(t.at)
-                    .bind(t.at)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(crate::worker::ISSUE_CERTIFICATE)
+                .bind(id)
+                .bind(t.at)
+                .bind(t.at)
+                .execute(&mut *conn)
+                .await?;
             }
             Effect::NotifyBeneficiary => {
                 let email = status_change_email(
@@ -238,9 +193,10 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
                     t.reason.as_deref(),
                 );
                 sqlx::query(
-                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) \
+                     VALUES (?, ?, ?, ?, ?)",
                 )
-                .bind(t.application_id)
+                .bind(id)
                 .bind(app.try_get::<String, _>("email")?)
                 .bind(email.subject)
                 .bind(email.body_text)
@@ -254,15 +210,16 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
 }
 
 async fn append_history(conn: &mut SqliteConnection, t: &Transition) -> StoreResult<()> {
-    let last: Option<(String, i64)> =
-        sqlx::query_as("SELECT hash, seq FROM application_history WHERE application_id = ? ORDER BY seq DESC LIMIT 1")
-            .bind(t.application_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let last: Option<(String, i64)> = sqlx::query_as(
+        "SELECT hash, seq FROM application_history WHERE application_id = ? ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(t.application_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let entry = t.history_entry(last.as_ref().map(|(hash, seq)| (hash.as_str(), *seq)));
     sqlx::query(
-        "INSERT INTO application_history (application_id, seq, at, action, description, reason, actor_kind, actor_id, \
-         actor_name, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO application_history (application_id, seq, at, action, description, reason, \
+         actor_kind, actor_id, actor_name, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(entry.application_id)
     .bind(entry.seq)
@@ -278,6 +235,16 @@ async fn append_history(conn: &mut SqliteConnection, t: &Transition) -> StoreRes
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+async fn organisations_of(pool: &SqlitePool, administrator_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT organisation_id FROM administrator_organisations WHERE administrator_id = ? \
+         ORDER BY organisation_id",
+    )
+    .bind(administrator_id)
+    .fetch_all(pool)
+    .await?)
 }
 
 #[async_trait]
@@ -296,13 +263,7 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_one(&self.write)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate("code")
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate("code"))?;
         Ok(Organisation {
             id,
             code: code.to_owned(),
@@ -334,7 +295,7 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("username") } else { e.into() })?;
+        .map_err(duplicate("username"))?;
         for org in &admin.organisation_ids {
             sqlx::query("INSERT INTO administrator_organisations (administrator_id, organisation_id) VALUES (?, ?)")
                 .bind(id)
@@ -350,28 +311,19 @@ impl Store for SqliteStore {
         &self,
         username: &str,
     ) -> StoreResult<Option<AdministratorRecord>> {
-        let Some(row) = sqlx::query(
+        let row: Option<AdministratorRow> = sqlx::query_as(
             "SELECT id, username, full_name, password_hash FROM administrators WHERE username = ?",
         )
         .bind(username)
         .fetch_optional(&self.read)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let id: i64 = row.try_get("id")?;
-        let organisation_ids =
-            sqlx::query_scalar("SELECT organisation_id FROM administrator_organisations WHERE administrator_id = ? ORDER BY organisation_id")
-                .bind(id)
-                .fetch_all(&self.read)
-                .await?;
-        Ok(Some(AdministratorRecord {
-            id,
-            username: row.try_get("username")?,
-            full_name: row.try_get("full_name")?,
-            password_hash: row.try_get("password_hash")?,
-            organisation_ids,
-        }))
+        .await?;
+        match row {
+            Some(row) => {
+                let organisations = organisations_of(&self.read, row.id).await?;
+                Ok(Some(row.with_organisations(organisations)))
+            }
+            None => Ok(None),
+        }
     }
 
     async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
@@ -388,11 +340,13 @@ impl Store for SqliteStore {
         administrator_id: i64,
         organisation_id: i64,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO administrator_organisations (administrator_id, organisation_id) VALUES (?, ?)")
-            .bind(administrator_id)
-            .bind(organisation_id)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO administrator_organisations (administrator_id, organisation_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(administrator_id)
+        .bind(organisation_id)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
@@ -425,7 +379,8 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(&session.token_hash)
         .bind(session.administrator_id)
@@ -443,32 +398,18 @@ impl Store for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRecord>> {
-        let Some(row) = sqlx::query(
+        let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, a.full_name \
-             FROM sessions s JOIN administrators a ON a.id = s.administrator_id WHERE s.token_hash = ? AND s.expires_at > ?",
+             FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.read)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let administrator_id: i64 = row.try_get("administrator_id")?;
-        let organisation_ids =
-            sqlx::query_scalar("SELECT organisation_id FROM administrator_organisations WHERE administrator_id = ? ORDER BY organisation_id")
-                .bind(administrator_id)
-                .fetch_all(&self.read)
-                .await?;
-        Ok(Some(SessionRecord {
-            administrator_id,
-            username: row.try_get("username")?,
-            full_name: row.try_get("full_name")?,
-            organisation_ids,
-            kind: row.try_get("kind")?,
-            csrf_token: row.try_get("csrf_token")?,
-            expires_at: row.try_get("expires_at")?,
-        }))
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let organisation_ids = organisations_of(&self.read, row.administrator_id).await?;
+        Ok(Some(row.into_record(organisation_ids)))
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -489,8 +430,8 @@ impl Store for SqliteStore {
         let mut ids = Vec::with_capacity(employees.len());
         for e in employees {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, id_card, birth_date, email, \
-                 mobile, unit, position, surname_fold, given_fold, created_at) \
+                "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, id_card, \
+                 birth_date, email, mobile, unit, position, surname_fold, given_fold, created_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(organisation_id)
@@ -504,23 +445,21 @@ impl Store for SqliteStore {
             .bind(&e.mobile)
             .bind(&e.unit)
             .bind(&e.position)
-            .bind(certdesk_domain::text::fold(&e.surname))
-            .bind(certdesk_domain::text::fold(&e.given_name))
+            .bind(fold(&e.surname))
+            .bind(fold(&e.given_name))
             .bind(now)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|err| if is_unique_violation(&err) { StoreError::Duplicate("afm") } else { err.into() })?;
+            .map_err(duplicate("afm"))?;
             for key in name_keys(&e.surname)
                 .into_iter()
                 .chain(name_keys(&e.given_name))
             {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO employee_name_keys (key, employee_id) VALUES (?, ?)",
-                )
-                .bind(key)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query("INSERT INTO employee_name_keys (key, employee_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             ids.push(id);
         }
@@ -542,34 +481,16 @@ impl Store for SqliteStore {
             "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status{from}"
         ));
         push_employee_filters(&mut select, scope, query);
-        let per_page = query.per_page.clamp(1, 200);
-        let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
+        let (limit, offset) = query.limit_offset();
         select
             .push(" ORDER BY e.surname_fold, e.given_fold, e.id LIMIT ")
-            .push_bind(i64::from(per_page))
+            .push_bind(limit)
             .push(" OFFSET ")
-            .push_bind(offset as i64);
-        let rows = select.build().fetch_all(&self.read).await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(EmployeeRow {
-                    id: row.try_get("id")?,
-                    afm: row.try_get("afm")?,
-                    surname: row.try_get("surname")?,
-                    given_name: row.try_get("given_name")?,
-                    father_name: row.try_get("father_name")?,
-                    unit: row.try_get("unit")?,
-                    status: row
-                        .try_get::<Option<String>, _>("status")?
-                        .map(|s| status_of(&s))
-                        .transpose()?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+            .push_bind(offset);
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
         Ok(SearchPage {
             total: total as u64,
-            items,
+            items: convert(rows)?,
         })
     }
 
@@ -579,12 +500,8 @@ impl Store for SqliteStore {
         ));
         q.push_bind(id);
         push_scope(&mut q, scope);
-        q.build()
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(employee_from_row)
-            .transpose()
+        let row: Option<EmployeeFullRow> = q.build_query_as().fetch_optional(&self.read).await?;
+        Ok(row.map(Into::into))
     }
 
     async fn employee_by_afm(
@@ -595,15 +512,11 @@ impl Store for SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {EMPLOYEE_COLUMNS} FROM employees e JOIN organisations o ON o.id = e.organisation_id WHERE e.afm = "
         ));
-        q.push_bind(afm);
+        q.push_bind(afm.to_owned());
         push_scope(&mut q, scope);
         q.push(" ORDER BY e.id LIMIT 1");
-        q.build()
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(employee_from_row)
-            .transpose()
+        let row: Option<EmployeeFullRow> = q.build_query_as().fetch_optional(&self.read).await?;
+        Ok(row.map(Into::into))
     }
 
     async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>> {
@@ -652,11 +565,11 @@ impl Store for SqliteStore {
     }
 
     async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {
-        let row = sqlx::query("SELECT * FROM applications WHERE id = ?")
+        let row: Option<ApplicationRow> = sqlx::query_as("SELECT * FROM applications WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        match row.as_ref().map(application_from_row).transpose()? {
+        match row.map(ApplicationRecord::try_from).transpose()? {
             Some(app) if scope.allows(app.organisation_id) => Ok(Some(app)),
             _ => Ok(None),
         }
@@ -666,7 +579,8 @@ impl Store for SqliteStore {
         let from = t.from.ok_or(StoreError::Conflict)?;
         let mut tx = self.write.begin().await?;
         let updated = sqlx::query(
-            "UPDATE applications SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?",
+            "UPDATE applications SET status = ?, version = version + 1, updated_at = ? \
+             WHERE id = ? AND status = ? AND version = ?",
         )
         .bind(t.to.code())
         .bind(t.at)
@@ -685,26 +599,25 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
-        sqlx::query("SELECT * FROM application_history WHERE application_id = ? ORDER BY seq")
-            .bind(application_id)
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(history_from_row)
-            .collect()
+        let rows: Vec<HistoryRow> = sqlx::query_as(
+            "SELECT * FROM application_history WHERE application_id = ? ORDER BY seq",
+        )
+        .bind(application_id)
+        .fetch_all(&self.read)
+        .await?;
+        convert(rows)
     }
 
     async fn applications_of_employee(
         &self,
         employee_id: i64,
     ) -> StoreResult<Vec<ApplicationRecord>> {
-        sqlx::query("SELECT * FROM applications WHERE employee_id = ? ORDER BY id DESC")
-            .bind(employee_id)
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(application_from_row)
-            .collect()
+        let rows: Vec<ApplicationRow> =
+            sqlx::query_as("SELECT * FROM applications WHERE employee_id = ? ORDER BY id DESC")
+                .bind(employee_id)
+                .fetch_all(&self.read)
+                .await?;
+        convert(rows)
     }
 
     async fn application_ids(&self) -> StoreResult<Vec<i64>> {
@@ -713,6 +626,80 @@ impl Store for SqliteStore {
                 .fetch_all(&self.read)
                 .await?,
         )
+    }
+
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        application_id: Option<i64>,
+        run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(kind)
+            .bind(application_id)
+            .bind(run_at)
+            .bind(run_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_job(
+        &self,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>> {
+        // One writer: the select and the update below cannot interleave with another claim.
+        let mut q = QueryBuilder::<Sqlite>::new("UPDATE jobs SET locked_until = ");
+        q.push_bind(lease_until)
+            .push(", attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE run_at <= ")
+            .push_bind(now)
+            .push(" AND (locked_until IS NULL OR locked_until < ")
+            .push_bind(now)
+            .push(") AND kind IN (");
+        let mut list = q.separated(", ");
+        for kind in kinds {
+            list.push_bind(kind.to_string());
+        }
+        q.push(
+            ") ORDER BY run_at, id LIMIT 1) RETURNING id, kind, application_id, run_at, attempts",
+        );
+        let row: Option<JobRow> = q.build_query_as().fetch_optional(&self.write).await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn complete_job(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM jobs WHERE id = ?")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET locked_until = NULL, run_at = ? WHERE id = ?")
+            .bind(run_at)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn stale_applications(
+        &self,
+        updated_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM applications WHERE status IN ('awaiting_data_check', 'awaiting_approval', \
+             'awaiting_identification', 'awaiting_signature', 'awaiting_issuance') AND updated_at < ? \
+             ORDER BY updated_at LIMIT ?",
+        )
+        .bind(updated_before)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>> {
@@ -725,38 +712,22 @@ impl Store for SqliteStore {
     }
 
     async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>> {
-        let rows = sqlx::query("SELECT id, kind, application_id, run_at FROM jobs WHERE application_id = ? ORDER BY id")
-            .bind(application_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Job {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    application_id: r.try_get("application_id")?,
-                    run_at: r.try_get("run_at")?,
-                })
-            })
-            .collect()
+        let rows: Vec<JobRow> =
+            sqlx::query_as("SELECT id, kind, application_id, run_at, attempts FROM jobs WHERE application_id = ? ORDER BY id")
+                .bind(application_id)
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows = sqlx::query("SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = ? ORDER BY id")
-            .bind(application_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxMessage {
-                    id: r.try_get("id")?,
-                    recipient: r.try_get("recipient")?,
-                    subject: r.try_get("subject")?,
-                    body_text: r.try_get("body_text")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let rows: Vec<OutboxRow> = sqlx::query_as(
+            "SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = ? ORDER BY id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn put_key_material(
@@ -777,12 +748,11 @@ impl Store for SqliteStore {
     }
 
     async fn has_key_material(&self, application_id: i64) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM key_material WHERE application_id = ?",
-        )
-        .bind(application_id)
-        .fetch_one(&self.read)
-        .await?
-            > 0)
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM key_material WHERE application_id = ?")
+                .bind(application_id)
+                .fetch_one(&self.read)
+                .await?;
+        Ok(count > 0)
     }
 }

@@ -1,0 +1,745 @@
+//! The scale-out store: PostgreSQL (or a PostgreSQL-compatible database), shared by any number of
+//! stateless certdesk servers. The same tables and transitions as `sqlite.rs`, with PostgreSQL's
+//! placeholders; races between servers are settled by the conditional updates (row locks) and
+//! unique indexes, and jobs are taken with `FOR UPDATE SKIP LOCKED`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certdesk_domain::notification::status_change_email;
+use certdesk_domain::text::{fold, name_keys};
+use certdesk_domain::{Effect, HistoryEntry, Transition};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use crate::rows::*;
+use crate::sqlite::prefix_end;
+use crate::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://…`) and migrates it. Several servers may
+    /// start at once: sqlx's migrator takes an advisory lock.
+    pub async fn open(url: &str) -> StoreResult<PostgresStore> {
+        let options = PgConnectOptions::from_str(url)?.application_name("certdesk");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+fn duplicate(field: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(field)
+        } else {
+            e.into()
+        }
+    }
+}
+
+const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_name, e.afm, \
+     e.surname, e.given_name, e.father_name, e.id_card, e.birth_date, e.email, e.mobile, e.unit, \
+     e.position, e.active, e.current_application_id, \
+     (SELECT u.username FROM usernames u WHERE u.employee_id = e.id \
+      ORDER BY u.application_id DESC LIMIT 1) AS username";
+
+/// `AND e.organisation_id IN (...)`, or nothing for `Scope::Everything`.
+fn push_scope(builder: &mut QueryBuilder<Postgres>, scope: &Scope) {
+    if let Scope::Organisations(ids) = scope {
+        builder.push(" AND e.organisation_id IN (");
+        if ids.is_empty() {
+            builder.push("NULL");
+        }
+        let mut list = builder.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        builder.push(")");
+    }
+}
+
+fn push_employee_filters(
+    builder: &mut QueryBuilder<Postgres>,
+    scope: &Scope,
+    query: &EmployeeQuery,
+) {
+    push_scope(builder, scope);
+    for token in &query.name_tokens {
+        builder
+            .push(" AND e.id IN (SELECT k.employee_id FROM employee_name_keys k WHERE k.key >= ")
+            .push_bind(token.clone())
+            .push(" AND k.key < ")
+            .push_bind(prefix_end(token))
+            .push(")");
+    }
+    if let Some(afm) = &query.afm {
+        builder.push(" AND e.afm = ").push_bind(afm.clone());
+    }
+    if let Some(id_card) = &query.id_card {
+        builder.push(" AND e.id_card = ").push_bind(id_card.clone());
+    }
+    if let Some(email) = &query.email {
+        builder
+            .push(" AND lower(e.email) = lower(")
+            .push_bind(email.clone())
+            .push(")");
+    }
+    if let Some(username) = &query.username {
+        builder
+            .push(" AND e.id IN (SELECT u.employee_id FROM usernames u WHERE u.username = ")
+            .push_bind(username.clone())
+            .push(")");
+    }
+    match query.status {
+        Some(StatusFilter::NoApplication) => {
+            builder.push(" AND e.current_application_id IS NULL");
+        }
+        Some(StatusFilter::Is(status)) => {
+            builder.push(" AND a.status = ").push_bind(status.code());
+        }
+        None => {}
+    }
+    if let Some(unit) = &query.unit {
+        builder.push(" AND e.unit = ").push_bind(unit.clone());
+    }
+}
+
+/// Carries out a transition's effects inside its transaction.
+async fn apply_effects(conn: &mut PgConnection, t: &Transition) -> StoreResult<()> {
+    let app = sqlx::query(
+        "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
+    )
+    .bind(t.application_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let employee_id: i64 = app.try_get("employee_id")?;
+    let id = t.application_id;
+    for effect in &t.effects {
+        match effect {
+            Effect::ReserveUsername(username) => {
+                sqlx::query("INSERT INTO usernames (username, employee_id, application_id) VALUES ($1, $2, $3)")
+                    .bind(username.as_str())
+                    .bind(employee_id)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(duplicate("username"))?;
+            }
+            Effect::ReleaseUsername => {
+                sqlx::query("DELETE FROM usernames WHERE application_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::DropPendingJobs => {
+                sqlx::query("DELETE FROM jobs WHERE application_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::DestroyKeyMaterial => {
+                sqlx::query("DELETE FROM key_material WHERE application_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::QueueIssuance => {
+                sqlx::query(
+                    "INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(crate::worker::ISSUE_CERTIFICATE)
+                .bind(id)
+                .bind(t.at)
+                .bind(t.at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Effect::NotifyBeneficiary => {
+                let email = status_change_email(
+                    app.try_get("given_name")?,
+                    app.try_get("surname")?,
+                    t.to,
+                    &t.description,
+                    t.reason.as_deref(),
+                );
+                sqlx::query(
+                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(app.try_get::<String, _>("email")?)
+                .bind(email.subject)
+                .bind(email.body_text)
+                .bind(t.at)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn append_history(conn: &mut PgConnection, t: &Transition) -> StoreResult<()> {
+    let last: Option<(String, i64)> = sqlx::query_as(
+        "SELECT hash, seq FROM application_history WHERE application_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(t.application_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let entry = t.history_entry(last.as_ref().map(|(hash, seq)| (hash.as_str(), *seq)));
+    sqlx::query(
+        "INSERT INTO application_history (application_id, seq, at, action, description, reason, \
+         actor_kind, actor_id, actor_name, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry.application_id)
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.action.code())
+    .bind(&entry.description)
+    .bind(&entry.reason)
+    .bind(entry.actor_kind.code())
+    .bind(entry.actor_id)
+    .bind(&entry.actor_name)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn organisations_of(pool: &PgPool, administrator_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT organisation_id FROM administrator_organisations WHERE administrator_id = $1 \
+         ORDER BY organisation_id",
+    )
+    .bind(administrator_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn create_organisation(
+        &self,
+        code: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Organisation> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(duplicate("code"))?;
+        Ok(Organisation {
+            id,
+            code: code.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    async fn organisation_by_code(&self, code: &str) -> StoreResult<Option<Organisation>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, code, name FROM organisations WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, code, name)| Organisation { id, code, name }))
+    }
+
+    async fn create_administrator(
+        &self,
+        admin: &NewAdministrator,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO administrators (username, full_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&admin.username)
+        .bind(&admin.full_name)
+        .bind(&admin.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(duplicate("username"))?;
+        for org in &admin.organisation_ids {
+            sqlx::query("INSERT INTO administrator_organisations (administrator_id, organisation_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(org)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn administrator_by_username(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<AdministratorRecord>> {
+        let row: Option<AdministratorRow> = sqlx::query_as(
+            "SELECT id, username, full_name, password_hash FROM administrators WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => {
+                let organisations = organisations_of(&self.pool, row.id).await?;
+                Ok(Some(row.with_organisations(organisations)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE administrators SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_administrator_to_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO administrator_organisations (administrator_id, organisation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(administrator_id)
+        .bind(organisation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+            .bind(username)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM login_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count as u64)
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.administrator_id)
+        .bind(session.kind.code())
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, a.full_name \
+             FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let organisation_ids = organisations_of(&self.pool, row.administrator_id).await?;
+        Ok(Some(row.into_record(organisation_ids)))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_employees(
+        &self,
+        organisation_id: i64,
+        employees: &[NewEmployee],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(employees.len());
+        for e in employees {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, id_card, \
+                 birth_date, email, mobile, unit, position, surname_fold, given_fold, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(organisation_id)
+            .bind(&e.afm)
+            .bind(&e.surname)
+            .bind(&e.given_name)
+            .bind(&e.father_name)
+            .bind(&e.id_card)
+            .bind(e.birth_date)
+            .bind(&e.email)
+            .bind(&e.mobile)
+            .bind(&e.unit)
+            .bind(&e.position)
+            .bind(fold(&e.surname))
+            .bind(fold(&e.given_name))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(duplicate("afm"))?;
+            for key in name_keys(&e.surname)
+                .into_iter()
+                .chain(name_keys(&e.given_name))
+            {
+                sqlx::query("INSERT INTO employee_name_keys (key, employee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn search_employees(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage> {
+        let from = " FROM employees e LEFT JOIN applications a ON a.id = e.current_application_id WHERE 1 = 1";
+        let mut count = QueryBuilder::<Postgres>::new(format!("SELECT count(*){from}"));
+        push_employee_filters(&mut count, scope, query);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+
+        let mut select = QueryBuilder::<Postgres>::new(format!(
+            "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status{from}"
+        ));
+        push_employee_filters(&mut select, scope, query);
+        let (limit, offset) = query.limit_offset();
+        select
+            .push(" ORDER BY e.surname_fold, e.given_fold, e.id LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.pool).await?;
+        Ok(SearchPage {
+            total: total as u64,
+            items: convert(rows)?,
+        })
+    }
+
+    async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees e JOIN organisations o ON o.id = e.organisation_id WHERE e.id = "
+        ));
+        q.push_bind(id);
+        push_scope(&mut q, scope);
+        let row: Option<EmployeeFullRow> = q.build_query_as().fetch_optional(&self.pool).await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn employee_by_afm(
+        &self,
+        scope: &Scope,
+        afm: &str,
+    ) -> StoreResult<Option<EmployeeRecord>> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees e JOIN organisations o ON o.id = e.organisation_id WHERE e.afm = "
+        ));
+        q.push_bind(afm.to_owned());
+        push_scope(&mut q, scope);
+        q.push(" ORDER BY e.id LIMIT 1");
+        let row: Option<EmployeeFullRow> = q.build_query_as().fetch_optional(&self.pool).await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>> {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT DISTINCT e.unit FROM employees e WHERE e.unit <> ''",
+        );
+        push_scope(&mut q, scope);
+        q.push(" ORDER BY e.unit");
+        Ok(q.build_query_scalar().fetch_all(&self.pool).await?)
+    }
+
+    async fn create_application(
+        &self,
+        employee_id: i64,
+        contact: &ApplicationContact,
+        start: &Transition,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO applications (employee_id, organisation_id, status, version, email, mobile, created_at, updated_at) \
+             SELECT id, organisation_id, $1, 1, $2, $3, $4, $5 FROM employees WHERE id = $6 RETURNING id",
+        )
+        .bind(start.to.code())
+        .bind(&contact.email)
+        .bind(&contact.mobile)
+        .bind(start.at)
+        .bind(start.at)
+        .bind(employee_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::OpenApplicationExists } else { e.into() })?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE employees SET current_application_id = $1 WHERE id = $2")
+            .bind(id)
+            .bind(employee_id)
+            .execute(&mut *tx)
+            .await?;
+        let start = Transition {
+            application_id: id,
+            ..start.clone()
+        };
+        append_history(&mut tx, &start).await?;
+        apply_effects(&mut tx, &start).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {
+        let row: Option<ApplicationRow> =
+            sqlx::query_as("SELECT * FROM applications WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row.map(ApplicationRecord::try_from).transpose()? {
+            Some(app) if scope.allows(app.organisation_id) => Ok(Some(app)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn commit_transition(&self, t: &Transition) -> StoreResult<()> {
+        let from = t.from.ok_or(StoreError::Conflict)?;
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE applications SET status = $1, version = version + 1, updated_at = $2 \
+             WHERE id = $3 AND status = $4 AND version = $5",
+        )
+        .bind(t.to.code())
+        .bind(t.at)
+        .bind(t.application_id)
+        .bind(from.code())
+        .bind(t.expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        append_history(&mut tx, t).await?;
+        apply_effects(&mut tx, t).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        let rows: Vec<HistoryRow> = sqlx::query_as(
+            "SELECT * FROM application_history WHERE application_id = $1 ORDER BY seq",
+        )
+        .bind(application_id)
+        .fetch_all(&self.pool)
+        .await?;
+        convert(rows)
+    }
+
+    async fn applications_of_employee(
+        &self,
+        employee_id: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        let rows: Vec<ApplicationRow> =
+            sqlx::query_as("SELECT * FROM applications WHERE employee_id = $1 ORDER BY id DESC")
+                .bind(employee_id)
+                .fetch_all(&self.pool)
+                .await?;
+        convert(rows)
+    }
+
+    async fn application_ids(&self) -> StoreResult<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM applications ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        application_id: Option<i64>,
+        run_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO jobs (kind, application_id, run_at, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(kind)
+            .bind(application_id)
+            .bind(run_at)
+            .bind(run_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_job(
+        &self,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>> {
+        // SKIP LOCKED: servers claiming at once each get a different job, without waiting.
+        let mut q = QueryBuilder::<Postgres>::new("UPDATE jobs SET locked_until = ");
+        q.push_bind(lease_until)
+            .push(", attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE run_at <= ")
+            .push_bind(now)
+            .push(" AND (locked_until IS NULL OR locked_until < ")
+            .push_bind(now)
+            .push(") AND kind IN (");
+        let mut list = q.separated(", ");
+        for kind in kinds {
+            list.push_bind(kind.to_string());
+        }
+        q.push(") ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, kind, application_id, run_at, attempts");
+        let row: Option<JobRow> = q.build_query_as().fetch_optional(&self.pool).await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn complete_job(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET locked_until = NULL, run_at = $1 WHERE id = $2")
+            .bind(run_at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn stale_applications(
+        &self,
+        updated_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM applications WHERE status IN ('awaiting_data_check', 'awaiting_approval', \
+             'awaiting_identification', 'awaiting_signature', 'awaiting_issuance') AND updated_at < $1 \
+             ORDER BY updated_at LIMIT $2",
+        )
+        .bind(updated_before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT username FROM usernames WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>> {
+        let rows: Vec<JobRow> =
+            sqlx::query_as("SELECT id, kind, application_id, run_at, attempts FROM jobs WHERE application_id = $1 ORDER BY id")
+                .bind(application_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>> {
+        let rows: Vec<OutboxRow> = sqlx::query_as(
+            "SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = $1 ORDER BY id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn put_key_material(
+        &self,
+        application_id: i64,
+        encrypted_key: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO key_material (application_id, encrypted_key, created_at) VALUES ($1, $2, $3)")
+            .bind(application_id)
+            .bind(encrypted_key)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn has_key_material(&self, application_id: i64) -> StoreResult<bool> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM key_material WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count > 0)
+    }
+}
