@@ -79,6 +79,20 @@ enum Commands {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Create or update the database schema, then exit (`serve` does it too, at start-up).
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write a consistent copy of an SQLite database while certdesk runs (for PostgreSQL, use
+    /// pg_dump).
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Check the tamper-evident application histories.
     Audit {
         #[command(subcommand)]
@@ -247,6 +261,24 @@ async fn main() -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        Commands::Migrate { db } => {
+            open_store(&db.db).await?;
+            println!("the database schema is up to date");
+        }
+        Commands::Backup { to, db } => {
+            if !db.db.starts_with("sqlite:") {
+                bail!("certdesk backup copies SQLite databases; back up PostgreSQL with pg_dump");
+            }
+            if to.exists() {
+                bail!("{} exists already", to.display());
+            }
+            let store = certdesk_store::sqlite::SqliteStore::open(&db.db).await?;
+            store
+                .backup_to(&to)
+                .await
+                .with_context(|| format!("cannot write {}", to.display()))?;
+            println!("backup written to {}", to.display());
         }
         Commands::Import { file, org, db } => {
             let store = open_store(&db.db).await?;

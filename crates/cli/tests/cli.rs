@@ -293,5 +293,50 @@ async fn no_demo_application_is_stale_enough_to_expire() {
     assert!(certdesk(&["demo"], &db).status.success());
     let store = SqliteStore::open(&db).await.unwrap();
     let ninety_days_ago = chrono::Utc::now() - chrono::Duration::days(90);
-    assert_eq!(store.stale_applications(ninety_days_ago, 10).await.unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        store.stale_applications(ninety_days_ago, 10).await.unwrap(),
+        Vec::<i64>::new()
+    );
+}
+
+#[tokio::test]
+async fn migrate_and_backup_give_a_usable_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let migrated = certdesk(&["migrate"], &db);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(
+        certdesk(&["org", "create", "--code", "ekdd", "--name", "ΕΚΔΔΑ"], &db)
+            .status
+            .success()
+    );
+    let copy = dir.path().join("copy.db");
+    let backup = certdesk(&["backup", "--to", copy.to_str().unwrap()], &db);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    // The copy opens as a certdesk database with the same data; a second backup to it is refused.
+    let restored = SqliteStore::open(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored
+            .organisation_by_code("ekdd")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "ΕΚΔΔΑ"
+    );
+    assert!(
+        !certdesk(&["backup", "--to", copy.to_str().unwrap()], &db)
+            .status
+            .success()
+    );
 }

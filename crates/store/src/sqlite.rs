@@ -50,6 +50,18 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Writes a consistent copy of the database to `path` (which must not exist), while the
+    /// store keeps serving: SQLite's `VACUUM INTO`.
+    pub async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
