@@ -18,7 +18,13 @@ use crate::rows::*;
 use crate::sqlite::prefix_end;
 use crate::*;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// The embedded migrations. A newer schema than this binary knows is accepted, so that servers
+/// of the previous version keep running during a rolling upgrade (migrations only add).
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -35,7 +41,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        migrator().run(&pool).await?;
         Ok(PostgresStore { pool })
     }
 }

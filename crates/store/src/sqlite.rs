@@ -20,7 +20,13 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use crate::rows::*;
 use crate::*;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The embedded migrations. A newer schema than this binary knows is accepted, so that servers
+/// of the previous version keep running during a rolling upgrade (migrations only add).
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -41,7 +47,7 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&write).await?;
+        migrator().run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -766,5 +772,29 @@ impl Store for SqliteStore {
                 .fetch_one(&self.read)
                 .await?;
         Ok(count > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_schema_newer_than_the_binary_still_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        // A later version of certdesk applied a migration this binary does not know.
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', '2030-01-01 00:00:00', 1, x'00', 1)",
+        )
+        .execute(&store.write)
+        .await
+        .unwrap();
+        drop(store);
+        SqliteStore::open(&url)
+            .await
+            .expect("older servers keep running during a rolling upgrade");
     }
 }
