@@ -125,14 +125,14 @@ fn pick_scenario(rng: &mut StdRng) -> Scenario {
     }
 }
 
-struct Person {
-    employee: NewEmployee,
+pub(crate) struct Person {
+    pub(crate) employee: NewEmployee,
     full_name: String,
     latin_given: String,
     latin_surname: String,
 }
 
-fn person(
+pub(crate) fn person(
     rng: &mut StdRng,
     demo: &DemoOrganisation,
     afms: &mut HashSet<String>,

@@ -1,5 +1,6 @@
 //! `certdesk`: the one binary of the product (SPEC §7).
 
+mod bench;
 mod demo;
 mod demo_names;
 mod import;
@@ -26,7 +27,8 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct DbArg {
-    /// Database URL: sqlite://FILE (created if missing).
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER:PASSWORD@HOST/DB (the
+    /// database must exist; its schema is created).
     #[arg(long, env = "CERTDESK_DB", default_value = "sqlite://certdesk.db")]
     db: String,
 }
@@ -92,6 +94,25 @@ enum Commands {
         to: std::path::PathBuf,
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Measure the store at a given size on an empty database and print a table (see
+    /// BENCHMARKS.md). Without --db, a temporary SQLite file is used.
+    Bench {
+        /// Database URL; must be empty. Default: a temporary SQLite file.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 200)]
+        organisations: usize,
+        /// Searches of each kind.
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        /// Cancellations (half one at a time, half concurrently).
+        #[arg(long, default_value_t = 2000)]
+        cancels: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
     },
     /// Check the tamper-evident application histories.
     Audit {
@@ -262,6 +283,28 @@ async fn main() -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+        Commands::Bench {
+            db,
+            employees,
+            organisations,
+            queries,
+            cancels,
+            concurrency,
+        } => {
+            let dir = tempfile_dir()?;
+            let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+            let store = open_store(&url).await?;
+            let config = bench::BenchConfig {
+                employees,
+                organisations,
+                queries,
+                cancels,
+                concurrency,
+            };
+            let result = bench::run(store, config).await;
+            let _ = std::fs::remove_dir_all(&dir);
+            result?;
+        }
         Commands::Migrate { db } => {
             open_store(&db.db).await?;
             println!("the database schema is up to date");
@@ -346,6 +389,13 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A fresh directory for the bench's temporary database.
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("certdesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 fn prompt_password() -> anyhow::Result<String> {

@@ -1,0 +1,271 @@
+//! `certdesk bench`: measures what the store does at a given size and prints a table. Speed is
+//! measured here, never asserted in tests.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use certdesk_domain::transition::{decide, start};
+use certdesk_domain::{Actor, Command};
+use certdesk_store::{ApplicationContact, EmployeeQuery, NewAdministrator, Scope, Store};
+use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::demo::person;
+use crate::demo_names::ORGANISATIONS;
+
+pub struct BenchConfig {
+    pub employees: usize,
+    pub organisations: usize,
+    pub queries: usize,
+    pub cancels: usize,
+    pub concurrency: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+struct Row(String, String, String);
+
+/// Makes the i-th query of one kind of search.
+type MakeQuery<'a> = Box<dyn Fn(&mut StdRng, usize) -> EmployeeQuery + 'a>;
+
+pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    let mut rng = StdRng::seed_from_u64(7);
+    let now = Utc::now();
+    let per_org = config.employees.div_ceil(config.organisations.max(1));
+
+    // 1. Employees, in one all-or-nothing insert per organisation (as `certdesk import` does).
+    let started = Instant::now();
+    let (mut afms, mut emails) = (HashSet::new(), HashSet::new());
+    let mut org_ids = Vec::new();
+    let mut surnames = Vec::new();
+    for index in 0..config.organisations {
+        let demo = &ORGANISATIONS[index % ORGANISATIONS.len()];
+        let org = store
+            .create_organisation(&format!("bench{index}"), &format!("Φορέας {index}"), now)
+            .await
+            .context("the bench needs an empty database")?;
+        let people: Vec<_> = (0..per_org)
+            .map(|_| person(&mut rng, demo, &mut afms, &mut emails).employee)
+            .collect();
+        surnames.extend(people.iter().take(20).map(|p| p.surname.clone()));
+        store.insert_employees(org.id, &people, now).await?;
+        org_ids.push(org.id);
+    }
+    let elapsed = started.elapsed();
+    let inserted = per_org * config.organisations;
+    rows.push(Row(
+        format!(
+            "insert {inserted} employees ({} organisations)",
+            config.organisations
+        ),
+        format!("{:.1} s", elapsed.as_secs_f64()),
+        format!("{:.0} employees/s", inserted as f64 / elapsed.as_secs_f64()),
+    ));
+
+    // 2. Searches, as a ΔΨΠ of one organisation makes them.
+    let afm_list: Vec<String> = afms.iter().take(config.queries).cloned().collect();
+    let searches: [(&str, MakeQuery); 4] = [
+        (
+            "search: surname prefix, Greek (4 letters)",
+            Box::new(|rng: &mut StdRng, _| {
+                let surname = &surnames[rng.random_range(0..surnames.len())];
+                let prefix: String = certdesk_domain::text::fold(surname)
+                    .chars()
+                    .take(4)
+                    .collect();
+                EmployeeQuery {
+                    name_tokens: vec![prefix],
+                    page: 1,
+                    per_page: 20,
+                    ..Default::default()
+                }
+            }),
+        ),
+        (
+            "search: surname + given name, Latin",
+            Box::new(|rng: &mut StdRng, _| {
+                let surname = &surnames[rng.random_range(0..surnames.len())];
+                let latin = certdesk_domain::text::to_latin(surname);
+                EmployeeQuery {
+                    name_tokens: vec![latin.chars().take(5).collect(), "g".into()],
+                    page: 1,
+                    per_page: 20,
+                    ..Default::default()
+                }
+            }),
+        ),
+        (
+            "search: exact ΑΦΜ",
+            Box::new(|_: &mut StdRng, i| EmployeeQuery {
+                afm: Some(afm_list[i % afm_list.len()].clone()),
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            }),
+        ),
+        (
+            "search: status «none», page 1",
+            Box::new(|_: &mut StdRng, _| EmployeeQuery {
+                status: Some(certdesk_store::StatusFilter::NoApplication),
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            }),
+        ),
+    ];
+    for (label, make) in &searches {
+        let mut times = Vec::with_capacity(config.queries);
+        for i in 0..config.queries {
+            let query = make(&mut rng, i);
+            // The ΑΦΜ search looks across every organisation (the worst case for a scope).
+            let scope = if query.afm.is_some() {
+                Scope::Everything
+            } else {
+                Scope::Organisations(vec![org_ids[rng.random_range(0..org_ids.len())]])
+            };
+            let t = Instant::now();
+            store.search_employees(&scope, &query).await?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        rows.push(Row(
+            format!("{label} ×{}", config.queries),
+            format!(
+                "p50 {} / p95 {}",
+                micros(percentile(&times, 0.5)),
+                micros(percentile(&times, 0.95))
+            ),
+            format!("p99 {}", micros(percentile(&times, 0.99))),
+        ));
+    }
+
+    // 3. Applications: start, then cancel (one transaction each: conditional update, history
+    //    entry, effects, outbox).
+    let admin_id = store
+        .create_administrator(
+            &NewAdministrator {
+                username: "bench@example.gr".into(),
+                full_name: "Διαχειριστής Μέτρησης".into(),
+                password_hash: "-".into(),
+                organisation_ids: org_ids.clone(),
+            },
+            now,
+        )
+        .await?;
+    let admin = Actor::administrator(admin_id, "Διαχειριστής Μέτρησης");
+    let scope = Scope::Organisations(org_ids.clone());
+    let contact = ApplicationContact {
+        email: "bench@example.gr".into(),
+        mobile: None,
+    };
+    let mut employee_ids = Vec::new();
+    for afm in afms.iter().take(config.cancels) {
+        if let Some(e) = store.employee_by_afm(&scope, afm).await? {
+            employee_ids.push(e.id);
+        }
+    }
+    let started = Instant::now();
+    let mut applications = Vec::new();
+    for employee_id in &employee_ids {
+        let t = start(0, &admin, Utc::now())?;
+        applications.push(store.create_application(*employee_id, &contact, &t).await?);
+    }
+    let elapsed = started.elapsed();
+    rows.push(Row(
+        format!("start application ×{}", applications.len()),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!(
+            "{:.0} /s",
+            applications.len() as f64 / elapsed.as_secs_f64()
+        ),
+    ));
+
+    let (sequential, concurrent) = applications.split_at(applications.len() / 2);
+    let started = Instant::now();
+    for id in sequential {
+        cancel(store.as_ref(), &scope, *id, &admin).await?;
+    }
+    let elapsed = started.elapsed();
+    rows.push(Row(
+        format!("cancel, one at a time ×{}", sequential.len()),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!("{:.0} /s", sequential.len() as f64 / elapsed.as_secs_f64()),
+    ));
+
+    let started = Instant::now();
+    let chunks: Vec<Vec<i64>> = concurrent
+        .chunks(concurrent.len().div_ceil(config.concurrency).max(1))
+        .map(<[i64]>::to_vec)
+        .collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let (store, scope, admin) = (store.clone(), scope.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            for id in chunk {
+                cancel(store.as_ref(), &scope, id, &admin).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let elapsed = started.elapsed();
+    rows.push(Row(
+        format!(
+            "cancel, {} at a time ×{}",
+            config.concurrency,
+            concurrent.len()
+        ),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!("{:.0} /s", concurrent.len() as f64 / elapsed.as_secs_f64()),
+    ));
+
+    if let Some(mib) = peak_rss_mib() {
+        rows.push(Row(
+            "peak resident memory of the bench process".into(),
+            format!("{mib:.0} MiB"),
+            String::new(),
+        ));
+    }
+
+    println!("| measure | time | rate |");
+    println!("|---|---|---|");
+    for Row(a, b, c) in rows {
+        println!("| {a} | {b} | {c} |");
+    }
+    Ok(())
+}
+
+async fn cancel(store: &dyn Store, scope: &Scope, id: i64, admin: &Actor) -> anyhow::Result<()> {
+    let application = store.application(scope, id).await?.context("application")?;
+    let t = decide(
+        &application.as_domain(),
+        &Command::Cancel { reason: None },
+        admin,
+        Utc::now(),
+    )?;
+    store.commit_transition(&t).await?;
+    Ok(())
+}

@@ -1,0 +1,929 @@
+//! Scale-out on PostgreSQL (issue 3, point 5): three real `certdesk serve` processes on one
+//! database behave as one installation.
+//!
+//! - what one server writes, the others read at once (sessions included);
+//! - 30 concurrent cancels of one application, spread over the three, give one 200 and 29 × 409;
+//! - a background job (the expiry of a stale application) is executed exactly once.
+//!
+//! Every test creates its own database on the server named by `CERTDESK_TEST_POSTGRES` (an
+//! administrator's URL, by default `postgres://postgres@127.0.0.1:5432/test`) and drops it at the
+//! end, also when the test fails. The tests are ignored by a plain `cargo test`, which may run
+//! without a server; `scripts/test` runs them with `--include-ignored`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration as StdDuration, Instant};
+
+use certdesk_domain::history::verify_chain;
+use certdesk_domain::transition::{decide, start};
+use certdesk_domain::validation::{Username, afm_with_check_digit};
+use certdesk_domain::{Action, Actor, ActorKind, Command, Status};
+use certdesk_store::{ApplicationContact, NewEmployee, Scope, Store};
+use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+const ORG_CODE: &str = "scale";
+const ORG_NAME: &str = "Υπουργείο Δοκιμών Κλιμάκωσης";
+const ADMIN_USERNAME: &str = "e.papadopoulou@scale.test.gov.gr";
+const ADMIN_NAME: &str = "Ελένη Παπαδοπούλου";
+const PASSWORD: &str = "Κωδικός δοκιμής 2024!";
+const SERVER_NAMES: [&str; 3] = ["A", "B", "C"];
+const PENDING: [Status; 5] = [
+    Status::AwaitingDataCheck,
+    Status::AwaitingApproval,
+    Status::AwaitingIdentification,
+    Status::AwaitingSignature,
+    Status::AwaitingIssuance,
+];
+
+fn admin_url() -> String {
+    std::env::var("CERTDESK_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned())
+}
+
+/// The URL with its password (if any) hidden, for messages.
+fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// The same server and credentials, another database.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..authority_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A database of its own for one test, dropped (`WITH (FORCE)`) when the guard goes, panic or not.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    async fn create(label: &str) -> TestDatabase {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin_url = admin_url();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "certdesk_scale_{label}_{}_{nanos}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        assert!(name.len() <= 63, "database name too long: {name}");
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot reach PostgreSQL at {} (set CERTDESK_TEST_POSTGRES to an administrator's URL): {e}",
+                    redacted(&admin_url)
+                )
+            });
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        admin.close().await.ok();
+        let url = with_database(&admin_url, &name);
+        TestDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime: do the async work on a thread with its own.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let outcome = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map_err(|e| e.to_string())?;
+                admin.close().await.ok();
+                Ok(())
+            })
+        })
+        .join();
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!(
+                "warning: could not drop the test database {}: {e}",
+                self.name
+            ),
+            Err(_) => eprintln!("warning: dropping the test database {} panicked", self.name),
+        }
+    }
+}
+
+/// Runs the binary to completion and returns its stdout; fails the test when it fails.
+async fn certdesk(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(args)
+        .env_remove("CERTDESK_DB")
+        .env_remove("CERTDESK_LISTEN")
+        .env_remove("CERTDESK_ADMIN_PASSWORD")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("the certdesk binary runs");
+    assert!(
+        output.status.success(),
+        "certdesk {:?} failed ({}):\n{}\n{}",
+        args.first(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// One installation on a test database: an organisation and a ΔΨΠ made by the CLI, and the
+/// store opened on it for preparing data and checking what the servers did. Declare it after the
+/// [`TestDatabase`], so that its connections close before the database is dropped.
+struct Installation {
+    store: Arc<dyn Store>,
+    organisation_id: i64,
+    admin: Actor,
+    next_employee: u32,
+    url: String,
+}
+
+impl Installation {
+    async fn new(db: &TestDatabase) -> Installation {
+        let out = certdesk(&[
+            "org", "create", "--code", ORG_CODE, "--name", ORG_NAME, "--db", &db.url,
+        ])
+        .await;
+        assert!(out.contains("organisation scale created"), "{out}");
+        let out = certdesk(&[
+            "admin",
+            "create",
+            "--org",
+            ORG_CODE,
+            "--username",
+            ADMIN_USERNAME,
+            "--name",
+            ADMIN_NAME,
+            "--password",
+            PASSWORD,
+            "--db",
+            &db.url,
+        ])
+        .await;
+        assert!(out.contains("created"), "{out}");
+        let store = certdesk_store::connect(&db.url)
+            .await
+            .expect("the store opens on the test database");
+        let organisation = store
+            .organisation_by_code(ORG_CODE)
+            .await
+            .unwrap()
+            .expect("the CLI created the organisation");
+        let admin = store
+            .administrator_by_username(ADMIN_USERNAME)
+            .await
+            .unwrap()
+            .expect("the CLI created the administrator");
+        assert_eq!(admin.organisation_ids, vec![organisation.id]);
+        Installation {
+            store,
+            organisation_id: organisation.id,
+            admin: Actor::administrator(admin.id, admin.full_name),
+            next_employee: 0,
+            url: db.url.clone(),
+        }
+    }
+
+    /// Inserts `count` employees; returns them with their ids.
+    async fn employees(&mut self, count: usize) -> Vec<(i64, NewEmployee)> {
+        const NAMES: [(&str, &str, &str); 6] = [
+            ("Νικολάου", "Γεώργιος", "Ιωάννης"),
+            ("Παπαδάκη", "Μαρία", "Κωνσταντίνος"),
+            ("Οικονόμου", "Δημήτριος", "Νικόλαος"),
+            ("Γεωργίου", "Αικατερίνη", "Παναγιώτης"),
+            ("Βασιλείου", "Ιωάννης", "Χρήστος"),
+            ("Αντωνίου", "Σοφία", "Αθανάσιος"),
+        ];
+        let employees: Vec<NewEmployee> = (0..count)
+            .map(|_| {
+                self.next_employee += 1;
+                let n = self.next_employee;
+                let (surname, given, father) = NAMES[n as usize % NAMES.len()];
+                NewEmployee {
+                    afm: afm_with_check_digit(&format!("{:08}", 30_000_000 + n)),
+                    surname: surname.to_owned(),
+                    given_name: given.to_owned(),
+                    father_name: father.to_owned(),
+                    id_card: Some(format!("ΑΚ{:06}", 100_000 + n)),
+                    birth_date: chrono::NaiveDate::from_ymd_opt(1980, 1 + n % 12, 1 + n % 28),
+                    email: Some(format!("employee{n}@scale.test.gov.gr")),
+                    mobile: Some(format!("+30697{:07}", n)),
+                    unit: "Διεύθυνση Ψηφιακής Διακυβέρνησης".to_owned(),
+                    position: "Διοικητικός υπάλληλος".to_owned(),
+                }
+            })
+            .collect();
+        let ids = self
+            .store
+            .insert_employees(self.organisation_id, &employees, Utc::now())
+            .await
+            .unwrap();
+        ids.into_iter().zip(employees).collect()
+    }
+
+    /// Starts an application at `at` and drives it, through the domain's own transitions one
+    /// hour apart, to the pending state `target`. Returns its id.
+    async fn application_in(
+        &self,
+        employee_id: i64,
+        employee: &NewEmployee,
+        target: Status,
+        at: DateTime<Utc>,
+    ) -> i64 {
+        let steps = PENDING
+            .iter()
+            .position(|s| *s == target)
+            .expect("a pending state");
+        let contact = ApplicationContact {
+            email: employee.email.clone().unwrap(),
+            mobile: employee.mobile.clone(),
+        };
+        let id = self
+            .store
+            .create_application(employee_id, &contact, &start(0, &self.admin, at).unwrap())
+            .await
+            .unwrap();
+        let beneficiary = Actor::beneficiary(
+            employee_id,
+            format!("{} {}", employee.given_name, employee.surname),
+        );
+        let path = [
+            (Command::ConfirmData, beneficiary.clone()),
+            (Command::Approve, self.admin.clone()),
+            (
+                Command::CompleteIdentification {
+                    username: Username::parse(&format!("benef{employee_id}")).unwrap(),
+                },
+                beneficiary.clone(),
+            ),
+            (Command::Sign, beneficiary),
+        ];
+        for (hour, (command, actor)) in path.iter().take(steps).enumerate() {
+            let application = self.application(id).await;
+            let when = at + Duration::hours(hour as i64 + 1);
+            let transition = decide(&application.as_domain(), command, actor, when).unwrap();
+            self.store.commit_transition(&transition).await.unwrap();
+        }
+        assert_eq!(self.application(id).await.status, target);
+        id
+    }
+
+    async fn application(&self, id: i64) -> certdesk_store::ApplicationRecord {
+        self.store
+            .application(&Scope::Everything, id)
+            .await
+            .unwrap()
+            .expect("the application exists")
+    }
+
+    /// `(kind, application_id)` of every row of the jobs table, read with SQL directly.
+    async fn jobs_table(&self) -> Vec<(String, Option<i64>)> {
+        let mut connection = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        let rows = sqlx::query_as("SELECT kind, application_id FROM jobs ORDER BY id")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.ok();
+        rows
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+struct Server {
+    name: &'static str,
+    base: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Server {
+    fn log(&self) -> String {
+        let raw = std::fs::read_to_string(&self.log).unwrap_or_default();
+        strip_ansi(&raw)
+    }
+}
+
+/// Three (or any number of) `certdesk serve` processes, killed when the guard goes, panic or not.
+struct Servers {
+    servers: Vec<Server>,
+    _logs: tempfile::TempDir,
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for server in &mut self.servers {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+        }
+    }
+}
+
+impl Servers {
+    /// Starts the three servers on `db` at once and waits until each answers `/healthz`.
+    async fn start(db: &str, extra: &[&str]) -> Servers {
+        let logs = tempfile::tempdir().unwrap();
+        let mut servers = Servers {
+            servers: Vec::new(),
+            _logs: logs,
+        };
+        for name in SERVER_NAMES {
+            let listen = format!("127.0.0.1:{}", free_port());
+            let log = servers._logs.path().join(format!("server-{name}.log"));
+            let stderr = File::create(&log).unwrap();
+            let stdout = stderr.try_clone().unwrap();
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+                .args(["serve", "--db", db, "--listen", &listen])
+                .args(extra)
+                .env_remove("CERTDESK_DB")
+                .env_remove("CERTDESK_LISTEN")
+                .env_remove("CERTDESK_EXPIRE_AFTER_DAYS")
+                .env(
+                    "CERTDESK_LOG",
+                    "certdesk=info,certdesk_web=info,certdesk_store=info,warn",
+                )
+                .env("NO_COLOR", "1")
+                .stdin(Stdio::null())
+                .stdout(stdout)
+                .stderr(stderr)
+                .spawn()
+                .expect("certdesk serve starts");
+            servers.servers.push(Server {
+                name,
+                base: format!("http://{listen}"),
+                child,
+                log,
+            });
+        }
+        let client = reqwest::Client::builder()
+            .timeout(StdDuration::from_secs(2))
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + StdDuration::from_secs(30);
+        for server in &mut servers.servers {
+            loop {
+                if let Some(status) = server.child.try_wait().unwrap() {
+                    panic!(
+                        "server {} exited ({status}) before answering:\n{}",
+                        server.name,
+                        server.log()
+                    );
+                }
+                let healthy = match client.get(format!("{}/healthz", server.base)).send().await {
+                    Ok(response) => response.status() == StatusCode::OK,
+                    Err(_) => false,
+                };
+                if healthy {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "server {} did not answer /healthz within 30 s:\n{}",
+                    server.name,
+                    server.log()
+                );
+                tokio::time::sleep(StdDuration::from_millis(100)).await;
+            }
+        }
+        servers
+    }
+
+    fn base(&self, index: usize) -> &str {
+        &self.servers[index].base
+    }
+
+    /// Every server is still running and answers `/healthz`.
+    async fn assert_all_up(&mut self, client: &reqwest::Client) {
+        for server in &mut self.servers {
+            assert!(
+                server.child.try_wait().unwrap().is_none(),
+                "server {} stopped:\n{}",
+                server.name,
+                server.log()
+            );
+            let response = client
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("server {} does not answer: {e}", server.name));
+            assert_eq!(response.status(), StatusCode::OK, "server {}", server.name);
+        }
+    }
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-byte
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(StdDuration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn login(client: &reqwest::Client, base: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": ADMIN_USERNAME, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "login on {base}");
+    let body: Value = response.json().await.unwrap();
+    body["token"]
+        .as_str()
+        .expect("the login answer has a token")
+        .to_owned()
+}
+
+async fn card(client: &reqwest::Client, base: &str, token: &str, employee_id: i64) -> Value {
+    let response = client
+        .get(format!("{base}/api/v1/employees/{employee_id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "card on {base}");
+    response.json().await.unwrap()
+}
+
+fn cancelled_description() -> String {
+    format!("Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη {ADMIN_NAME}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/test runs it with --include-ignored"]
+async fn what_one_server_writes_the_others_read_at_once() {
+    let began = Instant::now();
+    // The three servers start at once on an empty database: they race to create the schema.
+    let db = TestDatabase::create("rw").await;
+    let mut servers = Servers::start(&db.url, &[]).await;
+    eprintln!(
+        "[rw] three servers up on a new database after {:?}",
+        began.elapsed()
+    );
+    // What the operator's commands write is seen by the running servers.
+    let mut installation = Installation::new(&db).await;
+    let (employee_id, employee) = installation.employees(1).await.remove(0);
+    let (a, b, c) = (servers.base(0), servers.base(1), servers.base(2));
+    let client = client();
+
+    // A session opened on A is known to B and C: it lives in the database.
+    let token = login(&client, a).await;
+    for base in [b, c] {
+        let before = card(&client, base, &token, employee_id).await;
+        assert_eq!(before["status"], "none", "{before}");
+        assert!(before["application"].is_null(), "{before}");
+        // ... and B and C do check tokens: a made-up one is refused.
+        let refused = client
+            .get(format!("{base}/api/v1/employees/{employee_id}"))
+            .bearer_auth(format!("{token}x"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    // Start on A ...
+    let response = client
+        .post(format!("{a}/api/v1/applications"))
+        .bearer_auth(&token)
+        .json(&json!({"afm": employee.afm, "email": employee.email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(started["status"], "awaiting_data_check", "{started}");
+    let application_id = started["id"].as_i64().expect("the application has an id");
+
+    // ... B and C see it on their next request.
+    for base in [b, c] {
+        let seen = card(&client, base, &token, employee_id).await;
+        assert_eq!(seen["status"], "awaiting_data_check", "{base}: {seen}");
+        assert_eq!(seen["application"]["id"], application_id, "{seen}");
+        assert_eq!(seen["application"]["status"], "awaiting_data_check");
+        assert_eq!(seen["application"]["cancellable"], true);
+        assert_eq!(seen["application"]["history"][0]["action"], "started");
+    }
+
+    // Cancel on C ...
+    let reason = "Μετακίνηση του υπαλλήλου σε άλλον φορέα";
+    let response = client
+        .post(format!("{c}/api/v1/applications/{application_id}/cancel"))
+        .bearer_auth(&token)
+        .json(&json!({"reason": reason}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cancelled: Value = response.json().await.unwrap();
+    assert_eq!(cancelled["status"], "rejected", "{cancelled}");
+
+    // ... A (and B) see the rejection and its history entry at once.
+    for base in [a, b] {
+        let seen = card(&client, base, &token, employee_id).await;
+        assert_eq!(seen["status"], "rejected", "{base}: {seen}");
+        let application = &seen["application"];
+        assert_eq!(application["id"], application_id);
+        assert_eq!(application["cancellable"], false);
+        let history = application["history"].as_array().unwrap();
+        assert_eq!(history.len(), 2, "{seen}");
+        let last = &history[1];
+        assert_eq!(last["action"], "cancelled");
+        assert_eq!(last["description"], cancelled_description().as_str());
+        assert_eq!(last["reason"], reason);
+        assert_eq!(last["actor"], ADMIN_NAME);
+    }
+    // The same in the database, with an intact hash chain.
+    let history = installation.store.history(application_id).await.unwrap();
+    verify_chain(&history).expect("the hash chain verifies");
+    assert_eq!(
+        history.iter().map(|h| h.action).collect::<Vec<_>>(),
+        vec![Action::Started, Action::Cancelled]
+    );
+
+    servers.assert_all_up(&client).await;
+    eprintln!("[rw] done in {:?}", began.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/test runs it with --include-ignored"]
+async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
+    let began = Instant::now();
+    let db = TestDatabase::create("cancel").await;
+    let mut installation = Installation::new(&db).await;
+    let people = installation.employees(PENDING.len()).await;
+    let mut applications = Vec::new();
+    for ((employee_id, employee), status) in people.iter().zip(PENDING) {
+        let at = Utc::now() - Duration::days(2);
+        let id = installation
+            .application_in(*employee_id, employee, status, at)
+            .await;
+        applications.push((id, status));
+    }
+    let mut servers = Servers::start(&installation.url, &[]).await;
+    eprintln!("[cancel] three servers up after {:?}", began.elapsed());
+    let client = client();
+    let token = login(&client, servers.base(0)).await;
+
+    // One race per pending state: 30 cancels, 10 on each server, all fired at once.
+    for (application_id, status) in applications {
+        let before = installation.application(application_id).await;
+        let race = Instant::now();
+        let requests = (0..30).map(|i| {
+            let (client, token) = (&client, &token);
+            let server = i % 3;
+            let url = format!(
+                "{}/api/v1/applications/{application_id}/cancel",
+                servers.base(server)
+            );
+            async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"reason": format!("Ακύρωση αριθμός {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                let code = response.status();
+                let body: Value = response.json().await.unwrap();
+                (i, server, code, body)
+            }
+        });
+        let answers = futures::future::join_all(requests).await;
+        let race_time = race.elapsed();
+
+        let winners: Vec<_> = answers
+            .iter()
+            .filter(|(_, _, code, _)| *code == StatusCode::OK)
+            .collect();
+        let refused = answers
+            .iter()
+            .filter(|(_, _, code, body)| {
+                *code == StatusCode::CONFLICT && body["error"]["code"] == "not_cancellable"
+            })
+            .count();
+        let others: Vec<_> = answers
+            .iter()
+            .filter(|(_, _, code, body)| {
+                *code != StatusCode::OK
+                    && !(*code == StatusCode::CONFLICT
+                        && body["error"]["code"] == "not_cancellable")
+            })
+            .collect();
+        assert!(
+            others.is_empty(),
+            "{status:?}: unexpected answers {others:?}"
+        );
+        assert_eq!(winners.len(), 1, "{status:?}: winners {winners:?}");
+        assert_eq!(refused, 29, "{status:?}");
+        let (winner, winner_server, _, won) = winners[0];
+        assert_eq!(won["status"], "rejected", "{won}");
+        assert_eq!(won["cancellable"], false);
+        for (_, _, _, body) in answers.iter().filter(|(i, ..)| i != winner) {
+            let message = body["error"]["message"].as_str().unwrap_or("");
+            assert!(!message.is_empty(), "{body}");
+        }
+
+        // Exactly one history entry, by the winner, chained to the rest.
+        let history = installation.store.history(application_id).await.unwrap();
+        verify_chain(&history).expect("the hash chain verifies");
+        let cancelled: Vec<_> = history
+            .iter()
+            .filter(|h| h.action == Action::Cancelled)
+            .collect();
+        assert_eq!(cancelled.len(), 1, "{status:?}: {history:?}");
+        assert_eq!(history.len() as i64, before.version + 1);
+        let entry = cancelled[0];
+        assert_eq!(entry.seq, history.len() as i64, "the cancellation is last");
+        assert_eq!(
+            entry.reason.as_deref(),
+            Some(format!("Ακύρωση αριθμός {winner}").as_str())
+        );
+        assert_eq!(entry.description, cancelled_description());
+        assert_eq!(entry.actor_kind, ActorKind::Administrator);
+
+        // One transition stored, with its effects once: one email per history entry, the
+        // reserved username released, no job left.
+        let after = installation.application(application_id).await;
+        assert_eq!(after.status, Status::Rejected);
+        assert_eq!(after.version, before.version + 1);
+        assert_eq!(
+            installation
+                .store
+                .outbox(application_id)
+                .await
+                .unwrap()
+                .len(),
+            history.len(),
+            "one email per change"
+        );
+        assert_eq!(
+            installation
+                .store
+                .reserved_username(application_id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(
+            installation
+                .store
+                .pending_jobs(application_id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        eprintln!(
+            "[cancel] {status:?}: 1 × 200 (request {winner} on server {}), 29 × 409 in {race_time:?}",
+            SERVER_NAMES[*winner_server]
+        );
+    }
+
+    servers.assert_all_up(&client).await;
+    eprintln!("[cancel] done in {:?}", began.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/test runs it with --include-ignored"]
+async fn a_job_is_executed_once_by_three_servers() {
+    const STALE: usize = 20;
+    let began = Instant::now();
+    let db = TestDatabase::create("jobs").await;
+    let mut installation = Installation::new(&db).await;
+    let people = installation.employees(STALE + 2).await;
+    let now = Utc::now();
+
+    // Twenty applications nobody moved on for ~200 days, in every pending state ...
+    let mut stale = BTreeSet::new();
+    for (n, (employee_id, employee)) in people.iter().take(STALE).enumerate() {
+        let at = now - Duration::days(200) + Duration::minutes(n as i64);
+        let status = PENDING[n % PENDING.len()];
+        stale.insert(
+            installation
+                .application_in(*employee_id, employee, status, at)
+                .await,
+        );
+    }
+    // ... and two that must stay: 10 and 80 days idle, under the 90 days.
+    let mut fresh = Vec::new();
+    for ((employee_id, employee), days) in people.iter().skip(STALE).zip([10, 80]) {
+        let id = installation
+            .application_in(
+                *employee_id,
+                employee,
+                Status::AwaitingIssuance,
+                now - Duration::days(days),
+            )
+            .await;
+        fresh.push((id, installation.application(id).await));
+    }
+    // Awaiting issuance queues an issuance job: 4 stale ones and the 2 fresh ones.
+    let queued_before = installation.jobs_table().await;
+    assert!(
+        queued_before
+            .iter()
+            .all(|(kind, _)| kind == "issue_certificate"),
+        "{queued_before:?}"
+    );
+    eprintln!(
+        "[jobs] {STALE} stale and {} fresh applications prepared after {:?}",
+        fresh.len(),
+        began.elapsed()
+    );
+
+    // Each server sweeps for stale applications as it starts, so all three queue the same
+    // expiries at about the same time, and all three take jobs.
+    let mut servers = Servers::start(&installation.url, &["--expire-after-days", "90"]).await;
+    let started = Instant::now();
+    eprintln!("[jobs] three servers up after {:?}", began.elapsed());
+
+    let deadline = Instant::now() + StdDuration::from_secs(20);
+    loop {
+        let mut rejected = 0;
+        for id in &stale {
+            if installation.application(*id).await.status == Status::Rejected {
+                rejected += 1;
+            }
+        }
+        let expiry_jobs = installation
+            .jobs_table()
+            .await
+            .iter()
+            .filter(|(kind, _)| kind == "expire_application")
+            .count();
+        if rejected == STALE && expiry_jobs == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 20 s: {rejected} of {STALE} stale applications rejected, {expiry_jobs} expiry jobs left\n{}",
+            servers
+                .servers
+                .iter()
+                .map(|s| format!("--- server {}:\n{}", s.name, s.log()))
+                .collect::<String>()
+        );
+        tokio::time::sleep(StdDuration::from_millis(250)).await;
+    }
+    eprintln!(
+        "[jobs] all {STALE} expired {:?} after the servers were up",
+        started.elapsed()
+    );
+
+    // Each expiry happened once: one timed_out entry, by certdesk itself, chained to the rest.
+    for id in &stale {
+        let history = installation.store.history(*id).await.unwrap();
+        verify_chain(&history).expect("the hash chain verifies");
+        let timed_out: Vec<_> = history
+            .iter()
+            .filter(|h| h.action == Action::TimedOut)
+            .collect();
+        assert_eq!(timed_out.len(), 1, "application {id}: {history:?}");
+        assert_eq!(timed_out[0].seq, history.len() as i64, "expiry is last");
+        assert_eq!(timed_out[0].actor_kind, ActorKind::System);
+        let application = installation.application(*id).await;
+        assert_eq!(application.version, history.len() as i64);
+        assert_eq!(
+            installation.store.outbox(*id).await.unwrap().len(),
+            history.len(),
+            "one email per change"
+        );
+    }
+    // The fresh ones were left alone.
+    for (id, before) in &fresh {
+        assert_eq!(&installation.application(*id).await, before);
+        let history = installation.store.history(*id).await.unwrap();
+        assert!(history.iter().all(|h| h.action != Action::TimedOut));
+    }
+    // No expiry job is left, and the expired applications' issuance jobs were dropped with them:
+    // only the fresh applications' issuance jobs remain.
+    let jobs = installation.jobs_table().await;
+    let expected: Vec<(String, Option<i64>)> = fresh
+        .iter()
+        .map(|(id, _)| ("issue_certificate".to_owned(), Some(*id)))
+        .collect();
+    assert_eq!(jobs, expected);
+
+    // The servers' logs agree: 20 expiries in all, each application once, no failed job.
+    let mut by_server = BTreeMap::new();
+    let mut expired_ids = Vec::new();
+    for server in &servers.servers {
+        let log = server.log();
+        assert!(
+            !log.contains("job failed") && !log.contains("could not take a job"),
+            "server {}:\n{log}",
+            server.name
+        );
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains("stale application expired"))
+            .collect();
+        for line in &lines {
+            let id = line
+                .split_whitespace()
+                .find_map(|word| word.strip_prefix("application="))
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or_else(|| panic!("no application id in {line:?}"));
+            expired_ids.push(id);
+        }
+        by_server.insert(server.name, lines.len());
+    }
+    assert_eq!(
+        expired_ids.len(),
+        STALE,
+        "expiries per server: {by_server:?}"
+    );
+    assert_eq!(
+        expired_ids.iter().copied().collect::<BTreeSet<_>>(),
+        stale,
+        "each stale application expired by exactly one server"
+    );
+    eprintln!("[jobs] expiries per server: {by_server:?}");
+
+    servers.assert_all_up(&client()).await;
+    eprintln!("[jobs] done in {:?}", began.elapsed());
+}
