@@ -488,7 +488,7 @@ pub fn decide(
             status == AwaitingIssuance,
             Issued,
             None,
-            vec![NotifyBeneficiary],
+            vec![DropPendingJobs, NotifyBeneficiary],
         ),
         Command::Cancel { reason } => (
             Action::Cancelled,

@@ -1,5 +1,6 @@
-//! The test harness: a real server on a random port over a fresh SQLite file, and fixtures that
-//! go through the store and the domain directly (fast, no HTTP).
+//! The test harness: a real server on a random port over a fresh database of the store under test
+//! (`CERTDESK_TEST_STORE`, see `backend.rs`), and fixtures that go through the store and the domain
+//! directly (fast, no HTTP).
 
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -9,7 +10,6 @@ use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username, afm_with_check_digit};
 use certdesk_domain::{Actor, Command, HistoryEntry, Status};
 use certdesk_store::credentials::hash_password;
-use certdesk_store::sqlite::SqliteStore;
 use certdesk_store::{
     ApplicationContact, ApplicationRecord, NewAdministrator, NewEmployee, Scope, Store,
 };
@@ -17,7 +17,8 @@ use certdesk_web::AppState;
 use chrono::{DateTime, Utc};
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
-use tempfile::TempDir;
+
+use crate::backend::{TestDatabase, backend};
 
 /// The password of every test administrator.
 pub const PASSWORD: &str = "Σωστός κωδικός 2024!";
@@ -86,13 +87,15 @@ pub struct TestApp {
     /// The organisation of `admin`.
     pub org_id: i64,
     pub admin: Admin,
-    _dir: TempDir,
+    /// The test's own database (a SQLite file, or a PostgreSQL database dropped with the app).
+    pub database: TestDatabase,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("certdesk.db").display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.expect("open the store"));
+    let database = TestDatabase::create().await;
+    let store = certdesk_store::connect(database.url())
+        .await
+        .unwrap_or_else(|e| panic!("open the {:?} store: {e}", backend()));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -124,7 +127,7 @@ pub async fn spawn_app() -> TestApp {
             username: String::new(),
             full_name: String::new(),
         },
-        _dir: dir,
+        database,
     };
     app.admin = app
         .add_admin(org.id, "dpp@mindigital.gr", "Μαρία Κωνσταντίνου")
@@ -224,12 +227,23 @@ impl TestApp {
     /// Starts an application for `employee` and drives it, through the domain's rules, to
     /// `target` (any state of SPEC §2). Returns the application id.
     pub async fn drive_application(&self, employee: &Employee, target: Status) -> i64 {
+        self.drive_application_at(employee, target, Utc::now())
+            .await
+    }
+
+    /// As `drive_application`, with every step of the history at `now` (a past time makes an
+    /// application that has been idle since then).
+    pub async fn drive_application_at(
+        &self,
+        employee: &Employee,
+        target: Status,
+        now: DateTime<Utc>,
+    ) -> i64 {
         let admin = self.admin.actor();
         let beneficiary = Actor::beneficiary(
             employee.id,
             format!("{} {}", employee.given_name, employee.surname),
         );
-        let now = Utc::now();
         let first = start(0, &admin, now).unwrap();
         let contact = ApplicationContact {
             email: employee.email.clone(),
@@ -313,11 +327,16 @@ impl TestApp {
 
     /// A new employee of the default organisation whose application is in `target`.
     pub async fn application_in(&self, target: Status) -> (Employee, i64) {
+        self.application_in_at(target, Utc::now()).await
+    }
+
+    /// As `application_in`, the whole history at `now`.
+    pub async fn application_in_at(&self, target: Status, now: DateTime<Utc>) -> (Employee, i64) {
         let n = NEXT_AFM.load(Ordering::Relaxed);
         let employee = self
             .add_employee(&format!("Δοκιμ{}", to_greek_letters(n)), "Πέτρος")
             .await;
-        let id = self.drive_application(&employee, target).await;
+        let id = self.drive_application_at(&employee, target, now).await;
         (employee, id)
     }
 

@@ -1,11 +1,17 @@
-//! HTTP integration tests of certdesk's JSON API and console (SPEC §3, §4, §7): a real server on a
-//! random port over a fresh SQLite file per test, driven with reqwest.
+//! HTTP integration tests of certdesk's JSON API and console (SPEC §3, §4, §7) and of its background
+//! jobs (SPEC §8): a real server on a random port over a fresh database per test, driven with
+//! reqwest. One suite for both stores: `CERTDESK_TEST_STORE=sqlite` (the default, a file per test)
+//! or `CERTDESK_TEST_STORE=postgres` (a database per test on the server `CERTDESK_TEST_POSTGRES`
+//! names, default `postgres://postgres@127.0.0.1:5432/test`); see `backend.rs`.
 
 mod applications;
 mod auth;
+mod backend;
 mod bad_input;
 mod cancel;
 mod console;
+mod faults;
 mod helpers;
+mod jobs;
 mod openapi;
 mod search;
