@@ -47,6 +47,10 @@ struct CardPage<'a> {
     history: Vec<HistoryRow>,
     earlier: Vec<EarlierApplication>,
     cancelled: bool,
+    /// A ΔΨΠ may approve or reject (awaiting approval).
+    approvable: bool,
+    /// The message after an approval or a rejection.
+    notice: Option<&'static str>,
     error: Option<String>,
     reason: String,
 }
@@ -114,11 +118,20 @@ async fn load(state: &AppState, user: &ConsoleUser, id: &str) -> Result<Loaded, 
     })
 }
 
+/// What the card announces after an action of the ΔΨΠ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Nothing,
+    Cancelled,
+    Approved,
+    Rejected,
+}
+
 async fn card_response(
     state: &AppState,
     user: &ConsoleUser,
     loaded: Loaded,
-    cancelled: bool,
+    done: Done,
     error: Option<String>,
     reason: String,
 ) -> Response {
@@ -176,7 +189,13 @@ async fn card_response(
             })
             .collect(),
         earlier,
-        cancelled,
+        cancelled: done == Done::Cancelled,
+        approvable: status == Some(certdesk_domain::Status::AwaitingApproval),
+        notice: match done {
+            Done::Approved => Some(user.texts().approved_message),
+            Done::Rejected => Some(user.texts().rejected_message),
+            _ => None,
+        },
         error,
         reason,
     };
@@ -190,6 +209,8 @@ async fn card_response(
 #[derive(Deserialize)]
 pub struct CardQuery {
     cancelled: Option<String>,
+    approved: Option<String>,
+    rejected: Option<String>,
 }
 
 pub async fn card_page(
@@ -200,13 +221,19 @@ pub async fn card_page(
 ) -> Response {
     match load(&state, &user, &id).await {
         Ok(loaded) => {
-            // The message shows only when the application really was cancelled.
-            let cancelled = q.cancelled.is_some()
-                && loaded
-                    .application
-                    .as_ref()
-                    .is_some_and(|a| a.status == certdesk_domain::Status::Rejected);
-            card_response(&state, &user, loaded, cancelled, None, String::new()).await
+            // A message shows only when the application really is in the state it announces.
+            use certdesk_domain::Status;
+            let status = loaded.application.as_ref().map(|a| a.status);
+            let done = if q.cancelled.is_some() && status == Some(Status::Rejected) {
+                Done::Cancelled
+            } else if q.rejected.is_some() && status == Some(Status::Rejected) {
+                Done::Rejected
+            } else if q.approved.is_some() && status == Some(Status::AwaitingIdentification) {
+                Done::Approved
+            } else {
+                Done::Nothing
+            };
+            card_response(&state, &user, loaded, done, None, String::new()).await
         }
         Err(response) => response,
     }
@@ -270,7 +297,15 @@ pub async fn cancel_submit(
                 "The employee has no application to cancel.",
             )
             .to_owned();
-        return card_response(&state, &user, loaded, false, Some(message), String::new()).await;
+        return card_response(
+            &state,
+            &user,
+            loaded,
+            Done::Nothing,
+            Some(message),
+            String::new(),
+        )
+        .await;
     };
     let reason = match Reason::parse_optional(Some(&form.reason)) {
         Ok(reason) => reason,
@@ -312,10 +347,131 @@ pub async fn cancel_submit(
             // Show the card as it is now, with the reason the cancellation was refused.
             match load(&state, &user, &id).await {
                 Ok(reloaded) => {
-                    card_response(&state, &user, reloaded, false, Some(message), form.reason).await
+                    card_response(
+                        &state,
+                        &user,
+                        reloaded,
+                        Done::Nothing,
+                        Some(message),
+                        form.reason,
+                    )
+                    .await
                 }
                 Err(response) => response,
             }
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Approves (`approve`) or rejects with a mandatory reason (`reject`) an application awaiting
+/// approval, then shows the card with what happened.
+async fn decide_application(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    form: &DecisionForm,
+    approve: bool,
+) -> Response {
+    let lang = user.lang;
+    if !user.csrf_ok(&form.csrf) {
+        return error_page(lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
+    }
+    let loaded = match load(state, user, id).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response,
+    };
+    let (Some(application), employee_id) = (&loaded.application, loaded.employee.id) else {
+        let message = lang.pick(
+            "Ο υπάλληλος δεν έχει αίτηση.",
+            "The employee has no application.",
+        );
+        return card_response(
+            state,
+            user,
+            loaded,
+            Done::Nothing,
+            Some(message.to_owned()),
+            String::new(),
+        )
+        .await;
+    };
+    let command = if approve {
+        Command::Approve
+    } else {
+        match Reason::parse_required(Some(&form.reason)) {
+            Ok(reason) => Command::Reject { reason },
+            Err(error) => {
+                let message = error.message(lang);
+                let page = card_response(
+                    state,
+                    user,
+                    loaded,
+                    Done::Nothing,
+                    Some(message),
+                    form.reason.clone(),
+                )
+                .await;
+                return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+            }
+        }
+    };
+    let scope = user.scope();
+    match perform(
+        state.store.as_ref(),
+        &scope,
+        application.id,
+        &command,
+        &user.actor(),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            let done = if approve { "approved" } else { "rejected" };
+            Redirect::to(&format!("/employees/{employee_id}?{done}=1")).into_response()
+        }
+        Err(error) => {
+            let message = ApiError::workflow(error, lang).message;
+            match load(state, user, id).await {
+                Ok(reloaded) => {
+                    card_response(
+                        state,
+                        user,
+                        reloaded,
+                        Done::Nothing,
+                        Some(message),
+                        form.reason.clone(),
+                    )
+                    .await
+                }
+                Err(response) => response,
+            }
+        }
+    }
+}
+
+pub async fn approve_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    decide_application(&state, &user, &id, &form, true).await
+}
+
+pub async fn reject_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    decide_application(&state, &user, &id, &form, false).await
 }

@@ -38,6 +38,14 @@ pub fn routes() -> Router<AppState> {
             "/employees/{id}/cancel",
             get(card::cancel_confirm_page).post(card::cancel_submit),
         )
+        .route(
+            "/employees/{id}/approve",
+            axum::routing::post(card::approve_submit),
+        )
+        .route(
+            "/employees/{id}/reject",
+            axum::routing::post(card::reject_submit),
+        )
         .route("/lang/{code}", get(switch_language))
         .route(
             "/assets/digigov.css",
