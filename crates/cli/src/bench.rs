@@ -56,7 +56,7 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
 
     // 1. Employees, in one all-or-nothing insert per organisation (as `certdesk import` does).
     let started = Instant::now();
-    let (mut afms, mut emails) = (HashSet::new(), HashSet::new());
+    let (mut afms, mut emails) = (HashSet::new(), std::collections::HashMap::new());
     let mut org_ids = Vec::new();
     let mut surnames = Vec::new();
     for index in 0..config.organisations {

@@ -3,7 +3,7 @@
 //! history. Histories are made by the domain's own transitions at simulated times, so they are
 //! exactly what real use would have written (hash chain included).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use certdesk_domain::text::{fold, to_latin};
@@ -136,7 +136,7 @@ pub(crate) fn person(
     rng: &mut StdRng,
     demo: &DemoOrganisation,
     afms: &mut HashSet<String>,
-    emails: &mut HashSet<String>,
+    emails: &mut HashMap<String, u32>,
 ) -> Person {
     let female = rng.random_bool(0.55);
     // Common surnames come up more often: half of the picks are among the first eight.
@@ -184,23 +184,14 @@ pub(crate) fn person(
         .chars()
         .filter(char::is_ascii_alphabetic)
         .collect();
-    let mut email = format!(
-        "{}.{}@{}",
-        &latin_given[..1],
-        latin_surname,
-        demo.email_domain
-    );
-    let mut n = 2;
-    while !emails.insert(email.clone()) {
-        email = format!(
-            "{}.{}{}@{}",
-            &latin_given[..1],
-            latin_surname,
-            n,
-            demo.email_domain
-        );
-        n += 1;
-    }
+    // Namesakes get a number: the second «Γ. Παπαδόπουλος» is g.papadopoulos2@….
+    let base = format!("{}.{}", &latin_given[..1], latin_surname);
+    let seen = emails.entry(format!("{base}@{}", demo.email_domain)).or_insert(0);
+    *seen += 1;
+    let email = match *seen {
+        1 => format!("{base}@{}", demo.email_domain),
+        n => format!("{base}{n}@{}", demo.email_domain),
+    };
     let birth_date = NaiveDate::from_ymd_opt(
         rng.random_range(1962..2001),
         rng.random_range(1..13),
@@ -233,7 +224,7 @@ async fn populate(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(demo.seed);
-    let (mut afms, mut emails) = (HashSet::new(), HashSet::new());
+    let (mut afms, mut emails) = (HashSet::new(), HashMap::new());
     let people: Vec<Person> = (0..demo.employees)
         .map(|_| person(&mut rng, demo, &mut afms, &mut emails))
         .collect();

@@ -51,6 +51,13 @@ enum Commands {
         /// Reject a pending application nobody moved on for this many days.
         #[arg(long, env = "CERTDESK_EXPIRE_AFTER_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
         expire_after_days: u32,
+        /// SMTP relay that delivers the notification emails: smtp://HOST[:PORT] (plain SMTP, no
+        /// TLS or login: a local or trusted relay). Without it, emails stay in the outbox.
+        #[arg(long, env = "CERTDESK_SMTP")]
+        smtp: Option<String>,
+        /// Sender of the emails, e.g. "certdesk <noreply@example.gr>" (needed with --smtp).
+        #[arg(long, env = "CERTDESK_MAIL_FROM")]
+        mail_from: Option<String>,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -189,7 +196,25 @@ async fn main() -> anyhow::Result<()> {
             demo,
             secure_cookies,
             expire_after_days,
+            smtp,
+            mail_from,
         } => {
+            let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
+                (Some(smtp), Some(from)) => {
+                    let mailer = certdesk_store::mail::SmtpMailer::new(&smtp, &from)
+                        .context("--smtp / --mail-from")?;
+                    tracing::info!("emails are delivered through {}", mailer.relay());
+                    Some(Arc::new(mailer))
+                }
+                (Some(_), None) => bail!("--smtp needs --mail-from (or CERTDESK_MAIL_FROM)"),
+                (None, _) => {
+                    tracing::warn!(
+                        "no --smtp: emails are not sent; they stay in the outbox until certdesk \
+                         runs with an SMTP server"
+                    );
+                    None
+                }
+            };
             let store = open_store(&db.db).await?;
             if demo {
                 let accounts = demo::load(store.as_ref(), Utc::now()).await?;
@@ -206,7 +231,12 @@ async fn main() -> anyhow::Result<()> {
                 expire_after: chrono::Duration::days(i64::from(expire_after_days)),
                 ..Default::default()
             };
-            tokio::spawn(certdesk_store::worker::run(store.clone(), worker, Utc::now));
+            tokio::spawn(certdesk_store::worker::run(
+                store.clone(),
+                worker,
+                mailer,
+                Utc::now,
+            ));
             let mut state = certdesk_web::AppState::new(store);
             state.config.secure_cookies = secure_cookies;
             certdesk_web::serve(listener, state).await?;
