@@ -186,7 +186,9 @@ pub(crate) fn person(
         .collect();
     // Namesakes get a number: the second «Γ. Παπαδόπουλος» is g.papadopoulos2@….
     let base = format!("{}.{}", &latin_given[..1], latin_surname);
-    let seen = emails.entry(format!("{base}@{}", demo.email_domain)).or_insert(0);
+    let seen = emails
+        .entry(format!("{base}@{}", demo.email_domain))
+        .or_insert(0);
     *seen += 1;
     let email = match *seen {
         1 => format!("{base}@{}", demo.email_domain),

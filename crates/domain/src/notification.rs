@@ -1,10 +1,39 @@
-//! The emails certdesk writes to the outbox when an application changes (Greek first).
+//! The emails certdesk writes to the outbox when an application changes (Greek first), as plain
+//! text and as HTML. Every value put into the HTML is escaped: names, descriptions and reasons are
+//! typed by people (a ΔΨΠ's free-text reason, a name from a registry) and may hold markup.
 
 use crate::{Lang, Status};
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     pub subject: String,
     pub body_text: String,
+    /// The same message as an HTML document (UTF-8), every interpolated value escaped.
+    pub body_html: String,
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escaped text with its line breaks kept (`<br>`), for free text such as a reason.
+fn escape_lines(text: &str) -> String {
+    text.lines()
+        .map(escape_html)
+        .collect::<Vec<_>>()
+        .join("<br>\n")
 }
 
 /// The email to the beneficiary after their application moved to `to`.
@@ -16,6 +45,8 @@ pub fn status_change_email(
     reason: Option<&str>,
 ) -> Email {
     let label = to.label(Lang::El);
+    let subject = format!("Ψηφιακό πιστοποιητικό: {label}");
+
     let mut body = format!(
         "Αγαπητέ/ή {given_name} {surname},\n\n\
          η κατάσταση της αίτησής σας για ψηφιακό πιστοποιητικό είναι πλέον: «{label}».\n\n{description}.\n"
@@ -24,8 +55,102 @@ pub fn status_change_email(
         body.push_str(&format!("Αιτιολογία: {reason}\n"));
     }
     body.push_str("\nΤο μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n");
+
+    let mut html = format!(
+        "<!DOCTYPE html>\n\
+         <html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {given} {surname},</p>\n\
+         <p>η κατάσταση της αίτησής σας για ψηφιακό πιστοποιητικό είναι πλέον: \
+         <strong>«{label}»</strong>.</p>\n\
+         <p>{description}.</p>\n",
+        title = escape_html(&subject),
+        given = escape_html(given_name),
+        surname = escape_html(surname),
+        label = escape_html(label),
+        description = escape_lines(description),
+    );
+    if let Some(reason) = reason {
+        html.push_str(&format!("<p>Αιτιολογία: {}</p>\n", escape_lines(reason)));
+    }
+    html.push_str(
+        "<p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+    );
+
     Email {
-        subject: format!("Ψηφιακό πιστοποιητικό: {label}"),
+        subject,
         body_text: body,
+        body_html: html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_the_five_characters_of_markup() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Τομ & 'Τζέρι'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Τομ &amp; &#39;Τζέρι&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("Ελένη"), "Ελένη");
+    }
+
+    #[test]
+    fn text_and_html_say_the_same_in_greek() {
+        let email = status_change_email(
+            "Ελένη",
+            "Παπαδοπούλου",
+            Status::Rejected,
+            "Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη Μαρία Κωνσταντίνου",
+            Some("Μετακίνηση σε άλλο φορέα"),
+        );
+        let label = Status::Rejected.label(Lang::El);
+        assert_eq!(email.subject, format!("Ψηφιακό πιστοποιητικό: {label}"));
+        for body in [&email.body_text, &email.body_html] {
+            assert!(body.contains("Ελένη Παπαδοπούλου"), "{body}");
+            assert!(body.contains(&format!("«{label}»")), "{body}");
+            assert!(body.contains("ακυρώθηκε από τον χρήστη Μαρία Κωνσταντίνου"));
+            assert!(body.contains("Αιτιολογία: Μετακίνηση σε άλλο φορέα"));
+        }
+        assert!(email.body_html.starts_with("<!DOCTYPE html>"));
+        assert!(email.body_html.contains("<html lang=\"el\">"));
+        assert!(email.body_html.contains("<meta charset=\"utf-8\">"));
+        assert!(
+            !email.body_text.contains('<'),
+            "the text part has no markup"
+        );
+    }
+
+    #[test]
+    fn no_reason_no_reason_line() {
+        let email = status_change_email("Α", "Β", Status::AwaitingApproval, "Κάτι", None);
+        assert!(!email.body_text.contains("Αιτιολογία"));
+        assert!(!email.body_html.contains("Αιτιολογία"));
+    }
+
+    #[test]
+    fn every_interpolated_value_is_escaped_in_the_html() {
+        let email = status_change_email(
+            "<script>alert('x')</script>",
+            "O'Brien & <b>Sons</b>",
+            Status::Rejected,
+            "Περιγραφή με <img src=x onerror=alert(1)>",
+            Some("Αιτία \"<i>\"\nδεύτερη γραμμή"),
+        );
+        let html = &email.body_html;
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(!html.contains("<i>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+        assert!(html.contains("O&#39;Brien &amp; &lt;b&gt;Sons&lt;/b&gt;"));
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(html.contains("Αιτία &quot;&lt;i&gt;&quot;<br>\nδεύτερη γραμμή"));
+        // The plain text carries the values as typed: it is never rendered as markup.
+        assert!(email.body_text.contains("<script>alert('x')</script>"));
     }
 }

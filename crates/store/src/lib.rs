@@ -13,6 +13,7 @@
 //! integration suite is written against the trait, so it runs unchanged on every backend.
 
 pub mod credentials;
+pub mod mail;
 pub mod models;
 pub mod postgres;
 mod rows;
@@ -224,6 +225,27 @@ pub trait Store: Send + Sync + 'static {
     async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>>;
     async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>>;
     async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>>;
+
+    // Delivery of the outbox (see `worker::deliver_outbox`), by any server of the installation.
+    /// Takes up to `limit` unsent messages that are due at `now` and that no live worker holds,
+    /// oldest due first, and leases them until `lease_until`: two runs never hold one message,
+    /// and a message whose worker dies is taken again once its lease runs out.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    /// The SMTP server accepted the message: it is never sent again.
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// A delivery failed: one more attempt, the lease is given back, and the message is due
+    /// again at `next_attempt_at`. `error` is kept for the operator; it must hold no secret.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
     /// Stores (already encrypted) key material for an application.
     async fn put_key_material(
         &self,

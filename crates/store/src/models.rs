@@ -194,11 +194,22 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// An email of the outbox, and how its delivery stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
+    /// Empty for a message written by a version of certdesk without HTML emails.
+    pub body_html: String,
     pub created_at: DateTime<Utc>,
+    /// When the SMTP server accepted it; `None` while it waits in the outbox.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Failed deliveries so far.
+    pub attempts: i64,
+    /// When a delivery run may (next) try it.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
 }

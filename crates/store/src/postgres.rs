@@ -187,14 +187,16 @@ async fn apply_effects(conn: &mut PgConnection, t: &Transition) -> StoreResult<(
                     &t.description,
                     t.reason.as_deref(),
                 );
+                // Due at once: the next delivery run sends it.
                 sqlx::query(
-                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+                     created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
                 )
                 .bind(id)
                 .bind(app.try_get::<String, _>("email")?)
                 .bind(email.subject)
                 .bind(email.body_text)
+                .bind(email.body_html)
                 .bind(t.at)
                 .execute(&mut *conn)
                 .await?;
@@ -716,13 +718,69 @@ impl Store for PostgresStore {
     }
 
     async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = $1 ORDER BY id",
-        )
+        let rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE application_id = $1 ORDER BY id"
+        ))
         .bind(application_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        // SKIP LOCKED: servers claiming at once each get different messages, without waiting; a
+        // message leased meanwhile no longer matches when its row lock is taken.
+        let mut rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+            "UPDATE outbox SET locked_until = $1 WHERE id IN (SELECT id FROM outbox \
+             WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+             AND (locked_until IS NULL OR locked_until < $2) \
+             ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
+            outbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        // RETURNING gives no order.
+        rows.sort_by_key(|row| row.due_order());
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $1, locked_until = NULL WHERE id = $2 AND sent_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, locked_until = NULL, next_attempt_at = $1, \
+             last_error = $2 WHERE id = $3 AND sent_at IS NULL",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn put_key_material(

@@ -222,13 +222,34 @@ impl From<JobRow> for Job {
     }
 }
 
+/// The columns `OutboxRow` reads, as a literal for `concat!` (queries stay `&'static str`).
+macro_rules! outbox_columns {
+    () => {
+        "id, recipient, subject, body_text, body_html, created_at, sent_at, attempts, \
+         next_attempt_at, last_error"
+    };
+}
+pub(crate) use outbox_columns;
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct OutboxRow {
     id: i64,
     recipient: String,
     subject: String,
     body_text: String,
+    body_html: String,
     created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    attempts: i64,
+    next_attempt_at: DateTime<Utc>,
+    last_error: Option<String>,
+}
+
+impl OutboxRow {
+    /// The order in which messages fall due.
+    pub(crate) fn due_order(&self) -> (DateTime<Utc>, i64) {
+        (self.next_attempt_at, self.id)
+    }
 }
 
 impl From<OutboxRow> for OutboxMessage {
@@ -238,7 +259,12 @@ impl From<OutboxRow> for OutboxMessage {
             recipient: r.recipient,
             subject: r.subject,
             body_text: r.body_text,
+            body_html: r.body_html,
             created_at: r.created_at,
+            sent_at: r.sent_at,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
         }
     }
 }

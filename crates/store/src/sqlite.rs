@@ -210,14 +210,17 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
                     &t.description,
                     t.reason.as_deref(),
                 );
+                // Due at once: the next delivery run sends it.
                 sqlx::query(
-                    "INSERT INTO outbox (application_id, recipient, subject, body_text, created_at) \
-                     VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+                     created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(id)
                 .bind(app.try_get::<String, _>("email")?)
                 .bind(email.subject)
                 .bind(email.body_text)
+                .bind(email.body_html)
+                .bind(t.at)
                 .bind(t.at)
                 .execute(&mut *conn)
                 .await?;
@@ -739,13 +742,69 @@ impl Store for SqliteStore {
     }
 
     async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, recipient, subject, body_text, created_at FROM outbox WHERE application_id = ? ORDER BY id",
-        )
+        let rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE application_id = ? ORDER BY id"
+        ))
         .bind(application_id)
         .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        // One writer: the select and the update below cannot interleave with another claim.
+        let mut rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+            "UPDATE outbox SET locked_until = ? WHERE id IN (SELECT id FROM outbox \
+             WHERE sent_at IS NULL AND next_attempt_at <= ? \
+             AND (locked_until IS NULL OR locked_until < ?) \
+             ORDER BY next_attempt_at, id LIMIT ?) RETURNING ",
+            outbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await?;
+        // RETURNING gives no order.
+        rows.sort_by_key(|row| row.due_order());
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET sent_at = ?, locked_until = NULL WHERE id = ? AND sent_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, locked_until = NULL, next_attempt_at = ?, \
+             last_error = ? WHERE id = ? AND sent_at IS NULL",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     async fn put_key_material(

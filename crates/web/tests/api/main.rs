@@ -13,5 +13,7 @@ mod console;
 mod faults;
 mod helpers;
 mod jobs;
+mod mail;
 mod openapi;
 mod search;
+mod smtp_sink;
