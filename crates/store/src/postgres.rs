@@ -66,10 +66,10 @@ const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_
      (SELECT u.username FROM usernames u WHERE u.employee_id = e.id \
       ORDER BY u.application_id DESC LIMIT 1) AS username";
 
-/// `AND e.organisation_id IN (...)`, or nothing for `Scope::Everything`.
-fn push_scope(builder: &mut QueryBuilder<Postgres>, scope: &Scope) {
+/// `AND <column> IN (...)` with the scope's organisations, or nothing for `Scope::Everything`.
+fn push_scope_on(builder: &mut QueryBuilder<Postgres>, column: &str, scope: &Scope) {
     if let Scope::Organisations(ids) = scope {
-        builder.push(" AND e.organisation_id IN (");
+        builder.push(format!(" AND {column} IN ("));
         if ids.is_empty() {
             builder.push("NULL");
         }
@@ -79,6 +79,11 @@ fn push_scope(builder: &mut QueryBuilder<Postgres>, scope: &Scope) {
         }
         builder.push(")");
     }
+}
+
+/// `AND e.organisation_id IN (...)`, or nothing for `Scope::Everything`.
+fn push_scope(builder: &mut QueryBuilder<Postgres>, scope: &Scope) {
+    push_scope_on(builder, "e.organisation_id", scope);
 }
 
 fn push_employee_filters(
@@ -92,8 +97,9 @@ fn push_employee_filters(
             .push(" AND e.id IN (SELECT k.employee_id FROM employee_name_keys k WHERE k.key >= ")
             .push_bind(token.clone())
             .push(" AND k.key < ")
-            .push_bind(prefix_end(token))
-            .push(")");
+            .push_bind(prefix_end(token));
+        push_scope_on(builder, "k.organisation_id", scope);
+        builder.push(")");
     }
     if let Some(afm) = &query.afm {
         builder.push(" AND e.afm = ").push_bind(afm.clone());
@@ -453,9 +459,10 @@ impl Store for PostgresStore {
                 .into_iter()
                 .chain(name_keys(&e.given_name))
             {
-                sqlx::query("INSERT INTO employee_name_keys (key, employee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                sqlx::query("INSERT INTO employee_name_keys (key, employee_id, organisation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                     .bind(key)
                     .bind(id)
+                    .bind(organisation_id)
                     .execute(&mut *tx)
                     .await?;
             }
