@@ -122,6 +122,7 @@ async fn load(state: &AppState, user: &ConsoleUser, id: &str) -> Result<Loaded, 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Done {
     Nothing,
+    Started,
     Cancelled,
     Approved,
     Rejected,
@@ -192,6 +193,7 @@ async fn card_response(
         cancelled: done == Done::Cancelled,
         approvable: status == Some(certdesk_domain::Status::AwaitingApproval),
         notice: match done {
+            Done::Started => Some(user.texts().started_message),
             Done::Approved => Some(user.texts().approved_message),
             Done::Rejected => Some(user.texts().rejected_message),
             _ => None,
@@ -211,6 +213,7 @@ pub struct CardQuery {
     cancelled: Option<String>,
     approved: Option<String>,
     rejected: Option<String>,
+    started: Option<String>,
 }
 
 pub async fn card_page(
@@ -230,6 +233,8 @@ pub async fn card_page(
                 Done::Rejected
             } else if q.approved.is_some() && status == Some(Status::AwaitingIdentification) {
                 Done::Approved
+            } else if q.started.is_some() && status == Some(Status::AwaitingDataCheck) {
+                Done::Started
             } else {
                 Done::Nothing
             };

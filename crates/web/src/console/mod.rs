@@ -6,6 +6,7 @@ pub mod auth;
 mod card;
 mod cookies;
 pub mod search;
+mod start;
 pub mod texts;
 
 use askama::Template;
@@ -37,6 +38,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/employees/{id}/cancel",
             get(card::cancel_confirm_page).post(card::cancel_submit),
+        )
+        .route(
+            "/applications/new",
+            get(start::new_application_page).post(start::new_application_submit),
         )
         .route(
             "/employees/{id}/approve",

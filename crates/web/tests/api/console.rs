@@ -488,3 +488,117 @@ async fn approving_and_rejecting_through_the_console() {
     assert_eq!(again.status(), 409);
     assert_eq!(app.application(rejected_app).await.status, Status::Rejected);
 }
+
+#[tokio::test]
+async fn starting_an_issuance_from_the_console() {
+    let app = spawn_app().await;
+    let session = app.console_login(&app.admin).await;
+    let employee = app.add_employee("Καλογεράκη", "Ευδοκία").await;
+    let (other_org, _) = app.add_organisation_with_admin("allos").await;
+    let stranger = app
+        .add_employee_to(other_org, "Ξένος", "Άρης", "Τμήμα Α")
+        .await;
+    let html = app
+        .console_get(&session, "/applications/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Νέο Ψηφιακό Πιστοποιητικό"));
+    let csrf = hidden_csrf(&html);
+    let post = |form: Vec<(&'static str, String)>| {
+        let mut form = form;
+        form.push(("csrf", csrf.clone()));
+        let app = &app;
+        let session = session.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.console_post(&session, "/applications/new", &pairs)
+                .await
+        }
+    };
+
+    // The magnifier fills the names from the ΑΦΜ.
+    let looked_up = post(vec![("afm", employee.afm.clone()), ("lookup", "1".into())]).await;
+    assert_eq!(looked_up.status(), 200);
+    let html = looked_up.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Καλογεράκη\"") && html.contains("value=\"Ευδοκία\""),
+        "names filled in"
+    );
+
+    // A wrong check digit, or another organisation's ΑΦΜ, gets the error dialog with «ΟΚ».
+    for afm in [afm_with_wrong_check_digit(), stranger.afm.clone()] {
+        let refused = post(vec![("afm", afm), ("lookup", "1".into())]).await;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains("id=\"error-dialog\"") && html.contains(">ΟΚ<") && html.contains("ΑΦΜ"),
+            "{html}"
+        );
+    }
+
+    // A bad email is named next to its field; nothing is started.
+    let bad = post(vec![
+        ("afm", employee.afm.clone()),
+        ("email", "not-an-email".into()),
+    ])
+    .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("id=\"email-error\""));
+    assert!(
+        app.store
+            .employee(&certdesk_store::Scope::Everything, employee.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .current_application_id
+            .is_none()
+    );
+
+    // «Έναρξη»: the application starts, the card says so, the history names the ΔΨΠ.
+    let started = post(vec![
+        ("afm", employee.afm.clone()),
+        ("email", "e.kalogeraki@example.gr".into()),
+        ("mobile", "6912345678".into()),
+    ])
+    .await;
+    assert_eq!(started.status(), 303);
+    let card = app
+        .console_get(&session, &location(&started))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains("Η διαδικασία έκδοσης ξεκίνησε"));
+    assert!(card.contains("Αναμένεται ο έλεγχος των στοιχείων του χρήστη"));
+    let id = app
+        .store
+        .employee(&certdesk_store::Scope::Everything, employee.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .current_application_id
+        .unwrap();
+    let history = app.history(id).await;
+    assert_eq!(
+        history[0].description,
+        format!(
+            "Η διαδικασία έκδοσης ξεκίνησε από τον χρήστη {}",
+            app.admin.full_name
+        )
+    );
+    assert_eq!(
+        app.store.outbox(id).await.unwrap()[0].recipient,
+        "e.kalogeraki@example.gr"
+    );
+
+    // A second start for the same employee is refused in the dialog.
+    let again = post(vec![
+        ("afm", employee.afm.clone()),
+        ("email", "e.kalogeraki@example.gr".into()),
+    ])
+    .await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("ανοιχτή αίτηση"));
+}
