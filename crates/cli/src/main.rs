@@ -4,6 +4,7 @@ mod bench;
 mod demo;
 mod demo_names;
 mod import;
+mod registry_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -125,6 +126,11 @@ enum Commands {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The local tax and Police registries (for the demo, the tests and evaluation).
+    Registry {
+        #[command(subcommand)]
+        command: registry_cmd::RegistryCommand,
     },
 }
 
@@ -400,6 +406,7 @@ async fn main() -> anyhow::Result<()> {
             bar.finish_and_clear();
             println!("imported {count} employees into {}", organisation.code);
         }
+        Commands::Registry { command } => registry_cmd::run(command).await?,
         Commands::Audit {
             command: AuditCommand::Verify { db },
         } => {
