@@ -1,6 +1,6 @@
 //! Rows as the rest of the program sees them.
 
-use certdesk_domain::{Application, HistoryEntry, Status};
+use certdesk_domain::{Application, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -175,13 +175,6 @@ impl ApplicationRecord {
             updated_at: self.updated_at,
         }
     }
-}
-
-/// An application with its history, as shown on the employee card.
-#[derive(Debug, Clone)]
-pub struct ApplicationWithHistory {
-    pub application: ApplicationRecord,
-    pub history: Vec<HistoryEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
