@@ -59,6 +59,21 @@ enum Commands {
         /// Sender of the emails, e.g. "certdesk <noreply@example.gr>" (needed with --smtp).
         #[arg(long, env = "CERTDESK_MAIL_FROM")]
         mail_from: Option<String>,
+        /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks, e.g. the local
+        /// registry of `certdesk registry serve` at http://127.0.0.1:8090/. Without it, the names
+        /// come from the employee records.
+        #[arg(long, env = "CERTDESK_REGISTRY_URL")]
+        registry_url: Option<String>,
+        #[arg(long, env = "CERTDESK_REGISTRY_CLIENT_ID", default_value = "certdesk")]
+        registry_client_id: String,
+        /// The client secret certdesk presents to the registry (the local registry's default).
+        #[arg(
+            long,
+            env = "CERTDESK_REGISTRY_CLIENT_SECRET",
+            default_value = "certdesk-local",
+            hide_default_value = true
+        )]
+        registry_client_secret: String,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -204,6 +219,9 @@ async fn main() -> anyhow::Result<()> {
             expire_after_days,
             smtp,
             mail_from,
+            registry_url,
+            registry_client_id,
+            registry_client_secret,
         } => {
             let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
                 (Some(smtp), Some(from)) => {
@@ -245,6 +263,16 @@ async fn main() -> anyhow::Result<()> {
             ));
             let mut state = certdesk_web::AppState::new(store);
             state.config.secure_cookies = secure_cookies;
+            if let Some(url) = registry_url {
+                let config = certdesk_registry::RegistryConfig::new(
+                    url,
+                    registry_client_id,
+                    registry_client_secret,
+                );
+                let registry =
+                    certdesk_registry::HttpTaxRegistry::new(&config).context("--registry-url")?;
+                state.tax_registry = Some(Arc::new(registry));
+            }
             certdesk_web::serve(listener, state).await?;
         }
         Commands::Demo { db, listen } => {

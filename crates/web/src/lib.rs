@@ -60,6 +60,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub config: WebConfig,
+    /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks; without one, the
+    /// names come from certdesk's own employee records.
+    pub tax_registry: Option<Arc<dyn certdesk_registry::TaxRegistry>>,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             store,
             clock: Clock::system(),
             config: WebConfig::default(),
+            tax_registry: None,
         }
     }
 }

@@ -3,8 +3,9 @@
 //! or unknown ΑΦΜ gets an error dialog («ΟΚ»). It works without JavaScript: the magnifier is a
 //! submit button of the same form.
 //!
-//! The names come from certdesk's own employee records (the HR registry's feed); looking them up
-//! in the tax registry is the next step, once its connector is wired in.
+//! The names come from the tax registry when one is configured (`certdesk serve --registry-url`),
+//! else from certdesk's own employee records (the HR registry's feed). Either way the application
+//! is started for an employee of the ΔΨΠ's organisations.
 
 use askama::Template;
 use axum::Form;
@@ -29,12 +30,29 @@ struct NewApplicationPage<'a> {
     csrf: &'a str,
     current_path: &'a str,
     form: &'a StartForm,
-    /// The employee the ΑΦΜ belongs to, once looked up.
-    found: Option<EmployeeRecord>,
+    /// The names the magnifier found for the ΑΦΜ.
+    found: Option<Names>,
     /// A field error shown next to the field.
     field_error: Option<(&'static str, String)>,
     /// An error shown as a dialog with «ΟΚ» (unknown or invalid ΑΦΜ, open application).
     dialog: Option<String>,
+}
+
+/// «Επώνυμο», «Όνομα», «Όνομα Πατρός» as the magnifier shows them.
+pub struct Names {
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+}
+
+impl From<&EmployeeRecord> for Names {
+    fn from(e: &EmployeeRecord) -> Names {
+        Names {
+            surname: e.surname.clone(),
+            given_name: e.given_name.clone(),
+            father_name: e.father_name.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -113,11 +131,33 @@ pub async fn new_application_submit(
             );
         }
     };
+    if let Some(registry) = &state.tax_registry {
+        match registry.lookup(&afm).await {
+            Ok(Some(person)) => {
+                view.found = Some(Names {
+                    surname: person.surname.as_str().to_owned(),
+                    given_name: person.given_name.as_str().to_owned(),
+                    father_name: person.father_name.as_str().to_owned(),
+                });
+            }
+            Ok(None) => {
+                view.dialog = Some(user.texts().afm_not_in_tax_registry.to_owned());
+                return (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response();
+            }
+            Err(error) => {
+                tracing::warn!(%error, "tax registry lookup failed");
+                view.dialog = Some(user.texts().tax_registry_unavailable.to_owned());
+                return (StatusCode::SERVICE_UNAVAILABLE, render(&view)).into_response();
+            }
+        }
+    }
     let Some(employee) = employee else {
         view.dialog = Some(user.texts().unknown_afm.to_owned());
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response();
     };
-    view.found = Some(employee);
+    if view.found.is_none() {
+        view.found = Some(Names::from(&employee));
+    }
     if form.lookup.is_some() {
         return render(&view);
     }

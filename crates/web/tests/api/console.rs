@@ -602,3 +602,133 @@ async fn starting_an_issuance_from_the_console() {
     assert_eq!(again.status(), 409);
     assert!(again.text().await.unwrap().contains("ανοιχτή αίτηση"));
 }
+
+/// The local registry of `certdesk registry serve`, on a random port, knowing `people`.
+async fn local_tax_registry(
+    people_csv: &str,
+) -> std::sync::Arc<dyn certdesk_registry::TaxRegistry> {
+    let people = certdesk_registry::local::People::from_csv(people_csv.as_bytes()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(certdesk_registry::local::serve(
+        listener, people, "certdesk", "secret",
+    ));
+    let config = certdesk_registry::RegistryConfig::new(address, "certdesk", "secret");
+    std::sync::Arc::new(certdesk_registry::HttpTaxRegistry::new(&config).unwrap())
+}
+
+#[tokio::test]
+async fn the_magnifier_asks_the_tax_registry_when_there_is_one() {
+    let afm = next_afm();
+    let unknown_to_the_registry = next_afm();
+    let people = format!(
+        "afm,surname,given_name,father_name,birth_date,id_card,police_surname,police_given_name,police_father_name,police_birth_date\n\
+         {afm},Σταματοπούλου,Ζωή,Ευάγγελος,1985-04-02,AB123456,,,,\n"
+    );
+    let registry = local_tax_registry(&people).await;
+    let app = spawn_app_with(move |state| state.tax_registry = Some(registry)).await;
+    // HR's record spells the names without accents: the registry's spelling is what the form shows.
+    let hr_record = certdesk_store::NewEmployee {
+        afm: afm.clone(),
+        surname: "ΣΤΑΜΑΤΟΠΟΥΛΟΥ".into(),
+        given_name: "ΖΩΗ".into(),
+        father_name: "ΕΥΑΓΓΕΛΟΣ".into(),
+        id_card: None,
+        birth_date: None,
+        email: None,
+        mobile: None,
+        unit: "Τμήμα Α".into(),
+        position: String::new(),
+    };
+    app.store
+        .insert_employees(app.org_id, &[hr_record], chrono::Utc::now())
+        .await
+        .unwrap();
+    let session = app.console_login(&app.admin).await;
+    let csrf = hidden_csrf(
+        &app.console_get(&session, "/applications/new")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let lookup = |afm: String| {
+        let (app, session, csrf) = (&app, session.clone(), csrf.clone());
+        async move {
+            app.console_post(
+                &session,
+                "/applications/new",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("afm", afm.as_str()),
+                    ("lookup", "1"),
+                ],
+            )
+            .await
+        }
+    };
+    let response = lookup(afm.clone()).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    for name in ["Σταματοπούλου", "Ζωή", "Ευάγγελος"] {
+        assert!(
+            html.contains(&format!("value=\"{name}\"")),
+            "{name} from the registry: {html}"
+        );
+    }
+
+    // An ΑΦΜ the registry does not know gets the dialog.
+    let response = lookup(unknown_to_the_registry).await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("δεν βρέθηκε στο φορολογικό μητρώο")
+    );
+}
+
+#[tokio::test]
+async fn a_registry_that_does_not_answer_gets_a_clear_message_and_nothing_is_saved() {
+    // Nobody listens on this port.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let config = certdesk_registry::RegistryConfig::new(address, "certdesk", "secret");
+    let registry: std::sync::Arc<dyn certdesk_registry::TaxRegistry> =
+        std::sync::Arc::new(certdesk_registry::HttpTaxRegistry::new(&config).unwrap());
+    let app = spawn_app_with(move |state| state.tax_registry = Some(registry)).await;
+    let employee = app.add_employee("Ζαχαρίου", "Νεφέλη").await;
+    let session = app.console_login(&app.admin).await;
+    let csrf = hidden_csrf(
+        &app.console_get(&session, "/applications/new")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let response = app
+        .console_post(
+            &session,
+            "/applications/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("afm", employee.afm.as_str()),
+                ("email", "n.zachariou@example.gr"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("δεν απαντά"));
+    let record = app
+        .store
+        .employee(&certdesk_store::Scope::Everything, employee.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        record.current_application_id.is_none(),
+        "nothing was started"
+    );
+}

@@ -92,6 +92,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As `spawn_app`, with the application's state adjusted first (e.g. a registry connector).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
     let database = TestDatabase::create().await;
     let store = certdesk_store::connect(database.url())
         .await
@@ -101,7 +106,9 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind a random port");
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let router = certdesk_web::app(AppState::new(store.clone()));
+    let mut state = AppState::new(store.clone());
+    configure(&mut state);
+    let router = certdesk_web::app(state);
     tokio::spawn(async move {
         axum::serve(listener, router)
             .await
