@@ -44,6 +44,9 @@ pub enum StoreError {
     /// The database cannot be reached.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The store is configured wrongly (e.g. a database URL of an unknown kind).
+    #[error("{0}")]
+    Configuration(String),
     #[error(transparent)]
     Database(sqlx::Error),
     #[error(transparent)]
@@ -87,7 +90,7 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
             postgres::PostgresStore::open(url).await?,
         ))
     } else {
-        Err(StoreError::Unavailable(format!(
+        Err(StoreError::Configuration(format!(
             "unknown database URL {url:?}: expected sqlite://FILE or postgres://…"
         )))
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use certdesk_domain::notification::status_change_email;
 use certdesk_domain::text::{fold, name_keys};
-use certdesk_domain::{Effect, HistoryEntry, Transition};
+use certdesk_domain::{Effect, HistoryEntry, Status, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Row};
@@ -695,15 +695,17 @@ impl Store for PostgresStore {
         updated_before: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM applications WHERE status IN ('awaiting_data_check', 'awaiting_approval', \
-             'awaiting_identification', 'awaiting_signature', 'awaiting_issuance') AND updated_at < $1 \
-             ORDER BY updated_at LIMIT $2",
-        )
-        .bind(updated_before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        // Which states are pending is the domain's rule, not this query's.
+        let mut q = QueryBuilder::<Postgres>::new("SELECT id FROM applications WHERE status IN (");
+        let mut list = q.separated(", ");
+        for status in Status::ALL.into_iter().filter(|s| s.is_pending()) {
+            list.push_bind(status.code());
+        }
+        q.push(") AND updated_at < ")
+            .push_bind(updated_before)
+            .push(" ORDER BY updated_at LIMIT ")
+            .push_bind(limit);
+        Ok(q.build_query_scalar().fetch_all(&self.pool).await?)
     }
 
     async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>> {
