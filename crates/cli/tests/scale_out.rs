@@ -15,7 +15,6 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
 use certdesk_domain::history::verify_chain;
@@ -23,12 +22,12 @@ use certdesk_domain::transition::{decide, start};
 use certdesk_domain::validation::{Username, afm_with_check_digit};
 use certdesk_domain::{Action, Actor, ActorKind, Command, Status};
 use certdesk_store::{ApplicationContact, NewEmployee, Scope, Store};
+use certdesk_testkit::PgTestDatabase;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 const ORG_CODE: &str = "scale";
 const ORG_NAME: &str = "Υπουργείο Δοκιμών Κλιμάκωσης";
 const ADMIN_USERNAME: &str = "e.papadopoulou@scale.test.gov.gr";
@@ -42,130 +41,6 @@ const PENDING: [Status; 5] = [
     Status::AwaitingSignature,
     Status::AwaitingIssuance,
 ];
-
-fn admin_url() -> String {
-    std::env::var("CERTDESK_TEST_POSTGRES")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned())
-}
-
-/// The URL with its password (if any) hidden, for messages.
-fn redacted(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => match rest[..at].find(':') {
-            Some(colon) => format!(
-                "{}{}:***{}",
-                &url[..scheme_end],
-                &rest[..colon],
-                &rest[at..]
-            ),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
-/// The same server and credentials, another database.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..authority_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// A database of its own for one test, dropped (`WITH (FORCE)`) when the guard goes, panic or not.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create(label: &str) -> TestDatabase {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let admin_url = admin_url();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "certdesk_scale_{label}_{}_{nanos}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        assert!(name.len() <= 63, "database name too long: {name}");
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot reach PostgreSQL at {} (set CERTDESK_TEST_POSTGRES to an administrator's URL): {e}",
-                    redacted(&admin_url)
-                )
-            });
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-        admin.close().await.ok();
-        let url = with_database(&admin_url, &name);
-        TestDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        // Drop runs inside the test's runtime: do the async work on a thread with its own.
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let outcome = std::thread::spawn(move || -> Result<(), String> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await
-                .map_err(|e| e.to_string())?;
-                admin.close().await.ok();
-                Ok(())
-            })
-        })
-        .join();
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!(
-                "warning: could not drop the test database {}: {e}",
-                self.name
-            ),
-            Err(_) => eprintln!("warning: dropping the test database {} panicked", self.name),
-        }
-    }
-}
 
 /// Runs the binary to completion and returns its stdout; fails the test when it fails.
 async fn certdesk(args: &[&str]) -> String {
@@ -191,7 +66,7 @@ async fn certdesk(args: &[&str]) -> String {
 
 /// One installation on a test database: an organisation and a ΔΨΠ made by the CLI, and the
 /// store opened on it for preparing data and checking what the servers did. Declare it after the
-/// [`TestDatabase`], so that its connections close before the database is dropped.
+/// [`PgTestDatabase`], so that its connections close before the database is dropped.
 struct Installation {
     store: Arc<dyn Store>,
     organisation_id: i64,
@@ -201,9 +76,16 @@ struct Installation {
 }
 
 impl Installation {
-    async fn new(db: &TestDatabase) -> Installation {
+    async fn new(db: &PgTestDatabase) -> Installation {
         let out = certdesk(&[
-            "org", "create", "--code", ORG_CODE, "--name", ORG_NAME, "--db", &db.url,
+            "org",
+            "create",
+            "--code",
+            ORG_CODE,
+            "--name",
+            ORG_NAME,
+            "--db",
+            db.url(),
         ])
         .await;
         assert!(out.contains("organisation scale created"), "{out}");
@@ -219,11 +101,11 @@ impl Installation {
             "--password",
             PASSWORD,
             "--db",
-            &db.url,
+            db.url(),
         ])
         .await;
         assert!(out.contains("created"), "{out}");
-        let store = certdesk_store::connect(&db.url)
+        let store = certdesk_store::connect(db.url())
             .await
             .expect("the store opens on the test database");
         let organisation = store
@@ -242,7 +124,7 @@ impl Installation {
             organisation_id: organisation.id,
             admin: Actor::administrator(admin.id, admin.full_name),
             next_employee: 0,
-            url: db.url.clone(),
+            url: db.url().to_owned(),
         }
     }
 
@@ -538,8 +420,8 @@ fn cancelled_description() -> String {
 async fn what_one_server_writes_the_others_read_at_once() {
     let began = Instant::now();
     // The three servers start at once on an empty database: they race to create the schema.
-    let db = TestDatabase::create("rw").await;
-    let mut servers = Servers::start(&db.url, &[]).await;
+    let db = PgTestDatabase::create().await;
+    let mut servers = Servers::start(db.url(), &[]).await;
     eprintln!(
         "[rw] three servers up on a new database after {:?}",
         began.elapsed()
@@ -633,7 +515,7 @@ async fn what_one_server_writes_the_others_read_at_once() {
 #[ignore = "needs PostgreSQL: scripts/test runs it with --include-ignored"]
 async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
     let began = Instant::now();
-    let db = TestDatabase::create("cancel").await;
+    let db = PgTestDatabase::create().await;
     let mut installation = Installation::new(&db).await;
     let people = installation.employees(PENDING.len()).await;
     let mut applications = Vec::new();
@@ -772,7 +654,7 @@ async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
 async fn a_job_is_executed_once_by_three_servers() {
     const STALE: usize = 20;
     let began = Instant::now();
-    let db = TestDatabase::create("jobs").await;
+    let db = PgTestDatabase::create().await;
     let mut installation = Installation::new(&db).await;
     let people = installation.employees(STALE + 2).await;
     let now = Utc::now();
