@@ -314,13 +314,7 @@ async fn long_reasons_english_logout_and_no_open_redirect() {
     let session = app.console_login(&app.admin).await;
     let card_path = format!("/employees/{}", employee.id);
     let cancel_path = format!("/employees/{}/cancel", employee.id);
-    let csrf = hidden_csrf(
-        &app.console_get(&session, &card_path)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let csrf = app.console_csrf(&session, &card_path).await;
 
     // A reason over 500 characters: refused with the form again, nothing changes.
     let long = "λ".repeat(501);
@@ -613,6 +607,11 @@ async fn local_tax_registry(
     tokio::spawn(certdesk_registry::local::serve(
         listener, people, "certdesk", "secret",
     ));
+    http_tax_registry(address)
+}
+
+/// The tax-registry client certdesk uses, pointed at `address`.
+fn http_tax_registry(address: String) -> std::sync::Arc<dyn certdesk_registry::TaxRegistry> {
     let config = certdesk_registry::RegistryConfig::new(address, "certdesk", "secret");
     std::sync::Arc::new(certdesk_registry::HttpTaxRegistry::new(&config).unwrap())
 }
@@ -645,13 +644,7 @@ async fn the_magnifier_asks_the_tax_registry_when_there_is_one() {
         .await
         .unwrap();
     let session = app.console_login(&app.admin).await;
-    let csrf = hidden_csrf(
-        &app.console_get(&session, "/applications/new")
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let csrf = app.console_csrf(&session, "/applications/new").await;
     let lookup = |afm: String| {
         let (app, session, csrf) = (&app, session.clone(), csrf.clone());
         async move {
@@ -695,19 +688,11 @@ async fn a_registry_that_does_not_answer_gets_a_clear_message_and_nothing_is_sav
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}/", closed.local_addr().unwrap());
     drop(closed);
-    let config = certdesk_registry::RegistryConfig::new(address, "certdesk", "secret");
-    let registry: std::sync::Arc<dyn certdesk_registry::TaxRegistry> =
-        std::sync::Arc::new(certdesk_registry::HttpTaxRegistry::new(&config).unwrap());
+    let registry = http_tax_registry(address);
     let app = spawn_app_with(move |state| state.tax_registry = Some(registry)).await;
     let employee = app.add_employee("Ζαχαρίου", "Νεφέλη").await;
     let session = app.console_login(&app.admin).await;
-    let csrf = hidden_csrf(
-        &app.console_get(&session, "/applications/new")
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let csrf = app.console_csrf(&session, "/applications/new").await;
     let response = app
         .console_post(
             &session,

@@ -483,6 +483,11 @@ impl TestApp {
         cookie_value(&response, "certdesk_session").expect("a session cookie")
     }
 
+    /// The CSRF token of the form on the console page at `path`.
+    pub async fn console_csrf(&self, session: &str, path: &str) -> String {
+        hidden_csrf(&self.console_get(session, path).await.text().await.unwrap())
+    }
+
     pub async fn console_get(&self, session: &str, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
