@@ -258,3 +258,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn has_key_material(&self, application_id: i64) -> StoreResult<bool>;
 }
+
+#[cfg(test)]
+mod tests {
+    /// The two backends keep their migrations under the same names, so that a version of the
+    /// schema means the same thing on both.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |backend: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let sqlite = names("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, names("postgres"));
+    }
+}
