@@ -191,7 +191,16 @@ async fn card_response(
             .collect(),
         earlier,
         cancelled: done == Done::Cancelled,
-        approvable: status == Some(certdesk_domain::Status::AwaitingApproval),
+        // The domain's transition table decides, not a copy of it here.
+        approvable: loaded.application.as_ref().is_some_and(|a| {
+            certdesk_domain::transition::decide(
+                &a.as_domain(),
+                &Command::Approve,
+                &user.actor(),
+                state.clock.now(),
+            )
+            .is_ok()
+        }),
         notice: match done {
             Done::Started => Some(user.texts().started_message),
             Done::Approved => Some(user.texts().approved_message),
