@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
+use certdesk_domain::otp::{OtpChannel, SigningCredentials};
 use certdesk_domain::text::{fold, to_latin};
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username, afm_with_check_digit};
@@ -66,6 +67,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<Vec<D
                 demo,
                 organisation.id,
                 Actor::administrator(admin_id, demo.admin_name),
+                &password_hash,
                 now,
             )
             .await
@@ -223,6 +225,7 @@ async fn populate(
     demo: &DemoOrganisation,
     organisation_id: i64,
     admin: Actor,
+    signing_password_hash: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(demo.seed);
@@ -256,6 +259,7 @@ async fn populate(
             store,
             rng: &mut rng,
             admin: &admin,
+            signing_password_hash,
             person,
             employee_id,
             now,
@@ -278,6 +282,9 @@ struct Story<'a> {
     store: &'a dyn Store,
     rng: &'a mut StdRng,
     admin: &'a Actor,
+    /// The demo's signing password is the demo accounts' password (email channel), so that an
+    /// application awaiting signature can be signed in the portal.
+    signing_password_hash: &'a str,
     person: &'a Person,
     employee_id: i64,
     now: DateTime<Utc>,
@@ -339,6 +346,10 @@ impl Story<'_> {
                 Status::AwaitingSignature => (
                     Command::CompleteIdentification {
                         username: self.username(id),
+                        credentials: SigningCredentials {
+                            password_hash: self.signing_password_hash.to_owned(),
+                            otp: OtpChannel::Email,
+                        },
                     },
                     beneficiary.clone(),
                 ),

@@ -74,6 +74,11 @@ enum Commands {
             hide_default_value = true
         )]
         registry_client_secret: String,
+        /// The address users reach certdesk at, e.g. https://certdesk.example.gr (behind a
+        /// proxy, the proxy's). The emails link to its /portal and the tax registry sends
+        /// beneficiaries back to its /portal/callback. Default: http://<the --listen address>.
+        #[arg(long, env = "CERTDESK_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -193,9 +198,16 @@ enum AdminCommand {
 }
 
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_with(url, certdesk_store::StoreOptions::default()).await
+}
+
+pub async fn open_store_with(
+    url: &str,
+    options: certdesk_store::StoreOptions,
+) -> anyhow::Result<Arc<dyn Store>> {
     // The URL may carry a password: name only its scheme in the error.
     let scheme = url.split(':').next().unwrap_or("");
-    certdesk_store::connect(url)
+    certdesk_store::connect_with(url, options)
         .await
         .with_context(|| format!("cannot open the {scheme} database"))
 }
@@ -222,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
             registry_url,
             registry_client_id,
             registry_client_secret,
+            public_url,
         } => {
             let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
                 (Some(smtp), Some(from)) => {
@@ -239,15 +252,21 @@ async fn main() -> anyhow::Result<()> {
                     None
                 }
             };
-            let store = open_store(&db.db).await?;
-            if demo {
-                let accounts = demo::load(store.as_ref(), Utc::now()).await?;
-                demo::print_accounts(&listen, &accounts);
-            }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let address = listener.local_addr()?;
+            let public_url = public_url
+                .map(|url| url.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("http://{address}"));
+            let options = certdesk_store::StoreOptions {
+                portal_url: Some(format!("{public_url}/portal")),
+            };
+            let store = open_store_with(&db.db, options).await?;
+            if demo {
+                let accounts = demo::load(store.as_ref(), Utc::now()).await?;
+                demo::print_accounts(&listen, &accounts);
+            }
             tracing::info!("certdesk serves http://{address}/");
             eprintln!("certdesk: http://{address}/");
             // Every server takes background jobs; the store hands each to exactly one.
@@ -263,17 +282,48 @@ async fn main() -> anyhow::Result<()> {
             ));
             let mut state = certdesk_web::AppState::new(store);
             state.config.secure_cookies = secure_cookies;
+            state.config.public_url = Some(public_url.clone());
+            // The demo without a registry of its own gets the local registry with the demo's
+            // people, served by this same server under /local-registry/, so that the whole
+            // journey (login through the "tax registry", identification) works from one command.
+            let builtin_registry = demo && registry_url.is_none();
+            let registry_url = if builtin_registry {
+                Some(format!("{public_url}/local-registry/"))
+            } else {
+                registry_url
+            };
             if let Some(url) = registry_url {
+                // The local registry, like the real services, answers both: the tax registry
+                // (login, lookups) and the Police ID-card registry at the same base address.
                 let config = certdesk_registry::RegistryConfig::new(
                     url,
-                    registry_client_id,
-                    registry_client_secret,
+                    registry_client_id.clone(),
+                    registry_client_secret.clone(),
                 );
-                let registry =
+                let tax =
                     certdesk_registry::HttpTaxRegistry::new(&config).context("--registry-url")?;
-                state.tax_registry = Some(Arc::new(registry));
+                let police = certdesk_registry::HttpPoliceRegistry::new(&config)
+                    .context("--registry-url")?;
+                state.tax_registry = Some(Arc::new(tax));
+                state.police_registry = Some(Arc::new(police));
             }
-            certdesk_web::serve(listener, state).await?;
+            let mut router = certdesk_web::app(state);
+            if builtin_registry {
+                let people = certdesk_registry::local::People::demo();
+                tracing::info!(
+                    "the demo's local registry ({} people) answers at /local-registry/",
+                    people.len()
+                );
+                router = router.nest(
+                    "/local-registry",
+                    certdesk_registry::local::router(
+                        people,
+                        &registry_client_id,
+                        &registry_client_secret,
+                    ),
+                );
+            }
+            certdesk_web::serve_router(listener, router).await?;
         }
         Commands::Demo { db, listen } => {
             let store = open_store(&db.db).await?;

@@ -197,6 +197,10 @@ impl Installation {
             (
                 Command::CompleteIdentification {
                     username: Username::parse(&format!("benef{employee_id}")).unwrap(),
+                    credentials: certdesk_domain::otp::SigningCredentials {
+                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+                        otp: certdesk_domain::otp::OtpChannel::Email,
+                    },
                 },
                 beneficiary.clone(),
             ),

@@ -4,8 +4,10 @@
 
 pub mod employee;
 pub mod history;
+pub mod identity;
 pub mod lang;
 pub mod notification;
+pub mod otp;
 pub mod status;
 pub mod text;
 pub mod throttle;

@@ -36,13 +36,16 @@ fn escape_lines(text: &str) -> String {
         .join("<br>\n")
 }
 
-/// The email to the beneficiary after their application moved to `to`.
+/// The email to the beneficiary after their application moved to `to`. With the portal's
+/// address, the email links to it: «Έναρξη» when the process has just started, else a link to
+/// the application.
 pub fn status_change_email(
     given_name: &str,
     surname: &str,
     to: Status,
     description: &str,
     reason: Option<&str>,
+    portal_url: Option<&str>,
 ) -> Email {
     let label = to.label(Lang::El);
     let subject = format!("Ψηφιακό πιστοποιητικό: {label}");
@@ -53,6 +56,22 @@ pub fn status_change_email(
     );
     if let Some(reason) = reason {
         body.push_str(&format!("Αιτιολογία: {reason}\n"));
+    }
+    let link_text = if to == Status::AwaitingDataCheck {
+        "Έναρξη"
+    } else {
+        "Η αίτησή μου"
+    };
+    if let Some(url) = portal_url {
+        if to == Status::AwaitingDataCheck {
+            body.push_str(
+                "\nΓια να ελέγξετε τα στοιχεία σας και να συνεχίσετε, συνδεθείτε με τους κωδικούς \
+                 TaxisNet από τον σύνδεσμο «Έναρξη»:\n",
+            );
+        } else {
+            body.push_str("\nΗ αίτησή σας και το ιστορικό της:\n");
+        }
+        body.push_str(&format!("{link_text}: {url}\n"));
     }
     body.push_str("\nΤο μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n");
 
@@ -74,6 +93,13 @@ pub fn status_change_email(
     if let Some(reason) = reason {
         html.push_str(&format!("<p>Αιτιολογία: {}</p>\n", escape_lines(reason)));
     }
+    if let Some(url) = portal_url {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>\n",
+            escape_html(url),
+            escape_html(link_text)
+        ));
+    }
     html.push_str(
         "<p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
          </body>\n</html>\n",
@@ -83,6 +109,44 @@ pub fn status_change_email(
         subject,
         body_text: body,
         body_html: html,
+    }
+}
+
+/// The email that carries a one-time password for signing (the email channel of SPEC §2).
+pub fn one_time_password_email(
+    given_name: &str,
+    surname: &str,
+    code: &str,
+    valid_minutes: i64,
+) -> Email {
+    let subject = "Ψηφιακό πιστοποιητικό: κωδικός μίας χρήσης".to_owned();
+    let body_text = format!(
+        "Αγαπητέ/ή {given_name} {surname},\n\n\
+         ο κωδικός μίας χρήσης για την υπογραφή της αίτησής σας είναι: {code}\n\n\
+         Ισχύει για {valid_minutes} λεπτά και για μία μόνο χρήση. Αν δεν τον ζητήσατε εσείς, \
+         αγνοήστε αυτό το μήνυμα.\n\n\
+         Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
+    );
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {given} {surname},</p>\n\
+         <p>ο κωδικός μίας χρήσης για την υπογραφή της αίτησής σας είναι: \
+         <strong>{code}</strong></p>\n\
+         <p>Ισχύει για {valid_minutes} λεπτά και για μία μόνο χρήση. Αν δεν τον ζητήσατε εσείς, \
+         αγνοήστε αυτό το μήνυμα.</p>\n\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        given = escape_html(given_name),
+        surname = escape_html(surname),
+        code = escape_html(code),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
     }
 }
 
@@ -107,6 +171,7 @@ mod tests {
             Status::Rejected,
             "Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη Μαρία Κωνσταντίνου",
             Some("Μετακίνηση σε άλλο φορέα"),
+            None,
         );
         let label = Status::Rejected.label(Lang::El);
         assert_eq!(email.subject, format!("Ψηφιακό πιστοποιητικό: {label}"));
@@ -127,7 +192,7 @@ mod tests {
 
     #[test]
     fn no_reason_no_reason_line() {
-        let email = status_change_email("Α", "Β", Status::AwaitingApproval, "Κάτι", None);
+        let email = status_change_email("Α", "Β", Status::AwaitingApproval, "Κάτι", None, None);
         assert!(!email.body_text.contains("Αιτιολογία"));
         assert!(!email.body_html.contains("Αιτιολογία"));
     }
@@ -140,6 +205,7 @@ mod tests {
             Status::Rejected,
             "Περιγραφή με <img src=x onerror=alert(1)>",
             Some("Αιτία \"<i>\"\nδεύτερη γραμμή"),
+            Some("https://certdesk.example.gr/portal?a=1&b=\"2\""),
         );
         let html = &email.body_html;
         assert!(!html.contains("<script"), "{html}");
@@ -150,7 +216,49 @@ mod tests {
         assert!(html.contains("O&#39;Brien &amp; &lt;b&gt;Sons&lt;/b&gt;"));
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
         assert!(html.contains("Αιτία &quot;&lt;i&gt;&quot;<br>\nδεύτερη γραμμή"));
+        assert!(
+            html.contains(
+                "<a href=\"https://certdesk.example.gr/portal?a=1&amp;b=&quot;2&quot;\">"
+            )
+        );
         // The plain text carries the values as typed: it is never rendered as markup.
         assert!(email.body_text.contains("<script>alert('x')</script>"));
+    }
+
+    #[test]
+    fn the_start_email_links_to_the_portal_with_enarxi() {
+        let url = "https://certdesk.example.gr/portal";
+        let email = status_change_email(
+            "Ελένη",
+            "Παπαδοπούλου",
+            Status::AwaitingDataCheck,
+            "Η διαδικασία έκδοσης ξεκίνησε από τον χρήστη Μαρία Κωνσταντίνου",
+            None,
+            Some(url),
+        );
+        assert!(
+            email.body_text.contains(&format!("Έναρξη: {url}\n")),
+            "{}",
+            email.body_text
+        );
+        assert!(
+            email
+                .body_html
+                .contains(&format!("<a href=\"{url}\">Έναρξη</a>"))
+        );
+        let later =
+            status_change_email("Α", "Β", Status::AwaitingApproval, "Κάτι", None, Some(url));
+        assert!(later.body_text.contains(&format!("Η αίτησή μου: {url}")));
+        assert!(!later.body_text.contains("Έναρξη"));
+        let without = status_change_email("Α", "Β", Status::AwaitingDataCheck, "Κάτι", None, None);
+        assert!(!without.body_text.contains("Έναρξη") && !without.body_html.contains("<a "));
+    }
+
+    #[test]
+    fn the_one_time_password_email_carries_the_code() {
+        let email = one_time_password_email("Ελένη", "<Παπαδοπούλου>", "042917", 10);
+        assert!(email.body_text.contains("042917") && email.body_text.contains("10 λεπτά"));
+        assert!(email.body_html.contains("<strong>042917</strong>"));
+        assert!(email.body_html.contains("&lt;Παπαδοπούλου&gt;"));
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::history::history_time;
+use crate::otp::SigningCredentials;
 use crate::validation::{Reason, Username};
 use crate::{Lang, Status};
 
@@ -110,7 +111,10 @@ pub enum Command {
     /// The registries' records of the beneficiary do not match.
     FailIdentification { reason: String },
     /// Identity matched; the beneficiary chose a username, a signing password and an OTP channel.
-    CompleteIdentification { username: Username },
+    CompleteIdentification {
+        username: Username,
+        credentials: SigningCredentials,
+    },
     /// The beneficiary signed the application with a one-time password.
     Sign,
     /// The CA issued the certificate.
@@ -277,11 +281,15 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     ReserveUsername(Username),
+    /// The signing password's hash and the OTP channel are kept for the signing step (and, once
+    /// issued, for remote signing). They go with the key material: destroyed with it.
+    SetSigningCredentials(SigningCredentials),
     /// The username reserved for this application becomes free again.
     ReleaseUsername,
     /// Jobs queued for this application that have not run are dropped.
     DropPendingJobs,
-    /// Key material made for the pending certificate is destroyed.
+    /// Key material made for the pending certificate is destroyed, and with it the signing
+    /// credentials (signing password hash, TOTP secret).
     DestroyKeyMaterial,
     /// The CA is asked to issue the certificate.
     QueueIssuance,
@@ -466,13 +474,20 @@ pub fn decide(
                 NotifyBeneficiary,
             ],
         ),
-        Command::CompleteIdentification { username } => (
+        Command::CompleteIdentification {
+            username,
+            credentials,
+        } => (
             Action::Identified,
             ActorKind::Beneficiary,
             status == AwaitingIdentification,
             AwaitingSignature,
             None,
-            vec![ReserveUsername(username.clone()), NotifyBeneficiary],
+            vec![
+                ReserveUsername(username.clone()),
+                SetSigningCredentials(credentials.clone()),
+                NotifyBeneficiary,
+            ],
         ),
         Command::Sign => (
             Action::Signed,

@@ -35,6 +35,10 @@ pub enum Problem {
     CheckDigit,
     /// Already used by someone else (e.g. a username).
     Taken,
+    /// Differs from the value it must repeat (a password's confirmation).
+    DoesNotMatch,
+    /// Well formed but wrong (a one-time password, a signing password).
+    Incorrect,
 }
 
 impl ValidationError {
@@ -71,6 +75,13 @@ impl ValidationError {
             Problem::Taken => lang
                 .pick("χρησιμοποιείται ήδη", "is already in use")
                 .to_owned(),
+            Problem::DoesNotMatch => lang
+                .pick(
+                    "δεν είναι ίδιος με τον κωδικό που δώσατε",
+                    "is not the same as the password you gave",
+                )
+                .to_owned(),
+            Problem::Incorrect => lang.pick("δεν είναι σωστός", "is not correct").to_owned(),
         };
         format!("{label}: {reason}")
     }
@@ -96,6 +107,15 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "code" => ("Κωδικός φορέα", "Organisation code"),
         "name" => ("Επωνυμία", "Organisation name"),
         "status" => ("Κατάσταση", "Status"),
+        "signing_password" => ("Κωδικός υπογραφής", "Signing password"),
+        "password_confirm" => ("Επιβεβαίωση κωδικού υπογραφής", "Signing password (again)"),
+        "otp_channel" => (
+            "Τρόπος λήψης κωδικού μίας χρήσης",
+            "One-time password channel",
+        ),
+        "otp" => ("Κωδικός μίας χρήσης", "One-time password"),
+        "code1" => ("Πρώτος κωδικός της εφαρμογής", "First code of the app"),
+        "code2" => ("Δεύτερος κωδικός της εφαρμογής", "Second code of the app"),
         _ => return "",
     };
     lang.pick(el, en)
@@ -139,6 +159,14 @@ fn format_expectation(field: &str, lang: Lang) -> &'static str {
         "status" => lang.pick(
             "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
             "must be one of the status codes (e.g. awaiting_approval) or none",
+        ),
+        "otp" | "code1" | "code2" => lang.pick(
+            "πρέπει να αποτελείται από 6 ψηφία",
+            "must consist of 6 digits",
+        ),
+        "otp_channel" => lang.pick(
+            "επιλέξτε εφαρμογή επαλήθευσης ή email",
+            "choose an authenticator app or email",
         ),
         _ => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
     }
@@ -444,6 +472,62 @@ impl Username {
         }
         Ok(Username(s.to_ascii_lowercase()))
     }
+}
+
+/// The password a beneficiary signs with: 10 to 128 characters, typed twice. Never shown in debug
+/// output; stored only as an Argon2id hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningPassword(String);
+
+impl fmt::Debug for SigningPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningPassword(..)")
+    }
+}
+
+impl SigningPassword {
+    pub const FIELD: &'static str = "signing_password";
+    pub const CONFIRM_FIELD: &'static str = "password_confirm";
+    pub const MIN_LEN: usize = 10;
+    pub const MAX_LEN: usize = 128;
+
+    /// The password and its confirmation, as typed (not trimmed: spaces are part of a password).
+    pub fn parse(password: &str, confirmation: &str) -> Result<Self, ValidationError> {
+        let err = |problem| ValidationError::new(Self::FIELD, problem);
+        if password.trim().is_empty() {
+            return Err(err(Problem::Missing));
+        }
+        let len = password.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(err(Problem::TooShort { min: Self::MIN_LEN }));
+        }
+        if len > Self::MAX_LEN {
+            return Err(err(Problem::TooLong { max: Self::MAX_LEN }));
+        }
+        if password != confirmation {
+            return Err(ValidationError::new(
+                Self::CONFIRM_FIELD,
+                Problem::DoesNotMatch,
+            ));
+        }
+        Ok(SigningPassword(password.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A six-digit one-time password as typed into `field` (spaces ignored).
+pub fn otp_code(field: &'static str, input: &str) -> Result<String, ValidationError> {
+    let code: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.is_empty() {
+        return Err(ValidationError::new(field, Problem::Missing));
+    }
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Problem::Format));
+    }
+    Ok(code)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -813,5 +897,50 @@ mod tests {
             let id = IdCard::parse(&s).unwrap();
             prop_assert_eq!(IdCard::parse(id.as_str()).unwrap(), id);
         }
+    }
+
+    #[test]
+    fn a_signing_password_needs_ten_characters_typed_twice_the_same() {
+        assert_eq!(
+            SigningPassword::parse("κωδικός-υπογραφής", "κωδικός-υπογραφής")
+                .unwrap()
+                .expose(),
+            "κωδικός-υπογραφής"
+        );
+        let short = SigningPassword::parse("short", "short").unwrap_err();
+        assert_eq!(short.field, "signing_password");
+        assert_eq!(
+            short.message(Lang::El),
+            "Κωδικός υπογραφής: απαιτούνται τουλάχιστον 10 χαρακτήρες"
+        );
+        let differs = SigningPassword::parse("0123456789", "0123456780").unwrap_err();
+        assert_eq!(differs.field, "password_confirm");
+        assert!(differs.message(Lang::El).contains("δεν είναι ίδιος"));
+        assert_eq!(
+            SigningPassword::parse("   ", "   ").unwrap_err().problem,
+            Problem::Missing
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                SigningPassword::parse("0123456789", "0123456789").unwrap()
+            ),
+            "SigningPassword(..)"
+        );
+    }
+
+    #[test]
+    fn a_one_time_password_is_six_digits() {
+        assert_eq!(otp_code("otp", " 123 456 ").unwrap(), "123456");
+        assert_eq!(otp_code("otp", "").unwrap_err().problem, Problem::Missing);
+        let bad = otp_code("otp", "12345a").unwrap_err();
+        assert_eq!(
+            bad.message(Lang::El),
+            "Κωδικός μίας χρήσης: πρέπει να αποτελείται από 6 ψηφία"
+        );
+        assert_eq!(
+            ValidationError::new("otp", Problem::Incorrect).message(Lang::En),
+            "One-time password: is not correct"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The transition table, tested without any IO.
 
 use certdesk_domain::history::verify_chain;
+use certdesk_domain::otp::{OtpChannel, SigningCredentials};
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username};
 use certdesk_domain::{
@@ -8,6 +9,14 @@ use certdesk_domain::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
+
+/// Signing credentials as the portal makes them (the hash is opaque to the rules).
+fn credentials() -> SigningCredentials {
+    SigningCredentials {
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        otp: OtpChannel::Email,
+    }
+}
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap()
@@ -38,6 +47,7 @@ fn all_commands() -> Vec<Command> {
         },
         Command::CompleteIdentification {
             username: Username::parse("mgeorgiou").unwrap(),
+            credentials: credentials(),
         },
         Command::Sign,
         Command::Issue {
@@ -158,6 +168,7 @@ fn the_happy_path_reaches_issued() {
         (
             Command::CompleteIdentification {
                 username: Username::parse("npapadop").unwrap(),
+                credentials: credentials(),
             },
             beneficiary.clone(),
             Status::AwaitingSignature,
@@ -270,7 +281,7 @@ proptest! {
         for (command, actor) in [
             (Command::ConfirmData, beneficiary.clone()),
             (Command::Approve, admin()),
-            (Command::CompleteIdentification { username: Username::parse("npapadop").unwrap() }, beneficiary),
+            (Command::CompleteIdentification { username: Username::parse("npapadop").unwrap(), credentials: credentials() }, beneficiary),
             (Command::Cancel { reason: Reason::parse_optional(Some("λάθος")).unwrap() }, admin()),
         ] {
             let t = decide(&current, &command, &actor, t0()).unwrap();

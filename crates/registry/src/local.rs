@@ -114,6 +114,12 @@ impl People {
         Ok(people)
     }
 
+    /// The people of `certdesk demo` (the crate's `demo-people.csv`, built in).
+    pub fn demo() -> People {
+        People::from_csv(include_str!("../demo-people.csv").as_bytes())
+            .expect("the built-in demo people file is valid")
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

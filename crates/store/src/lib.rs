@@ -15,6 +15,7 @@
 pub mod credentials;
 pub mod mail;
 pub mod models;
+pub mod portal;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -22,6 +23,8 @@ pub mod worker;
 pub mod workflow;
 
 use async_trait::async_trait;
+use certdesk_domain::notification::Email;
+use certdesk_domain::otp::SigningCredentials;
 use certdesk_domain::{HistoryEntry, Transition};
 use chrono::{DateTime, Utc};
 
@@ -80,14 +83,32 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What the store needs to know about the installation to write what it writes.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// The address of the beneficiary's portal (e.g. `https://certdesk.example.gr/portal`),
+    /// linked from the emails («Έναρξη»). Without it, emails carry no link.
+    pub portal_url: Option<String>,
+}
+
 /// Opens the store a database URL names: `sqlite://FILE` (created if missing) or
 /// `postgres://…` (the database must exist; its schema is created if missing).
 pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    connect_with(url, StoreOptions::default()).await
+}
+
+/// As [`connect`], with options.
+pub async fn connect_with(
+    url: &str,
+    options: StoreOptions,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open_with(url, options).await?,
+        ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(std::sync::Arc::new(
-            postgres::PostgresStore::open(url).await?,
+            postgres::PostgresStore::open_with(url, options).await?,
         ))
     } else {
         Err(StoreError::Configuration(format!(
@@ -257,6 +278,61 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn has_key_material(&self, application_id: i64) -> StoreResult<bool>;
+
+    // The beneficiary's portal (see `portal`).
+    /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.
+    async fn create_portal_login_state(
+        &self,
+        state_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses up a login state: `true` once for a state that exists and has not expired, `false`
+    /// for a forged, replayed or expired one.
+    async fn take_portal_login_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn create_portal_session(&self, session: &NewPortalSession) -> StoreResult<()>;
+    async fn portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PortalSessionRecord>>;
+    async fn set_portal_enrolment(
+        &self,
+        token_hash: &str,
+        enrolment: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// The application the portal shows to the person with this ΑΦΜ: their latest (an open one
+    /// is always the latest, since a new one needs the previous one closed).
+    async fn beneficiary_application_id(&self, afm: &str) -> StoreResult<Option<i64>>;
+    async fn signing_credentials(
+        &self,
+        application_id: i64,
+    ) -> StoreResult<Option<SigningCredentials>>;
+    /// Marks the TOTP code of `step` used: `false` when that step or a later one was used
+    /// already (a code counts once, even when two requests race with it).
+    async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool>;
+    /// Keeps a new email code's digest (replacing an earlier code) and writes the email that
+    /// carries it to the outbox, in one transaction.
+    async fn send_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses up the email code with this digest: `true` once, if it is the latest code sent and
+    /// has not expired.
+    async fn take_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }
 
 #[cfg(test)]

@@ -206,3 +206,25 @@ pub struct OutboxMessage {
     /// Why the last attempt failed.
     pub last_error: Option<String>,
 }
+
+/// A beneficiary who logged in to the portal through the tax registry.
+#[derive(Debug, Clone)]
+pub struct NewPortalSession {
+    pub token_hash: String,
+    pub afm: String,
+    /// What the tax registry answered at login (JSON), kept for identification.
+    pub identity: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalSessionRecord {
+    pub afm: String,
+    pub identity: String,
+    pub csrf_token: String,
+    /// A choice of username and signing password waiting for the TOTP app's confirmation (JSON).
+    pub enrolment: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}

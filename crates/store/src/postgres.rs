@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certdesk_domain::notification::status_change_email;
+use certdesk_domain::notification::{Email, status_change_email};
+use certdesk_domain::otp::SigningCredentials;
 use certdesk_domain::text::{fold, name_keys};
 use certdesk_domain::{Effect, HistoryEntry, Status, Transition};
 use chrono::{DateTime, Utc};
@@ -29,12 +30,18 @@ fn migrator() -> sqlx::migrate::Migrator {
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    options: StoreOptions,
 }
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://…`) and migrates it. Several servers may
     /// start at once: sqlx's migrator takes an advisory lock.
     pub async fn open(url: &str) -> StoreResult<PostgresStore> {
+        PostgresStore::open_with(url, StoreOptions::default()).await
+    }
+
+    /// As [`PostgresStore::open`], with options.
+    pub async fn open_with(url: &str, store_options: StoreOptions) -> StoreResult<PostgresStore> {
         let options = PgConnectOptions::from_str(url)?.application_name("certdesk");
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -42,7 +49,10 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            options: store_options,
+        })
     }
 }
 
@@ -134,7 +144,11 @@ fn push_employee_filters(
 }
 
 /// Carries out a transition's effects inside its transaction.
-async fn apply_effects(conn: &mut PgConnection, t: &Transition) -> StoreResult<()> {
+async fn apply_effects(
+    conn: &mut PgConnection,
+    t: &Transition,
+    portal_url: Option<&str>,
+) -> StoreResult<()> {
     let app = sqlx::query(
         "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
          JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
@@ -172,6 +186,11 @@ async fn apply_effects(conn: &mut PgConnection, t: &Transition) -> StoreResult<(
                     .bind(id)
                     .execute(&mut *conn)
                     .await?;
+                crate::portal::postgres::destroy_credentials(&mut *conn, id).await?;
+            }
+            Effect::SetSigningCredentials(credentials) => {
+                crate::portal::postgres::store_credentials(&mut *conn, id, credentials, t.at)
+                    .await?;
             }
             Effect::QueueIssuance => {
                 sqlx::query(
@@ -192,6 +211,7 @@ async fn apply_effects(conn: &mut PgConnection, t: &Transition) -> StoreResult<(
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
+                    portal_url,
                 );
                 // Due at once: the next delivery run sends it.
                 sqlx::query(
@@ -564,7 +584,7 @@ impl Store for PostgresStore {
             ..start.clone()
         };
         append_history(&mut tx, &start).await?;
-        apply_effects(&mut tx, &start).await?;
+        apply_effects(&mut tx, &start, self.options.portal_url.as_deref()).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -599,7 +619,7 @@ impl Store for PostgresStore {
             return Err(StoreError::Conflict);
         }
         append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t).await?;
+        apply_effects(&mut tx, t, self.options.portal_url.as_deref()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -814,5 +834,88 @@ impl Store for PostgresStore {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(count > 0)
+    }
+
+    async fn create_portal_login_state(
+        &self,
+        state_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::portal::postgres::create_login_state(&self.pool, state_hash, expires_at).await
+    }
+
+    async fn take_portal_login_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::portal::postgres::take_login_state(&self.pool, state_hash, now).await
+    }
+
+    async fn create_portal_session(&self, session: &NewPortalSession) -> StoreResult<()> {
+        crate::portal::postgres::create_session(&self.pool, session).await
+    }
+
+    async fn portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PortalSessionRecord>> {
+        crate::portal::postgres::session(&self.pool, token_hash, now).await
+    }
+
+    async fn set_portal_enrolment(
+        &self,
+        token_hash: &str,
+        enrolment: Option<&str>,
+    ) -> StoreResult<()> {
+        crate::portal::postgres::set_enrolment(&self.pool, token_hash, enrolment).await
+    }
+
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
+        crate::portal::postgres::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn beneficiary_application_id(&self, afm: &str) -> StoreResult<Option<i64>> {
+        crate::portal::postgres::beneficiary_application_id(&self.pool, afm).await
+    }
+
+    async fn signing_credentials(
+        &self,
+        application_id: i64,
+    ) -> StoreResult<Option<SigningCredentials>> {
+        crate::portal::postgres::signing_credentials(&self.pool, application_id).await
+    }
+
+    async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool> {
+        crate::portal::postgres::use_totp_step(&self.pool, application_id, step).await
+    }
+
+    async fn send_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::portal::postgres::send_email_code(
+            &self.pool,
+            application_id,
+            code_digest,
+            expires_at,
+            email,
+            now,
+        )
+        .await
+    }
+
+    async fn take_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::portal::postgres::take_email_code(&self.pool, application_id, code_digest, now).await
     }
 }

@@ -10,7 +10,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certdesk_domain::notification::status_change_email;
+use certdesk_domain::notification::{Email, status_change_email};
+use certdesk_domain::otp::SigningCredentials;
 use certdesk_domain::text::{fold, name_keys};
 use certdesk_domain::{Effect, HistoryEntry, Status, Transition};
 use chrono::{DateTime, Utc};
@@ -32,11 +33,17 @@ fn migrator() -> sqlx::migrate::Migrator {
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    options: StoreOptions,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `url` (`sqlite://path`) and migrates it.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(url, StoreOptions::default()).await
+    }
+
+    /// As [`SqliteStore::open`], with options.
+    pub async fn open_with(url: &str, store_options: StoreOptions) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -52,7 +59,11 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore {
+            read,
+            write,
+            options: store_options,
+        })
     }
 }
 
@@ -157,7 +168,11 @@ fn push_employee_filters(builder: &mut QueryBuilder<Sqlite>, scope: &Scope, quer
 }
 
 /// Carries out a transition's effects inside its transaction.
-async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResult<()> {
+async fn apply_effects(
+    conn: &mut SqliteConnection,
+    t: &Transition,
+    portal_url: Option<&str>,
+) -> StoreResult<()> {
     let app = sqlx::query(
         "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
          JOIN employees e ON e.id = a.employee_id WHERE a.id = ?",
@@ -195,6 +210,10 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
                     .bind(id)
                     .execute(&mut *conn)
                     .await?;
+                crate::portal::sqlite::destroy_credentials(&mut *conn, id).await?;
+            }
+            Effect::SetSigningCredentials(credentials) => {
+                crate::portal::sqlite::store_credentials(&mut *conn, id, credentials, t.at).await?;
             }
             Effect::QueueIssuance => {
                 sqlx::query(
@@ -215,6 +234,7 @@ async fn apply_effects(conn: &mut SqliteConnection, t: &Transition) -> StoreResu
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
+                    portal_url,
                 );
                 // Due at once: the next delivery run sends it.
                 sqlx::query(
@@ -587,7 +607,7 @@ impl Store for SqliteStore {
             ..start.clone()
         };
         append_history(&mut tx, &start).await?;
-        apply_effects(&mut tx, &start).await?;
+        apply_effects(&mut tx, &start, self.options.portal_url.as_deref()).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -621,7 +641,7 @@ impl Store for SqliteStore {
             return Err(StoreError::Conflict);
         }
         append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t).await?;
+        apply_effects(&mut tx, t, self.options.portal_url.as_deref()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -840,6 +860,89 @@ impl Store for SqliteStore {
                 .fetch_one(&self.read)
                 .await?;
         Ok(count > 0)
+    }
+
+    async fn create_portal_login_state(
+        &self,
+        state_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::portal::sqlite::create_login_state(&self.write, state_hash, expires_at).await
+    }
+
+    async fn take_portal_login_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::portal::sqlite::take_login_state(&self.write, state_hash, now).await
+    }
+
+    async fn create_portal_session(&self, session: &NewPortalSession) -> StoreResult<()> {
+        crate::portal::sqlite::create_session(&self.write, session).await
+    }
+
+    async fn portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PortalSessionRecord>> {
+        crate::portal::sqlite::session(&self.read, token_hash, now).await
+    }
+
+    async fn set_portal_enrolment(
+        &self,
+        token_hash: &str,
+        enrolment: Option<&str>,
+    ) -> StoreResult<()> {
+        crate::portal::sqlite::set_enrolment(&self.write, token_hash, enrolment).await
+    }
+
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
+        crate::portal::sqlite::delete_session(&self.write, token_hash).await
+    }
+
+    async fn beneficiary_application_id(&self, afm: &str) -> StoreResult<Option<i64>> {
+        crate::portal::sqlite::beneficiary_application_id(&self.read, afm).await
+    }
+
+    async fn signing_credentials(
+        &self,
+        application_id: i64,
+    ) -> StoreResult<Option<SigningCredentials>> {
+        crate::portal::sqlite::signing_credentials(&self.read, application_id).await
+    }
+
+    async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool> {
+        crate::portal::sqlite::use_totp_step(&self.write, application_id, step).await
+    }
+
+    async fn send_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::portal::sqlite::send_email_code(
+            &self.write,
+            application_id,
+            code_digest,
+            expires_at,
+            email,
+            now,
+        )
+        .await
+    }
+
+    async fn take_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::portal::sqlite::take_email_code(&self.write, application_id, code_digest, now).await
     }
 }
 

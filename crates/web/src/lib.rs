@@ -6,6 +6,7 @@ pub mod api;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod portal;
 
 use std::sync::Arc;
 
@@ -44,6 +45,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a console session or an API token lasts.
     pub session_hours: i64,
+    /// The address users reach certdesk at (e.g. `https://certdesk.example.gr`): the portal's
+    /// OAuth2 redirect URI is made from it. Without it, from the request's Host header.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -51,6 +55,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             session_hours: 8,
+            public_url: None,
         }
     }
 }
@@ -63,6 +68,8 @@ pub struct AppState {
     /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks; without one, the
     /// names come from certdesk's own employee records.
     pub tax_registry: Option<Arc<dyn certdesk_registry::TaxRegistry>>,
+    /// The Police ID-card registry against which the portal identifies beneficiaries.
+    pub police_registry: Option<Arc<dyn certdesk_registry::PoliceRegistry>>,
 }
 
 impl AppState {
@@ -72,6 +79,7 @@ impl AppState {
             clock: Clock::system(),
             config: WebConfig::default(),
             tax_registry: None,
+            police_registry: None,
         }
     }
 }
@@ -80,6 +88,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(console::routes())
+        .merge(portal::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -98,7 +107,16 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves `app` on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    serve_router(listener, app(state)).await
+}
+
+/// Serves a router made of [`app`] and more (e.g. the demo's built-in registry) until Ctrl-C /
+/// SIGTERM.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

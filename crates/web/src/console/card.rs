@@ -76,6 +76,27 @@ fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// The history as the console and the portal show it: newest first, in the reader's language.
+pub(crate) fn history_rows(
+    history: &[certdesk_domain::HistoryEntry],
+    lang: Lang,
+) -> Vec<HistoryRow> {
+    history
+        .iter()
+        .rev()
+        .map(|h| HistoryRow {
+            at: local_time(h.at),
+            action: h.action.label(lang),
+            description: match lang {
+                Lang::El => h.description.clone(),
+                Lang::En => h.action.describe(&h.actor_name, Lang::En),
+            },
+            reason: h.reason.clone(),
+            actor: h.actor_name.clone(),
+        })
+        .collect()
+}
+
 struct Loaded {
     employee: EmployeeRecord,
     application: Option<ApplicationRecord>,
@@ -175,20 +196,7 @@ async fn card_response(
         status_label: status_label(status, lang),
         cancellable: status.is_some_and(|s| s.is_cancellable()),
         version: loaded.application.as_ref().map_or(0, |a| a.version),
-        history: history
-            .iter()
-            .rev()
-            .map(|h| HistoryRow {
-                at: local_time(h.at),
-                action: h.action.label(lang),
-                description: match lang {
-                    Lang::El => h.description.clone(),
-                    Lang::En => h.action.describe(&h.actor_name, Lang::En),
-                },
-                reason: h.reason.clone(),
-                actor: h.actor_name.clone(),
-            })
-            .collect(),
+        history: history_rows(&history, lang),
         earlier,
         cancelled: done == Done::Cancelled,
         // The domain's transition table decides, not a copy of it here.

@@ -3,7 +3,7 @@
 //! cookie. Every form carries a CSRF token tied to the session.
 
 pub mod auth;
-mod card;
+pub(crate) mod card;
 mod cookies;
 pub mod search;
 mod start;

@@ -310,6 +310,10 @@ impl TestApp {
                 Status::AwaitingSignature => (
                     Command::CompleteIdentification {
                         username: Username::parse(&format!("benef{id}")).unwrap(),
+                        credentials: certdesk_domain::otp::SigningCredentials {
+                            password_hash: PASSWORD_HASH.clone(),
+                            otp: certdesk_domain::otp::OtpChannel::Email,
+                        },
                     },
                     beneficiary.clone(),
                 ),

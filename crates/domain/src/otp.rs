@@ -1,0 +1,292 @@
+//! One-time passwords of the beneficiary (SPEC §2: a TOTP authenticator app, RFC 6238, or a code
+//! sent to the work email), and the signing credentials chosen at identification.
+//!
+//! Randomness comes from the caller (secrets and email codes are made at the edge); here are
+//! the rules: which codes are accepted at which time, and that a code is accepted only once.
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret, Totp};
+
+/// Seconds per TOTP step (RFC 6238's recommended value, what every authenticator app uses).
+pub const STEP_SECONDS: i64 = 30;
+
+/// Steps of clock difference tolerated either side of the server's step (RFC 6238 §5.2).
+pub const SKEW_STEPS: i64 = 1;
+
+/// How long a code sent by email can be used.
+pub const EMAIL_CODE_LIFETIME: Duration = Duration::minutes(10);
+
+/// Wrong one-time passwords (or signing passwords) tolerated within
+/// [`crate::throttle::WINDOW`] before signing is paused.
+pub const MAX_SIGNING_FAILURES: u64 = 5;
+
+/// How the beneficiary receives one-time passwords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtpChannel {
+    /// An authenticator app with this shared secret. `last_step` is the last step whose code was
+    /// accepted: a code is accepted once, so only later steps count.
+    Totp { secret: TotpSecret, last_step: i64 },
+    /// A six-digit code sent to the work email when the beneficiary asks for one.
+    Email,
+}
+
+impl OtpChannel {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OtpChannel::Totp { .. } => "totp",
+            OtpChannel::Email => "email",
+        }
+    }
+}
+
+/// What the beneficiary signs with: the signing password (as an Argon2id hash, made at the edge)
+/// and the channel of one-time passwords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningCredentials {
+    pub password_hash: String,
+    pub otp: OtpChannel,
+}
+
+/// The shared secret of a TOTP app: 160 random bits (RFC 4226 §4 recommends 160).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpSecret(Vec<u8>);
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never in logs.
+        f.write_str("TotpSecret(..)")
+    }
+}
+
+impl TotpSecret {
+    pub const LEN: usize = 20;
+
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> TotpSecret {
+        TotpSecret(bytes.to_vec())
+    }
+
+    /// The secret as an authenticator app takes it when typed (RFC 4648 base32, no padding).
+    pub fn to_base32(&self) -> String {
+        Secret::from(self.0.clone()).to_base32()
+    }
+
+    /// Reads a stored or typed base32 secret (spaces and case ignored).
+    pub fn from_base32(text: &str) -> Option<TotpSecret> {
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let secret = Secret::try_from_base32(cleaned.trim_end_matches('=')).ok()?;
+        let bytes = secret.as_bytes().to_vec();
+        (bytes.len() >= 16).then_some(TotpSecret(bytes))
+    }
+
+    /// The `otpauth://` URI an authenticator app reads from the QR code.
+    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> String {
+        let label = format!("{issuer}:{account}");
+        format!(
+            "otpauth://totp/{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period={STEP_SECONDS}",
+            percent_encode(&label),
+            self.to_base32(),
+            percent_encode(issuer),
+        )
+    }
+
+    fn totp(&self) -> Totp {
+        Builder::new()
+            .with_secret(self.0.clone())
+            .build()
+            .expect("a 160-bit secret with the RFC 6238 defaults is valid")
+    }
+
+    /// The code of `step`.
+    pub fn code_at(&self, step: i64) -> String {
+        let seconds = u64::try_from(step.max(0) * STEP_SECONDS).unwrap_or(0);
+        self.totp().generate(seconds).to_string()
+    }
+
+    /// The step at which `code` is valid at `now` (allowing [`SKEW_STEPS`] either side) that is
+    /// later than `last_step`; `None` when the code is wrong, too old, or already used.
+    pub fn verify(&self, code: &str, now: DateTime<Utc>, last_step: Option<i64>) -> Option<i64> {
+        let code = code.trim();
+        let current = step_at(now);
+        (current - SKEW_STEPS..=current + SKEW_STEPS)
+            .filter(|step| last_step.is_none_or(|last| *step > last))
+            .find(|step| same_code(&self.code_at(*step), code))
+    }
+
+    /// Enrolment: two codes the app showed one after the other, around `now`. Returns the step of
+    /// the second (the last one used).
+    pub fn verify_consecutive(&self, first: &str, second: &str, now: DateTime<Utc>) -> Option<i64> {
+        let current = step_at(now);
+        (current - SKEW_STEPS..=current + SKEW_STEPS)
+            .filter(|step| same_code(&self.code_at(*step), second.trim()))
+            .find(|step| same_code(&self.code_at(step - 1), first.trim()))
+    }
+}
+
+/// The TOTP step of an instant.
+pub fn step_at(now: DateTime<Utc>) -> i64 {
+    now.timestamp().div_euclid(STEP_SECONDS)
+}
+
+/// Compares two codes without stopping at the first difference.
+fn same_code(expected: &str, given: &str) -> bool {
+    expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// How an email code is kept: its SHA-256, bound to the application so that a code of one
+/// application is worthless for another.
+pub fn email_code_digest(application_id: i64, code: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("certdesk-email-otp:{application_id}:{}", code.trim()).as_bytes(),
+    ))
+}
+
+/// A six-digit email code from 32 random bits (the caller's), with no bias worth measuring.
+pub fn email_code_from(random: u32) -> String {
+    format!("{:06}", random % 1_000_000)
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// RFC 6238 appendix B's SHA-1 key, "12345678901234567890".
+    fn rfc_secret() -> TotpSecret {
+        TotpSecret(b"12345678901234567890".to_vec())
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn codes_are_those_of_rfc_6238() {
+        // Appendix B gives 8 digits; the 6-digit code is their last six.
+        let secret = rfc_secret();
+        assert_eq!(secret.code_at(step_at(at(59))), "287082");
+        assert_eq!(secret.code_at(step_at(at(1_111_111_109))), "081804");
+        assert_eq!(secret.code_at(step_at(at(1_234_567_890))), "005924");
+        assert_eq!(secret.code_at(step_at(at(2_000_000_000))), "279037");
+    }
+
+    #[test]
+    fn base32_round_trips_and_tolerates_spaces_and_case() {
+        let secret = rfc_secret();
+        assert_eq!(secret.to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(
+            TotpSecret::from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq"),
+            Some(secret)
+        );
+        assert_eq!(TotpSecret::from_base32("not base32!"), None);
+        assert_eq!(TotpSecret::from_base32("GEZDGNBV"), None, "too short");
+    }
+
+    #[test]
+    fn a_code_is_accepted_within_one_step_and_only_once() {
+        let secret = rfc_secret();
+        let now = at(1_700_000_000);
+        let step = step_at(now);
+        assert_eq!(secret.verify(&secret.code_at(step), now, None), Some(step));
+        assert_eq!(
+            secret.verify(&secret.code_at(step - 1), now, None),
+            Some(step - 1)
+        );
+        assert_eq!(
+            secret.verify(&secret.code_at(step + 1), now, None),
+            Some(step + 1)
+        );
+        assert_eq!(secret.verify(&secret.code_at(step - 2), now, None), None);
+        assert_eq!(secret.verify(&secret.code_at(step + 2), now, None), None);
+        // Used already: the same step, or an earlier one, no longer counts.
+        assert_eq!(secret.verify(&secret.code_at(step), now, Some(step)), None);
+        assert_eq!(
+            secret.verify(&secret.code_at(step - 1), now, Some(step)),
+            None
+        );
+        assert_eq!(
+            secret.verify(&secret.code_at(step + 1), now, Some(step)),
+            Some(step + 1)
+        );
+        assert_eq!(secret.verify("000000x", now, None), None);
+        assert_eq!(secret.verify("", now, None), None);
+    }
+
+    #[test]
+    fn enrolment_needs_two_consecutive_codes_in_order() {
+        let secret = rfc_secret();
+        let now = at(1_700_000_000);
+        let step = step_at(now);
+        let code = |s| secret.code_at(s);
+        assert_eq!(
+            secret.verify_consecutive(&code(step - 1), &code(step), now),
+            Some(step)
+        );
+        assert_eq!(
+            secret.verify_consecutive(&code(step), &code(step + 1), now),
+            Some(step + 1)
+        );
+        assert_eq!(
+            secret.verify_consecutive(&code(step), &code(step - 1), now),
+            None
+        );
+        assert_eq!(
+            secret.verify_consecutive(&code(step), &code(step), now),
+            None
+        );
+        assert_eq!(
+            secret.verify_consecutive(&code(step - 3), &code(step - 2), now),
+            None,
+            "too old"
+        );
+    }
+
+    #[test]
+    fn the_otpauth_uri_names_issuer_account_and_secret() {
+        let uri = rfc_secret().otpauth_uri("certdesk", "e.papadopoulou");
+        assert_eq!(
+            uri,
+            "otpauth://totp/certdesk%3Ae.papadopoulou?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=certdesk&algorithm=SHA1&digits=6&period=30"
+        );
+    }
+
+    #[test]
+    fn email_codes_are_six_digits_and_bound_to_the_application() {
+        assert_eq!(email_code_from(42), "000042");
+        assert_eq!(email_code_from(4_294_967_295), "967295");
+        assert_ne!(
+            email_code_digest(1, "123456"),
+            email_code_digest(2, "123456")
+        );
+        assert_eq!(
+            email_code_digest(1, " 123456 "),
+            email_code_digest(1, "123456")
+        );
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        assert_eq!(format!("{:?}", rfc_secret()), "TotpSecret(..)");
+    }
+}
