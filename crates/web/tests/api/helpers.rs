@@ -98,15 +98,19 @@ pub async fn spawn_app() -> TestApp {
 /// As `spawn_app`, with the application's state adjusted first (e.g. a registry connector).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
     let database = TestDatabase::create().await;
-    let store = certdesk_store::connect(database.url())
-        .await
-        .unwrap_or_else(|e| panic!("open the {:?} store: {e}", backend()));
-
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a random port");
     let address = format!("http://{}", listener.local_addr().unwrap());
+    // As `certdesk serve` does: the emails link to this server's portal.
+    let options = certdesk_store::StoreOptions {
+        portal_url: Some(format!("{address}/portal")),
+    };
+    let store = certdesk_store::connect_with(database.url(), options)
+        .await
+        .unwrap_or_else(|e| panic!("open the {:?} store: {e}", backend()));
     let mut state = AppState::new(store.clone());
+    state.config.public_url = Some(address.clone());
     configure(&mut state);
     let router = certdesk_web::app(state);
     tokio::spawn(async move {

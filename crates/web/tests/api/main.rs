@@ -15,5 +15,6 @@ mod helpers;
 mod jobs;
 mod mail;
 mod openapi;
+mod portal;
 mod search;
 mod smtp_sink;
