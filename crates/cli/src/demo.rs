@@ -72,6 +72,10 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<Vec<D
             )
             .await
             .with_context(|| format!("loading the demo organisation {}", demo.code))?;
+            // The demo's history is made up: its emails are not for sending.
+            store
+                .settle_outbox_of_organisation(organisation.id, now)
+                .await?;
         }
         accounts.push(DemoAccount {
             organisation: demo.name,

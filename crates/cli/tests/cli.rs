@@ -101,6 +101,14 @@ async fn demo_prints_the_accounts_and_covers_every_state_idempotently() {
         assert_eq!(count(&store, org.id, None).await, total);
     }
 
+    // The demo's made-up past is not mailed: nothing waits in the outbox.
+    let now = chrono::Utc::now();
+    let due = store
+        .claim_outbox(now, now + chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "demo emails waiting to be sent: {due:?}");
+
     let verified = certdesk(&["audit", "verify"], &db);
     assert!(
         verified.status.success(),

@@ -279,6 +279,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn has_key_material(&self, application_id: i64) -> StoreResult<bool>;
 
+    /// Marks every unsent email of an organisation's applications as sent without sending it:
+    /// the demo's made-up past must not be mailed to made-up addresses.
+    async fn settle_outbox_of_organisation(
+        &self,
+        organisation_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     // The beneficiary's portal (see `portal`).
     /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.
     async fn create_portal_login_state(

@@ -836,6 +836,22 @@ impl Store for PostgresStore {
         Ok(count > 0)
     }
 
+    async fn settle_outbox_of_organisation(
+        &self,
+        organisation_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET sent_at = $1 WHERE sent_at IS NULL AND application_id IN \
+             (SELECT id FROM applications WHERE organisation_id = $2)",
+        )
+        .bind(at)
+        .bind(organisation_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,

@@ -862,6 +862,22 @@ impl Store for SqliteStore {
         Ok(count > 0)
     }
 
+    async fn settle_outbox_of_organisation(
+        &self,
+        organisation_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND application_id IN \
+             (SELECT id FROM applications WHERE organisation_id = ?)",
+        )
+        .bind(at)
+        .bind(organisation_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,
