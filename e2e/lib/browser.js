@@ -49,11 +49,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Spawns `binary ...args --listen 127.0.0.1:PORT` with `env` (added to process.env), waits
- * until GET /healthz answers 200 (polled every 100 ms, up to 60 s) and returns
- * { url, port, proc, stop() }. Fails with the process's stderr if it exits first or the wait
- * times out.
+ * until GET `readyPath` (default /healthz) answers 200 (polled every 100 ms, up to 60 s) and
+ * returns { url, port, proc, stop(), logs() }. Fails with the process's stderr if it exits first
+ * or the wait times out. `name` only labels the error messages (e.g. "local registry").
  */
-export async function startServer({ binary, args = [], env = {} }) {
+export async function startServer({ binary, args = [], env = {}, readyPath = '/healthz', name = 'certdesk server' }) {
   if (!binary) throw new Error('startServer: binary is required');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -91,14 +91,14 @@ export async function startServer({ binary, args = [], env = {} }) {
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (spawnError) throw new Error(`certdesk server could not be started: ${spawnError.message}\n${describe()}`);
+    if (spawnError) throw new Error(`${name} could not be started: ${spawnError.message}\n${describe()}`);
     if (exited) {
       throw new Error(
-        `certdesk server exited (code ${exited.code}, signal ${exited.signal}) before /healthz answered\n${describe()}`,
+        `${name} exited (code ${exited.code}, signal ${exited.signal}) before ${readyPath} answered\n${describe()}`,
       );
     }
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer().catch(() => {});
       if (res.status === 200) break;
     } catch {
@@ -106,7 +106,7 @@ export async function startServer({ binary, args = [], env = {} }) {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`certdesk server did not answer 200 on ${url}/healthz within 60 s\n${describe()}`);
+      throw new Error(`${name} did not answer 200 on ${url}${readyPath} within 60 s\n${describe()}`);
     }
     await sleep(100);
   }

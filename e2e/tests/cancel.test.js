@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { ARTIFACTS_DIR, launchBrowser, screenshot, startServer } from '../lib/browser.js';
+import { Api, textHas, textIs, UI_TIMEOUT } from '../lib/ui.js';
 
 const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BINARY = process.env.CERTDESK_BIN
@@ -41,7 +42,6 @@ const EL = {
   backToSearch: 'Επιστροφή στην αναζήτηση',
 };
 
-const UI_TIMEOUT = 15_000;
 const TEST_TIMEOUT = 180_000;
 
 /** What a person types: no accents, capitals, and only the first part of a double surname. */
@@ -53,66 +53,6 @@ function typed(name) {
 /** A name folded for comparison (whole name, accents and case ignored). */
 function folded(name) {
   return name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/ς/g, 'σ').trim();
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until the locator's text (whitespace collapsed) satisfies `check`; fails naming what it saw. */
-async function waitForText(locator, check, what, timeout = UI_TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  let seen = '(element not found)';
-  for (;;) {
-    if ((await locator.count()) > 0) {
-      seen = ((await locator.first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
-      if (check(seen)) return seen;
-    }
-    if (Date.now() > deadline) {
-      throw new assert.AssertionError({ message: `${what}: got ${JSON.stringify(seen)}`, actual: seen });
-    }
-    await sleep(100);
-  }
-}
-
-const textIs = (locator, expected, what) => waitForText(locator, (s) => s === expected, `${what} should be ${JSON.stringify(expected)}`);
-const textHas = (locator, expected, what) => waitForText(locator, (s) => s.includes(expected), `${what} should contain ${JSON.stringify(expected)}`);
-
-/** The JSON API as a test helper: throws with the body on an unexpected status. */
-class Api {
-  constructor(base) {
-    this.base = base;
-    this.token = null;
-  }
-
-  async call(method, urlPath, body, expected = 200) {
-    const headers = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.base}${urlPath}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    if (res.status !== expected) {
-      throw new Error(`${method} ${urlPath}: expected HTTP ${expected}, got ${res.status}: ${text.slice(0, 2000)}`);
-    }
-    return text ? JSON.parse(text) : null;
-  }
-
-  async login(username, password) {
-    const answer = await this.call('POST', '/api/v1/auth/login', { username, password });
-    assert.ok(answer.token, `login answered without a token: ${JSON.stringify(answer)}`);
-    this.token = answer.token;
-  }
-
-  search(params) {
-    return this.call('GET', `/api/v1/employees?${new URLSearchParams(params)}`);
-  }
-
-  employee(id) {
-    return this.call('GET', `/api/v1/employees/${id}`);
-  }
 }
 
 const CONSOLE_PAGE_SIZE = 20; // rows on one page of the console's results
