@@ -844,3 +844,44 @@ async fn portal_forms_need_the_session_and_its_csrf_token() {
     assert!(page.contains("id=\"portal-login\""));
     let _ = person.employee_id;
 }
+
+#[tokio::test]
+async fn a_tax_registry_that_does_not_answer_at_login_gets_a_clear_message() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let (tax, _) = connectors(&address);
+    let app = spawn_app_with(move |state| state.tax_registry = Some(tax)).await;
+    let start = app
+        .client
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let state_cookie = cookie_value(&start, "certdesk_portal_state").unwrap();
+    let callback = app.url(&format!(
+        "/portal/callback?code=anything&state={state_cookie}"
+    ));
+    let answered = app
+        .client
+        .get(&callback)
+        .header(COOKIE, format!("certdesk_portal_state={state_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 503);
+    assert!(cookie_value(&answered, "certdesk_portal").is_none());
+    let html = answered.text().await.unwrap();
+    assert!(html.contains("Το TaxisNet δεν απαντά"), "{html}");
+    // The server keeps serving.
+    assert_eq!(
+        app.client
+            .get(app.url("/portal"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
