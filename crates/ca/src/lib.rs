@@ -1,0 +1,14 @@
+//! The certificate authority of certdesk (issue 5, SPEC §6): a root CA and an issuing CA whose
+//! private keys are sealed at rest by a key-encryption key ([`kek`]), the certificates of the
+//! ETSI EN 319 412-2 natural-person profile ([`authority`], [`extensions`]). Nothing here does
+//! IO besides reading the key-encryption key's file: the store keeps what this crate makes.
+
+pub mod authority;
+pub mod extensions;
+pub mod kek;
+
+pub use authority::{
+    Algorithm, Authority, CaError, CaSettings, CertificateRequest, IssuedCertificate,
+    SealedAuthority, certificate_pem, fingerprint,
+};
+pub use kek::{KekError, KeyEncryptionKey};
