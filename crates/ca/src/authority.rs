@@ -387,3 +387,31 @@ pub(crate) fn pem_block(label: &str, der: &[u8]) -> String {
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
     )
 }
+
+/// What `certdesk ca show` and the card print of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    pub subject: String,
+    /// Upper-case hexadecimal.
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+/// Reads the subject, serial and validity of a DER certificate.
+pub fn describe(der: &[u8]) -> Description {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => Description {
+            subject: cert.subject().to_string(),
+            serial: hex::encode_upper(cert.raw_serial()),
+            not_before: cert.validity().not_before.to_string(),
+            not_after: cert.validity().not_after.to_string(),
+        },
+        Err(_) => Description {
+            subject: "(unreadable certificate)".to_owned(),
+            serial: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+        },
+    }
+}

@@ -5,10 +5,12 @@
 
 pub mod authority;
 pub mod extensions;
+pub mod issuer;
 pub mod kek;
 
 pub use authority::{
     Algorithm, Authority, CaError, CaSettings, CertificateRequest, IssuedCertificate,
     SealedAuthority, certificate_pem, fingerprint,
 };
+pub use issuer::{CaIssuer, DEFAULT_VALIDITY};
 pub use kek::{KekError, KeyEncryptionKey};

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
+use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject, NewCertificate};
 use certdesk_domain::otp::{OtpChannel, SigningCredentials};
 use certdesk_domain::text::{fold, to_latin};
 use certdesk_domain::transition::{RevocationCategory, decide, start};
@@ -29,7 +30,11 @@ pub struct DemoAccount {
 
 /// Creates what is missing of the demo data and (re)sets the demo accounts' password: from
 /// `CERTDESK_DEMO_PASSWORD`, or a new random one (printed, since it cannot be read back).
-pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoAccount>> {
+pub async fn load(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoAccount>> {
     let password = std::env::var("CERTDESK_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
@@ -68,13 +73,22 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<Vec<D
                 organisation.id,
                 Actor::administrator(admin_id, demo.admin_name),
                 &password_hash,
+                issuer,
                 now,
             )
             .await
             .with_context(|| format!("loading the demo organisation {}", demo.code))?;
-            // The demo's history is made up: its emails are not for sending.
+            // The demo's history is made up: its emails are not for sending. Its applications
+            // awaiting issuance stay there (no job issues them), so that a ΔΨΠ trying the demo
+            // can still cancel one.
             store
                 .settle_outbox_of_organisation(organisation.id, now)
+                .await?;
+            store
+                .drop_jobs_of_organisation(
+                    organisation.id,
+                    certdesk_store::worker::ISSUE_CERTIFICATE,
+                )
                 .await?;
         }
         accounts.push(DemoAccount {
@@ -230,6 +244,7 @@ async fn populate(
     organisation_id: i64,
     admin: Actor,
     signing_password_hash: &str,
+    issuer: &dyn CertificateIssuer,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(demo.seed);
@@ -264,6 +279,8 @@ async fn populate(
             rng: &mut rng,
             admin: &admin,
             signing_password_hash,
+            issuer,
+            organisation_name: demo.name,
             person,
             employee_id,
             now,
@@ -289,6 +306,9 @@ struct Story<'a> {
     /// The demo's signing password is the demo accounts' password (email channel), so that an
     /// application awaiting signature can be signed in the portal.
     signing_password_hash: &'a str,
+    /// The demo's CA: its issued, revoked and expired applications carry real certificates.
+    issuer: &'a dyn CertificateIssuer,
+    organisation_name: &'a str,
     person: &'a Person,
     employee_id: i64,
     now: DateTime<Utc>,
@@ -330,7 +350,8 @@ impl Story<'_> {
             .create_application(self.employee_id, &contact, &first)
             .await?;
 
-        let mut path: Vec<(Command, Actor)> = Vec::new();
+        // `None`: the CA issues the certificate (made in the loop below, at its time).
+        let mut path: Vec<(Option<Command>, Actor)> = Vec::new();
         let order = [
             Status::AwaitingDataCheck,
             Status::AwaitingApproval,
@@ -345,31 +366,26 @@ impl Story<'_> {
             .expect("target is on the path");
         for step in &order[1..=target_index] {
             let command = match step {
-                Status::AwaitingApproval => (Command::ConfirmData, beneficiary.clone()),
-                Status::AwaitingIdentification => (Command::Approve, self.admin.clone()),
+                Status::AwaitingApproval => (Some(Command::ConfirmData), beneficiary.clone()),
+                Status::AwaitingIdentification => (Some(Command::Approve), self.admin.clone()),
                 Status::AwaitingSignature => (
-                    Command::CompleteIdentification {
+                    Some(Command::CompleteIdentification {
                         username: self.username(id),
                         credentials: SigningCredentials {
                             password_hash: self.signing_password_hash.to_owned(),
                             otp: OtpChannel::Email,
                         },
-                    },
+                    }),
                     beneficiary.clone(),
                 ),
-                Status::AwaitingIssuance => (Command::Sign, beneficiary.clone()),
-                _ => (
-                    Command::Issue {
-                        serial: format!("{:032x}", self.rng.random::<u128>()),
-                    },
-                    Actor::system(),
-                ),
+                Status::AwaitingIssuance => (Some(Command::Sign), beneficiary.clone()),
+                _ => (None, Actor::system()),
             };
             path.push(command);
         }
         match scenario {
             CancelledAt(_) => path.push((
-                Command::Cancel {
+                Some(Command::Cancel {
                     reason: Reason::parse_optional(
                         [
                             None,
@@ -377,45 +393,45 @@ impl Story<'_> {
                             Some("Λάθος στοιχεία επικοινωνίας"),
                         ][self.rng.random_range(0..3)],
                     )?,
-                },
+                }),
                 self.admin.clone(),
             )),
             RejectedByAdministrator => path.push((
-                Command::Reject {
+                Some(Command::Reject {
                     reason: Reason::parse_required(Some(
                         "Ο υπάλληλος δεν χρειάζεται ψηφιακή υπογραφή στα καθήκοντά του",
                     ))?,
-                },
+                }),
                 self.admin.clone(),
             )),
             IdentityMismatch => path.push((
-                Command::FailIdentification {
+                Some(Command::FailIdentification {
                     reason: "Το Όνομα Πατρός δεν συμφωνεί με το Μητρώο της Ελληνικής Αστυνομίας"
                         .to_owned(),
-                },
+                }),
                 Actor::system(),
             )),
             TimedOut => path.push((
-                Command::Expire {
+                Some(Command::Expire {
                     max_idle: Duration::days(90),
-                },
+                }),
                 Actor::system(),
             )),
             Revoked => path.push((
-                Command::Revoke {
+                Some(Command::Revoke {
                     category: if self.rng.random_bool(0.5) {
                         RevocationCategory::EmployeeRequest
                     } else {
                         RevocationCategory::AuthorityDecision
                     },
                     description: None,
-                },
+                }),
                 self.admin.clone(),
             )),
             CertificateExpired => path.push((
-                Command::ExpireCertificate {
+                Some(Command::ExpireCertificate {
                     not_after: DateTime::<Utc>::MIN_UTC,
-                },
+                }),
                 Actor::system(),
             )),
             _ => {}
@@ -423,12 +439,26 @@ impl Story<'_> {
 
         for (command, actor) in path {
             at += match &command {
-                Command::Issue { .. } => Duration::seconds(self.rng.random_range(5..600)),
-                Command::Expire { .. } => Duration::days(91),
-                Command::ExpireCertificate { .. } => Duration::days(3 * 365),
+                None => Duration::seconds(self.rng.random_range(5..600)),
+                Some(Command::Expire { .. }) => Duration::days(91),
+                Some(Command::ExpireCertificate { .. }) => Duration::days(3 * 365),
                 _ => self.hours(1, 72),
             };
             let at = at.min(self.now);
+            let command = match command {
+                None => Command::Issue {
+                    certificate: self.certificate(id, &contact.email, at)?,
+                },
+                Some(Command::ExpireCertificate { .. }) => Command::ExpireCertificate {
+                    not_after: self
+                        .store
+                        .certificate(id)
+                        .await?
+                        .context("an expired demo application without its certificate")?
+                        .not_after,
+                },
+                Some(command) => command,
+            };
             let application = self
                 .store
                 .application(&Scope::Everything, id)
@@ -443,6 +473,28 @@ impl Story<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A real certificate from the demo's CA, issued at `at`.
+    fn certificate(
+        &self,
+        application_id: i64,
+        email: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<NewCertificate> {
+        let employee = &self.person.employee;
+        let subject = CertificateSubject {
+            application_id,
+            given_name: employee.given_name.clone(),
+            surname: employee.surname.clone(),
+            afm: employee.afm.clone(),
+            organisation: self.organisation_name.to_owned(),
+            unit: employee.unit.clone(),
+            email: email.to_owned(),
+        };
+        self.issuer
+            .issue(&subject, at)
+            .map_err(|e| anyhow::anyhow!("the demo CA could not issue: {e}"))
     }
 
     /// A username the beneficiary might choose: initial and surname, in Latin letters.

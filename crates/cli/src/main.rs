@@ -1,6 +1,7 @@
 //! `certdesk`: the one binary of the product (SPEC §7).
 
 mod bench;
+mod ca_cmd;
 mod demo;
 mod demo_names;
 mod import;
@@ -79,6 +80,8 @@ enum Commands {
         /// beneficiaries back to its /portal/callback. Default: http://<the --listen address>.
         #[arg(long, env = "CERTDESK_PUBLIC_URL")]
         public_url: Option<String>,
+        #[command(flatten)]
+        kek: ca_cmd::KekArg,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -87,6 +90,8 @@ enum Commands {
         /// The console address to print.
         #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        kek: ca_cmd::KekArg,
     },
     /// Manage organisations (φορείς).
     Org {
@@ -151,6 +156,11 @@ enum Commands {
     Registry {
         #[command(subcommand)]
         command: registry_cmd::RegistryCommand,
+    },
+    /// The certificate authority: `ca init` creates it, `ca show` describes it.
+    Ca {
+        #[command(subcommand)]
+        command: ca_cmd::CaCommand,
     },
 }
 
@@ -235,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
             registry_client_id,
             registry_client_secret,
             public_url,
+            kek,
         } => {
             let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
                 (Some(smtp), Some(from)) => {
@@ -263,15 +274,35 @@ async fn main() -> anyhow::Result<()> {
                 portal_url: Some(format!("{public_url}/portal")),
             };
             let store = open_store_with(&db.db, options).await?;
-            if demo {
-                let accounts = demo::load(store.as_ref(), Utc::now()).await?;
+            // The CA: the demo makes one if there is none; otherwise one made by `ca init` is
+            // opened with the KEK (a wrong or missing KEK stops the start).
+            let issuer = if demo {
+                let issuer = ca_cmd::demo_issuer(
+                    store.as_ref(),
+                    &db.db,
+                    kek.load()?,
+                    &public_url,
+                    Utc::now(),
+                )
+                .await?;
+                let accounts = demo::load(store.as_ref(), &issuer, Utc::now()).await?;
                 demo::print_accounts(&listen, &accounts);
+                Some(issuer)
+            } else {
+                ca_cmd::open_issuer(store.as_ref(), kek.load()?).await?
+            };
+            if issuer.is_none() {
+                tracing::warn!(
+                    "no CA yet (`certdesk ca init`): signed applications wait for their certificate"
+                );
             }
             tracing::info!("certdesk serves http://{address}/");
             eprintln!("certdesk: http://{address}/");
             // Every server takes background jobs; the store hands each to exactly one.
             let worker = certdesk_store::worker::WorkerConfig {
                 expire_after: chrono::Duration::days(i64::from(expire_after_days)),
+                issuer: issuer
+                    .map(|issuer| certdesk_store::worker::Issuing(Arc::new(issuer) as Arc<_>)),
                 ..Default::default()
             };
             tokio::spawn(certdesk_store::worker::run(
@@ -325,9 +356,17 @@ async fn main() -> anyhow::Result<()> {
             }
             certdesk_web::serve_router(listener, router).await?;
         }
-        Commands::Demo { db, listen } => {
+        Commands::Demo { db, listen, kek } => {
             let store = open_store(&db.db).await?;
-            let accounts = demo::load(store.as_ref(), Utc::now()).await?;
+            let issuer = ca_cmd::demo_issuer(
+                store.as_ref(),
+                &db.db,
+                kek.load()?,
+                &format!("http://{listen}"),
+                Utc::now(),
+            )
+            .await?;
+            let accounts = demo::load(store.as_ref(), &issuer, Utc::now()).await?;
             demo::print_accounts(&listen, &accounts);
         }
         Commands::Org {
@@ -485,6 +524,7 @@ async fn main() -> anyhow::Result<()> {
             println!("imported {count} employees into {}", organisation.code);
         }
         Commands::Registry { command } => registry_cmd::run(command).await?,
+        Commands::Ca { command } => ca_cmd::run(command).await?,
         Commands::Audit {
             command: AuditCommand::Verify { db },
         } => {

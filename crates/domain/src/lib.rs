@@ -2,6 +2,7 @@
 //! between them, the tamper-evident history, validation of what people type, and the Greek text
 //! folding used by search. Time is always passed in (`now`), never read here.
 
+pub mod certificate;
 pub mod employee;
 pub mod history;
 pub mod identity;

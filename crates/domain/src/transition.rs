@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::NewCertificate;
 use crate::history::history_time;
 use crate::otp::SigningCredentials;
 use crate::validation::{Reason, Username};
@@ -99,6 +100,19 @@ pub enum RevocationCategory {
     AuthorityDecision,
 }
 
+impl RevocationCategory {
+    /// The RFC 5280 CRLReason written in the CRL and answered by OCSP. The employee no longer
+    /// needs the certificate: `cessationOfOperation` (5). The organisation, a court or a
+    /// supervisory authority withdrew the right to it: `privilegeWithdrawn` (9). Neither says
+    /// the key was compromised, which is what `keyCompromise` would claim.
+    pub fn crl_reason(self) -> i32 {
+        match self {
+            RevocationCategory::EmployeeRequest => 5,
+            RevocationCategory::AuthorityDecision => 9,
+        }
+    }
+}
+
 /// What someone asks to happen to an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -118,7 +132,7 @@ pub enum Command {
     /// The beneficiary signed the application with a one-time password.
     Sign,
     /// The CA issued the certificate.
-    Issue { serial: String },
+    Issue { certificate: NewCertificate },
     /// A ΔΨΠ cancels the issuance while it is pending (the seed's procedure).
     Cancel { reason: Option<Reason> },
     /// Nobody moved the application on for `max_idle`.
@@ -293,6 +307,12 @@ pub enum Effect {
     DestroyKeyMaterial,
     /// The CA is asked to issue the certificate.
     QueueIssuance,
+    /// The certificate and the beneficiary's sealed key are stored.
+    StoreCertificate(NewCertificate),
+    /// The certificate is marked revoked, with an RFC 5280 CRLReason code, for the CRL and OCSP.
+    RevokeCertificate {
+        crl_reason: i32,
+    },
     /// The beneficiary gets an email about the change.
     NotifyBeneficiary,
 }
@@ -497,13 +517,17 @@ pub fn decide(
             None,
             vec![QueueIssuance, NotifyBeneficiary],
         ),
-        Command::Issue { .. } => (
+        Command::Issue { certificate } => (
             Action::Issued,
             ActorKind::System,
             status == AwaitingIssuance,
             Issued,
             None,
-            vec![DropPendingJobs, NotifyBeneficiary],
+            vec![
+                StoreCertificate(certificate.clone()),
+                DropPendingJobs,
+                NotifyBeneficiary,
+            ],
         ),
         Command::Cancel { reason } => (
             Action::Cancelled,
@@ -536,13 +560,22 @@ pub fn decide(
                 ],
             )
         }
-        Command::Revoke { description, .. } => (
+        Command::Revoke {
+            category,
+            description,
+        } => (
             Action::Revoked,
             ActorKind::Administrator,
             status == Issued,
             Revoked,
             description.as_ref().map(|d| d.as_str().to_owned()),
-            vec![DestroyKeyMaterial, NotifyBeneficiary],
+            vec![
+                RevokeCertificate {
+                    crl_reason: category.crl_reason(),
+                },
+                DestroyKeyMaterial,
+                NotifyBeneficiary,
+            ],
         ),
         Command::ExpireCertificate { not_after } => {
             if status == Issued && now < *not_after {

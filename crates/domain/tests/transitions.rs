@@ -1,5 +1,6 @@
 //! The transition table, tested without any IO.
 
+use certdesk_domain::certificate::NewCertificate;
 use certdesk_domain::history::verify_chain;
 use certdesk_domain::otp::{OtpChannel, SigningCredentials};
 use certdesk_domain::transition::{RevocationCategory, decide, start};
@@ -9,6 +10,17 @@ use certdesk_domain::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
+
+/// A certificate as the CA hands it over (its bytes are opaque to the rules).
+fn certificate() -> NewCertificate {
+    NewCertificate {
+        serial: "0A".to_owned(),
+        der: vec![0x30, 0x00],
+        not_before: t0(),
+        not_after: t0() + Duration::days(3 * 365),
+        sealed_key: vec![1, 2, 3],
+    }
+}
 
 /// Signing credentials as the portal makes them (the hash is opaque to the rules).
 fn credentials() -> SigningCredentials {
@@ -51,7 +63,7 @@ fn all_commands() -> Vec<Command> {
         },
         Command::Sign,
         Command::Issue {
-            serial: "01".into(),
+            certificate: certificate(),
         },
         Command::Cancel { reason: None },
         Command::Expire {
@@ -176,7 +188,7 @@ fn the_happy_path_reaches_issued() {
         (Command::Sign, beneficiary, Status::AwaitingIssuance),
         (
             Command::Issue {
-                serial: "0a".into(),
+                certificate: certificate(),
             },
             Actor::system(),
             Status::Issued,

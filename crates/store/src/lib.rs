@@ -15,6 +15,7 @@
 pub mod credentials;
 pub mod mail;
 pub mod models;
+pub mod pki;
 pub mod portal;
 pub mod postgres;
 mod rows;
@@ -286,6 +287,18 @@ pub trait Store: Send + Sync + 'static {
         organisation_id: i64,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+
+    /// Drops the queued jobs of a kind for an organisation's applications (the demo keeps its
+    /// applications awaiting issuance where they are).
+    async fn drop_jobs_of_organisation(&self, organisation_id: i64, kind: &str)
+    -> StoreResult<u64>;
+
+    // The certificate authority (see `pki`).
+    /// Stores the CA; there is one per installation (`Duplicate("authority")` for a second).
+    async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()>;
+    async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
+    async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>>;
+    async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
 
     // The beneficiary's portal (see `portal`).
     /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.

@@ -228,3 +228,32 @@ pub struct PortalSessionRecord {
     pub enrolment: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
+
+/// The CA as stored (see `certdesk_ca::SealedAuthority`): certificates in the clear, private keys
+/// sealed by the key-encryption key.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthorityRecord {
+    pub algorithm: String,
+    pub public_url: String,
+    pub root_der: Vec<u8>,
+    pub issuing_der: Vec<u8>,
+    pub sealed_root_key: Vec<u8>,
+    pub sealed_issuing_key: Vec<u8>,
+    pub kek_fingerprint: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CertificateRecord {
+    /// Upper-case hexadecimal.
+    pub serial: String,
+    pub application_id: i64,
+    pub der: Vec<u8>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The RFC 5280 CRLReason code.
+    pub revocation_reason: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}

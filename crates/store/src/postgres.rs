@@ -188,6 +188,20 @@ async fn apply_effects(
                     .await?;
                 crate::portal::postgres::destroy_credentials(&mut *conn, id).await?;
             }
+            Effect::StoreCertificate(certificate) => {
+                crate::pki::postgres::store_certificate(&mut *conn, id, certificate, t.at).await?;
+            }
+            Effect::RevokeCertificate { crl_reason } => {
+                sqlx::query(
+                    "UPDATE certificates SET revoked_at = $1, revocation_reason = $2 \
+                     WHERE application_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(t.at)
+                .bind(*crl_reason)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            }
             Effect::SetSigningCredentials(credentials) => {
                 crate::portal::postgres::store_credentials(&mut *conn, id, credentials, t.at)
                     .await?;
@@ -850,6 +864,38 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?
         .rows_affected())
+    }
+
+    async fn drop_jobs_of_organisation(
+        &self,
+        organisation_id: i64,
+        kind: &str,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM jobs WHERE kind = $1 AND application_id IN \
+             (SELECT id FROM applications WHERE organisation_id = $2)",
+        )
+        .bind(kind)
+        .bind(organisation_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()> {
+        crate::pki::postgres::save_authority(&self.pool, authority).await
+    }
+
+    async fn authority(&self) -> StoreResult<Option<AuthorityRecord>> {
+        crate::pki::postgres::authority(&self.pool).await
+    }
+
+    async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>> {
+        crate::pki::postgres::certificate(&self.pool, application_id).await
+    }
+
+    async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>> {
+        crate::pki::postgres::certificate_by_serial(&self.pool, serial).await
     }
 
     async fn create_portal_login_state(

@@ -212,6 +212,20 @@ async fn apply_effects(
                     .await?;
                 crate::portal::sqlite::destroy_credentials(&mut *conn, id).await?;
             }
+            Effect::StoreCertificate(certificate) => {
+                crate::pki::sqlite::store_certificate(&mut *conn, id, certificate, t.at).await?;
+            }
+            Effect::RevokeCertificate { crl_reason } => {
+                sqlx::query(
+                    "UPDATE certificates SET revoked_at = ?, revocation_reason = ? \
+                     WHERE application_id = ? AND revoked_at IS NULL",
+                )
+                .bind(t.at)
+                .bind(*crl_reason)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            }
             Effect::SetSigningCredentials(credentials) => {
                 crate::portal::sqlite::store_credentials(&mut *conn, id, credentials, t.at).await?;
             }
@@ -876,6 +890,38 @@ impl Store for SqliteStore {
         .execute(&self.write)
         .await?
         .rows_affected())
+    }
+
+    async fn drop_jobs_of_organisation(
+        &self,
+        organisation_id: i64,
+        kind: &str,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM jobs WHERE kind = ? AND application_id IN \
+             (SELECT id FROM applications WHERE organisation_id = ?)",
+        )
+        .bind(kind)
+        .bind(organisation_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
+    async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()> {
+        crate::pki::sqlite::save_authority(&self.write, authority).await
+    }
+
+    async fn authority(&self) -> StoreResult<Option<AuthorityRecord>> {
+        crate::pki::sqlite::authority(&self.read).await
+    }
+
+    async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>> {
+        crate::pki::sqlite::certificate(&self.read, application_id).await
+    }
+
+    async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>> {
+        crate::pki::sqlite::certificate_by_serial(&self.read, serial).await
     }
 
     async fn create_portal_login_state(

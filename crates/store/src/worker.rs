@@ -15,20 +15,34 @@
 
 use std::sync::Arc;
 
-use certdesk_domain::{Actor, Command};
+use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject};
+use certdesk_domain::{Actor, Command, Status};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::mail::Mailer;
 use crate::workflow::{WorkflowError, perform};
 use crate::{Job, Scope, Store, StoreResult};
 
-/// The CA issues the certificate of a signed application (handled once the CA exists).
+/// The CA issues the certificate of a signed application (handled by servers that have the CA
+/// open, see [`WorkerConfig::issuer`]).
 pub const ISSUE_CERTIFICATE: &str = "issue_certificate";
 /// A pending application nobody moved on is rejected.
 pub const EXPIRE_APPLICATION: &str = "expire_application";
 
-/// The kinds of job this version executes.
+/// The kinds of job every server executes.
 pub const HANDLED: &[&str] = &[EXPIRE_APPLICATION];
+/// The kinds of job a server with the CA open executes.
+pub const HANDLED_WITH_CA: &[&str] = &[EXPIRE_APPLICATION, ISSUE_CERTIFICATE];
+
+/// The CA, for the issuance jobs.
+#[derive(Clone)]
+pub struct Issuing(pub Arc<dyn CertificateIssuer>);
+
+impl std::fmt::Debug for Issuing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Issuing(..)")
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -45,6 +59,9 @@ pub struct WorkerConfig {
     /// How long the messages a run took stay reserved for it. A run stops sending once half of
     /// it has passed (a slow SMTP server), leaving the rest to a later run.
     pub mail_lease: Duration,
+    /// The CA: with it, this server issues the certificates of signed applications; without it,
+    /// their jobs wait for a server that has it.
+    pub issuer: Option<Issuing>,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +73,7 @@ impl Default for WorkerConfig {
             idle_wait: std::time::Duration::from_secs(2),
             mail_batch: 10,
             mail_lease: Duration::minutes(10),
+            issuer: None,
         }
     }
 }
@@ -84,7 +102,12 @@ pub async fn run_one_job(
     config: &WorkerConfig,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let Some(job) = store.claim_job(HANDLED, now, now + config.lease).await? else {
+    let kinds = if config.issuer.is_some() {
+        HANDLED_WITH_CA
+    } else {
+        HANDLED
+    };
+    let Some(job) = store.claim_job(kinds, now, now + config.lease).await? else {
         return Ok(false);
     };
     match execute(store, config, &job, now).await {
@@ -129,10 +152,72 @@ async fn execute(
                 Err(other) => Err(other),
             }
         }
+        (ISSUE_CERTIFICATE, Some(id)) => match &config.issuer {
+            Some(Issuing(issuer)) => issue(store, issuer.as_ref(), id, now).await,
+            // Not taken without a CA (see `run_one_job`); should one come, leave it for later.
+            None => Err(WorkflowError::Store(crate::StoreError::Configuration(
+                "no CA on this server".to_owned(),
+            ))),
+        },
         _ => {
             tracing::warn!(job = job.id, kind = %job.kind, "job of an unknown kind dropped");
             Ok(())
         }
+    }
+}
+
+/// Issues the certificate of application `id`, if it still awaits issuance. The certificate is
+/// stored only by the transition to `issued`, guarded by the application's version: when a
+/// cancellation got there first, the transition is refused and the certificate, made in memory,
+/// is dropped without ever being stored.
+async fn issue(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    let Some(application) = store.application(&Scope::Everything, id).await? else {
+        return Ok(());
+    };
+    if application.status != Status::AwaitingIssuance {
+        return Ok(());
+    }
+    let Some(employee) = store
+        .employee(&Scope::Everything, application.employee_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    let subject = CertificateSubject {
+        application_id: id,
+        given_name: employee.given_name.clone(),
+        surname: employee.surname.clone(),
+        afm: employee.afm.clone(),
+        organisation: employee.organisation_name.clone(),
+        unit: employee.unit.clone(),
+        email: application.email.clone(),
+    };
+    let certificate = issuer
+        .issue(&subject, now)
+        .map_err(|e| WorkflowError::Store(crate::StoreError::Configuration(e)))?;
+    let serial = certificate.serial.clone();
+    match perform(
+        store,
+        &Scope::Everything,
+        id,
+        &Command::Issue { certificate },
+        &Actor::system(),
+        now,
+    )
+    .await
+    {
+        Ok(_) => {
+            tracing::info!(application = id, %serial, "certificate issued");
+            Ok(())
+        }
+        // Cancelled (or otherwise moved on) meanwhile: nothing was stored.
+        Err(WorkflowError::Rule(_) | WorkflowError::NotFound) => Ok(()),
+        Err(other) => Err(other),
     }
 }
 

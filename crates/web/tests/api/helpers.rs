@@ -6,6 +6,7 @@ use std::fmt::Display;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 
+use certdesk_domain::certificate::CertificateIssuer;
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username, afm_with_check_digit};
 use certdesk_domain::{Actor, Command, HistoryEntry, Status};
@@ -25,6 +26,47 @@ pub const PASSWORD: &str = "Σωστός κωδικός 2024!";
 
 /// Argon2 is slow in debug builds: hash the one password once for the whole test binary.
 static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| hash_password(PASSWORD));
+
+/// One CA for the whole test binary (its KEK in [`TEST_KEK_HEX`]), as `certdesk ca init` makes.
+static TEST_CA: LazyLock<(Arc<certdesk_ca::CaIssuer>, certdesk_store::AuthorityRecord)> =
+    LazyLock::new(|| {
+        let kek = certdesk_ca::KeyEncryptionKey::from_hex(TEST_KEK_HEX).unwrap();
+        let sealed = certdesk_ca::authority::create(
+            &certdesk_ca::CaSettings::new("http://certdesk.test"),
+            &kek,
+            Utc::now(),
+        )
+        .unwrap();
+        let record = certdesk_store::AuthorityRecord {
+            algorithm: sealed.algorithm.code().to_owned(),
+            public_url: sealed.public_url.clone(),
+            root_der: sealed.root_der.clone(),
+            issuing_der: sealed.issuing_der.clone(),
+            sealed_root_key: sealed.sealed_root_key.clone(),
+            sealed_issuing_key: sealed.sealed_issuing_key.clone(),
+            kek_fingerprint: sealed.kek_fingerprint.clone(),
+            created_at: sealed.created_at,
+        };
+        let authority = certdesk_ca::Authority::open(sealed, &kek).unwrap();
+        let issuer = certdesk_ca::CaIssuer {
+            authority,
+            kek,
+            validity: certdesk_ca::DEFAULT_VALIDITY,
+        };
+        (Arc::new(issuer), record)
+    });
+
+pub const TEST_KEK_HEX: &str = "6b65792d656e6372797074696f6e2d6b65792d666f722d7465737473212121ab";
+
+/// The test CA, as the issuance job sees it.
+pub fn test_ca() -> Arc<certdesk_ca::CaIssuer> {
+    TEST_CA.0.clone()
+}
+
+/// The test CA as stored (spawn_app stores it in every test database).
+pub fn test_ca_record() -> certdesk_store::AuthorityRecord {
+    TEST_CA.1.clone()
+}
 
 /// ΑΦΜs unique within the binary (hence within every test's database).
 static NEXT_AFM: AtomicU32 = AtomicU32::new(10_000_000);
@@ -109,6 +151,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
     let store = certdesk_store::connect_with(database.url(), options)
         .await
         .unwrap_or_else(|e| panic!("open the {:?} store: {e}", backend()));
+    store.save_authority(&test_ca_record()).await.unwrap();
     let mut state = AppState::new(store.clone());
     state.config.public_url = Some(address.clone());
     configure(&mut state);
@@ -324,7 +367,20 @@ impl TestApp {
                 Status::AwaitingIssuance => (Command::Sign, beneficiary.clone()),
                 _ => (
                     Command::Issue {
-                        serial: format!("{id:032x}"),
+                        certificate: test_ca()
+                            .issue(
+                                &certdesk_domain::certificate::CertificateSubject {
+                                    application_id: id,
+                                    given_name: employee.given_name.clone(),
+                                    surname: employee.surname.clone(),
+                                    afm: employee.afm.clone(),
+                                    organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".to_owned(),
+                                    unit: "Τμήμα Πληροφορικής".to_owned(),
+                                    email: employee.email.clone(),
+                                },
+                                now,
+                            )
+                            .unwrap(),
                     },
                     Actor::system(),
                 ),
