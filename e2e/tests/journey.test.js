@@ -183,6 +183,9 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
         '--smtp', `smtp://127.0.0.1:${sink.port}`,
         '--mail-from', 'certdesk <noreply@certdesk.test>',
         '--registry-url', `${registry.url}/`,
+        // The demo has a CA, which would issue a signed application within seconds: an hour's
+        // window lets the ΔΨΠ cancel it while it awaits issuance, as the journey requires.
+        '--issuance-delay-minutes', '60',
       ],
       env: { CERTDESK_DEMO_PASSWORD: ADMIN_PASSWORD, NO_COLOR: '1' },
     });

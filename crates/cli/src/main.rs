@@ -82,6 +82,10 @@ enum Commands {
         public_url: Option<String>,
         #[command(flatten)]
         kek: ca_cmd::KekArg,
+        /// Minutes between the signature and the issuance: a window in which a ΔΨΠ can still
+        /// cancel a signed application. 0 issues at once.
+        #[arg(long, env = "CERTDESK_ISSUANCE_DELAY_MINUTES", default_value_t = 0)]
+        issuance_delay_minutes: u32,
     },
     /// Create the demo organisations, employees, applications and ΔΨΠ accounts (idempotent).
     Demo {
@@ -246,6 +250,7 @@ async fn main() -> anyhow::Result<()> {
             registry_client_secret,
             public_url,
             kek,
+            issuance_delay_minutes,
         } => {
             let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
                 (Some(smtp), Some(from)) => {
@@ -272,6 +277,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("http://{address}"));
             let options = certdesk_store::StoreOptions {
                 portal_url: Some(format!("{public_url}/portal")),
+                issuance_delay: chrono::Duration::minutes(i64::from(issuance_delay_minutes)),
             };
             let store = open_store_with(&db.db, options).await?;
             // The CA: the demo makes one if there is none; otherwise one made by `ca init` is

@@ -90,6 +90,9 @@ pub struct StoreOptions {
     /// The address of the beneficiary's portal (e.g. `https://certdesk.example.gr/portal`),
     /// linked from the emails («Έναρξη»). Without it, emails carry no link.
     pub portal_url: Option<String>,
+    /// How long after the signature the CA issues: a window in which a ΔΨΠ can still cancel a
+    /// signed application. Zero by default (issued at once).
+    pub issuance_delay: chrono::Duration,
 }
 
 /// Opens the store a database URL names: `sqlite://FILE` (created if missing) or

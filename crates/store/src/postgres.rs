@@ -147,7 +147,7 @@ fn push_employee_filters(
 async fn apply_effects(
     conn: &mut PgConnection,
     t: &Transition,
-    portal_url: Option<&str>,
+    options: &StoreOptions,
 ) -> StoreResult<()> {
     let app = sqlx::query(
         "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
@@ -213,7 +213,7 @@ async fn apply_effects(
                 )
                 .bind(crate::worker::ISSUE_CERTIFICATE)
                 .bind(id)
-                .bind(t.at)
+                .bind(t.at + options.issuance_delay)
                 .bind(t.at)
                 .execute(&mut *conn)
                 .await?;
@@ -225,7 +225,7 @@ async fn apply_effects(
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
-                    portal_url,
+                    options.portal_url.as_deref(),
                 );
                 // Due at once: the next delivery run sends it.
                 sqlx::query(
@@ -598,7 +598,7 @@ impl Store for PostgresStore {
             ..start.clone()
         };
         append_history(&mut tx, &start).await?;
-        apply_effects(&mut tx, &start, self.options.portal_url.as_deref()).await?;
+        apply_effects(&mut tx, &start, &self.options).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -633,7 +633,7 @@ impl Store for PostgresStore {
             return Err(StoreError::Conflict);
         }
         append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t, self.options.portal_url.as_deref()).await?;
+        apply_effects(&mut tx, t, &self.options).await?;
         tx.commit().await?;
         Ok(())
     }

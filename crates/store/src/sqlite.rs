@@ -171,7 +171,7 @@ fn push_employee_filters(builder: &mut QueryBuilder<Sqlite>, scope: &Scope, quer
 async fn apply_effects(
     conn: &mut SqliteConnection,
     t: &Transition,
-    portal_url: Option<&str>,
+    options: &StoreOptions,
 ) -> StoreResult<()> {
     let app = sqlx::query(
         "SELECT a.employee_id, a.email, e.given_name, e.surname FROM applications a \
@@ -236,7 +236,7 @@ async fn apply_effects(
                 )
                 .bind(crate::worker::ISSUE_CERTIFICATE)
                 .bind(id)
-                .bind(t.at)
+                .bind(t.at + options.issuance_delay)
                 .bind(t.at)
                 .execute(&mut *conn)
                 .await?;
@@ -248,7 +248,7 @@ async fn apply_effects(
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
-                    portal_url,
+                    options.portal_url.as_deref(),
                 );
                 // Due at once: the next delivery run sends it.
                 sqlx::query(
@@ -621,7 +621,7 @@ impl Store for SqliteStore {
             ..start.clone()
         };
         append_history(&mut tx, &start).await?;
-        apply_effects(&mut tx, &start, self.options.portal_url.as_deref()).await?;
+        apply_effects(&mut tx, &start, &self.options).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -655,7 +655,7 @@ impl Store for SqliteStore {
             return Err(StoreError::Conflict);
         }
         append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t, self.options.portal_url.as_deref()).await?;
+        apply_effects(&mut tx, t, &self.options).await?;
         tx.commit().await?;
         Ok(())
     }

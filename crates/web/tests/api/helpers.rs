@@ -147,6 +147,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
     // As `certdesk serve` does: the emails link to this server's portal.
     let options = certdesk_store::StoreOptions {
         portal_url: Some(format!("{address}/portal")),
+        ..Default::default()
     };
     let store = certdesk_store::connect_with(database.url(), options)
         .await
