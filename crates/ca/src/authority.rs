@@ -267,9 +267,13 @@ impl Authority {
         format!("{}/pki/issuing-ca.crt", self.sealed.public_url)
     }
 
-    /// The PKI disclosure statement's address (QcPDS).
+    /// The PKI disclosure statement's address (QcPDS). ETSI EN 319 412-5 wants it over HTTPS,
+    /// while the CRL's address must be plain HTTP or LDAP (EN 319 412-2 §4.3.11): the same host,
+    /// always `https://`.
     pub fn pds_url(&self) -> String {
-        format!("{}/pki/pds-en", self.sealed.public_url)
+        let url = &self.sealed.public_url;
+        let host_and_path = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        format!("https://{host_and_path}/pki/pds-en")
     }
 
     /// The issuing CA's signing key (for CRLs and OCSP responses).

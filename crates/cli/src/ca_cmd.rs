@@ -48,7 +48,9 @@ pub enum CaCommand {
         #[command(flatten)]
         kek: KekArg,
         /// Where certdesk is reached from outside: the CRL, OCSP and CA-certificate addresses
-        /// written in every certificate are under it.
+        /// written in every certificate are under it. Use http:// (CRLs and OCSP answers are
+        /// signed; ETSI EN 319 412-2 wants an http or ldap CRL address); the PKI disclosure
+        /// statement is linked as https:// on the same host.
         #[arg(
             long,
             env = "CERTDESK_PUBLIC_URL",

@@ -348,3 +348,65 @@ async fn migrate_and_backup_give_a_usable_copy() {
             .success()
     );
 }
+
+fn certdesk_with_kek(args: &[&str], db: &str, kek: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_certdesk"));
+    command
+        .args(args)
+        .env("CERTDESK_DB", db)
+        .env_remove("CERTDESK_LISTEN")
+        .env_remove("CERTDESK_KEK_FILE");
+    match kek {
+        Some(kek) => command.env("CERTDESK_KEK", kek),
+        None => command.env_remove("CERTDESK_KEK"),
+    };
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn ca_init_seals_the_keys_and_a_wrong_or_missing_kek_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let kek = "11".repeat(32);
+    let init = certdesk_with_kek(
+        &["ca", "init", "--public-url", "http://pki.example.gr"],
+        &db,
+        Some(&kek),
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let out = stdout(&init);
+    assert!(out.contains("CN=certdesk Root CA"), "{out}");
+    assert!(out.contains("CN=certdesk Qualified Signature CA"), "{out}");
+    assert!(out.contains("SHA-256 fingerprint: "), "{out}");
+    assert!(out.contains("CRL: http://pki.example.gr/pki/crl"), "{out}");
+
+    // A second CA is refused; `ca show` needs no key.
+    let again = certdesk_with_kek(&["ca", "init"], &db, Some(&kek));
+    assert!(!again.status.success());
+    let show = certdesk_with_kek(&["ca", "show"], &db, None);
+    assert!(show.status.success());
+    assert!(stdout(&show).contains("algorithm: ecdsa-p256"));
+
+    // The server does not start with another key, or with none, and says why.
+    for (kek, expected) in [
+        (
+            Some("22".repeat(32)),
+            "is not the one the CA was created with",
+        ),
+        (None, "the CA's private keys are sealed"),
+        (Some("not hex".to_owned()), "64 hexadecimal characters"),
+    ] {
+        let serve = certdesk_with_kek(&["serve", "--listen", "127.0.0.1:0"], &db, kek.as_deref());
+        assert!(!serve.status.success(), "serve started with {kek:?}");
+        let stderr = String::from_utf8_lossy(&serve.stderr);
+        assert!(stderr.contains(expected), "{kek:?}: {stderr}");
+        assert!(
+            !stderr.contains(&"22".repeat(32)),
+            "the key is never printed"
+        );
+    }
+}

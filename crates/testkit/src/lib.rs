@@ -5,6 +5,10 @@
 //! default `postgres://postgres@127.0.0.1:5432/test`) and dropped when the value goes, whether the
 //! test passed or failed. A server that does not answer fails the test loudly: the PostgreSQL
 //! suites are never skipped in silence.
+//!
+//! [`pki`] checks what the CA issues with `openssl` and pkilint.
+
+pub mod pki;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

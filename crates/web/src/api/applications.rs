@@ -169,3 +169,62 @@ pub async fn reject(
         .map_err(|e| ApiError::validation(&e, caller.lang))?;
     act(&state, &caller, &id, Command::Reject { reason }).await
 }
+
+/// The certificate of an issued application, with the issuing CA's and the root's after it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{id}/certificate",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The certificate chain as PEM: the certificate, the issuing CA, the root CA", content_type = "application/pem-certificate-chain", body = String),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such application, not the caller's, or no certificate (yet)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn certificate(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let lang = caller.lang;
+    let not_found = || ApiError::not_found(lang);
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let store_error = |e| ApiError::store(e, lang);
+    let application = state
+        .store
+        .application(&caller.scope(), id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(not_found)?;
+    let certificate = state
+        .store
+        .certificate(application.id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(not_found)?;
+    let mut chain = certdesk_ca::certificate_pem(&certificate.der);
+    if let Some(ca) = state.store.authority().await.map_err(store_error)? {
+        chain.push_str(&certdesk_ca::certificate_pem(&ca.issuing_der));
+        chain.push_str(&certdesk_ca::certificate_pem(&ca.root_der));
+    }
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pem-certificate-chain".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"certificate-{}.pem\"",
+                    certificate.serial
+                ),
+            ),
+        ],
+        chain,
+    )
+        .into_response())
+}

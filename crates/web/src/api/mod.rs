@@ -21,6 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/approve", post(applications::approve))
         .route("/applications/{id}/reject", post(applications::reject))
         .route("/applications/{id}/cancel", post(applications::cancel))
+        .route(
+            "/applications/{id}/certificate",
+            get(applications::certificate),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -58,6 +62,7 @@ async fn not_found(
         applications::create,
         applications::approve,
         applications::reject,
+        applications::certificate,
         applications::cancel,
     ),
     modifiers(&BearerAuth),

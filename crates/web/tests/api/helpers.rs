@@ -32,7 +32,7 @@ static TEST_CA: LazyLock<(Arc<certdesk_ca::CaIssuer>, certdesk_store::AuthorityR
     LazyLock::new(|| {
         let kek = certdesk_ca::KeyEncryptionKey::from_hex(TEST_KEK_HEX).unwrap();
         let sealed = certdesk_ca::authority::create(
-            &certdesk_ca::CaSettings::new("http://certdesk.test"),
+            &certdesk_ca::CaSettings::new("http://pki.certdesk.gr"),
             &kek,
             Utc::now(),
         )

@@ -9,6 +9,7 @@ mod auth;
 mod backend;
 mod bad_input;
 mod cancel;
+mod certificates;
 mod console;
 mod faults;
 mod helpers;

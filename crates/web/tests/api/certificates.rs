@@ -1,0 +1,209 @@
+//! Issued certificates (issue 5): the issuance job with the test CA, the chain served by the API
+//! and checked by openssl and pkilint, and the private keys never in the database in clear.
+
+use certdesk_domain::Status;
+use certdesk_store::worker::{Issuing, WorkerConfig, run_one_job};
+use serde_json::json;
+
+use crate::backend::{Backend, backend};
+use crate::helpers::*;
+
+fn issuing_worker() -> WorkerConfig {
+    WorkerConfig {
+        issuer: Some(Issuing(test_ca())),
+        ..Default::default()
+    }
+}
+
+/// An application issued by the real job: returns the employee and the application id.
+async fn issued(app: &TestApp) -> (Employee, i64) {
+    let (employee, id) = app.application_in(Status::AwaitingIssuance).await;
+    assert!(
+        run_one_job(app.store.as_ref(), &issuing_worker(), chrono::Utc::now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.application(id).await.status, Status::Issued);
+    (employee, id)
+}
+
+fn pem_blocks(text: &str) -> Vec<String> {
+    text.split_inclusive("-----END CERTIFICATE-----\n")
+        .filter(|b| b.contains("BEGIN CERTIFICATE"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn der_of(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64_decode(&body)
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => 0,
+        }
+    };
+    let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let n = chunk.iter().filter(|&&b| b != b'=').count();
+        let v = chunk.iter().fold(0u32, |acc, &b| {
+            (acc << 6) | if b == b'=' { 0 } else { value(b) }
+        });
+        let v = v << (6 * (4 - chunk.len() as u32));
+        let all = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        out.extend_from_slice(&all[..n.saturating_sub(1)]);
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_issued_certificate_is_served_as_a_chain_that_openssl_and_the_etsi_linter_accept() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let (employee, id) = issued(&app).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/applications/{id}/certificate")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/pem-certificate-chain"
+    );
+    let chain = pem_blocks(&response.text().await.unwrap());
+    assert_eq!(chain.len(), 3, "certificate, issuing CA, root");
+    let verified =
+        certdesk_testkit::pki::openssl_verify(&chain[2], &[chain[1].as_str()], &chain[0]);
+    assert!(verified.is_ok(), "{verified:?}");
+    let lint = certdesk_testkit::pki::pkilint_etsi_cert(
+        &der_of(&chain[0]),
+        certdesk_testkit::pki::ETSI_QUALIFIED_NATURAL_PERSON_QSCD,
+    );
+    assert!(lint.is_ok(), "{}", lint.unwrap_err());
+
+    // The stored certificate is the one served, for this employee.
+    let stored = app.store.certificate(id).await.unwrap().unwrap();
+    assert_eq!(der_of(&chain[0]), stored.der);
+    let description = certdesk_ca::authority::describe(&stored.der);
+    assert!(
+        description
+            .subject
+            .contains(&format!("TINGR-{}", employee.afm)),
+        "{description:?}"
+    );
+    assert_eq!(
+        stored.not_after - stored.not_before,
+        chrono::Duration::days(3 * 365)
+    );
+
+    // The history says so, and the employee was told.
+    let last = app.history(id).await.pop().unwrap();
+    assert_eq!(last.action, certdesk_domain::Action::Issued);
+    let outbox = app.store.outbox(id).await.unwrap();
+    assert!(
+        outbox
+            .last()
+            .unwrap()
+            .subject
+            .contains("Το πιστοποιητικό εκδόθηκε")
+    );
+}
+
+#[tokio::test]
+async fn no_certificate_before_issuance_nor_for_another_organisation() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let (_, id) = issued(&app).await;
+    // Awaiting issuance (its job not run): no certificate yet.
+    let (_, pending) = app.application_in(Status::AwaitingIssuance).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/applications/{pending}/certificate")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 404, "not_found").await;
+
+    let (_, other_admin) = app.add_organisation_with_admin("OTHER").await;
+    let other = app.token_for(&other_admin).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/applications/{id}/certificate")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 404, "not_found").await;
+    // Cancelling an issued application points to revocation.
+    let refused = app.cancel(&token, id, Some(json!({}))).await;
+    let error = assert_error(refused, 409, "not_cancellable").await;
+    assert!(error["message"].as_str().unwrap().contains("Ανάκληση"));
+}
+
+/// Issue 5: no private key bytes in the database in clear. The SQLite file (and its WAL) is
+/// scanned for every key the test generated: the CA's two keys and each beneficiary's.
+#[tokio::test]
+async fn no_private_key_is_in_the_database_file_in_clear() {
+    if backend() != Backend::Sqlite {
+        // A file to scan is what SQLite has; the sealing code is the same on both stores.
+        return;
+    }
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(issued(&app).await.1);
+    }
+    let kek = certdesk_ca::KeyEncryptionKey::from_hex(TEST_KEK_HEX).unwrap();
+    let ca = test_ca_record();
+    let mut keys = vec![
+        kek.open(&ca.sealed_root_key, "ca:root").unwrap().to_vec(),
+        kek.open(&ca.sealed_issuing_key, "ca:issuing")
+            .unwrap()
+            .to_vec(),
+    ];
+    let pool = sqlx::SqlitePool::connect(app.database.url()).await.unwrap();
+    for id in &ids {
+        let sealed: Vec<u8> =
+            sqlx::query_scalar("SELECT encrypted_key FROM key_material WHERE application_id = ?")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let key = kek
+            .open(
+                &sealed,
+                &certdesk_ca::authority::beneficiary_key_context(*id),
+            )
+            .unwrap();
+        keys.push(key.to_vec());
+    }
+    pool.close().await;
+    let file = app
+        .database
+        .url()
+        .trim_start_matches("sqlite://")
+        .to_owned();
+    let mut bytes = std::fs::read(&file).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{file}-wal")) {
+        bytes.extend(wal);
+    }
+    assert!(bytes.len() > 10_000, "the database file was read");
+    for key in &keys {
+        assert!(key.len() > 60, "a PKCS#8 key");
+        // The whole DER, and its last 32 bytes (the EC public key part aside, the secret scalar
+        // sits inside): neither may appear.
+        assert!(!bytes.windows(key.len()).any(|w| w == key.as_slice()));
+    }
+}
