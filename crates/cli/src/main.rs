@@ -297,6 +297,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 ca_cmd::open_issuer(store.as_ref(), kek.load()?).await?
             };
+            let issuer = issuer.map(Arc::new);
             if issuer.is_none() {
                 tracing::warn!(
                     "no CA yet (`certdesk ca init`): signed applications wait for their certificate"
@@ -308,7 +309,8 @@ async fn main() -> anyhow::Result<()> {
             let worker = certdesk_store::worker::WorkerConfig {
                 expire_after: chrono::Duration::days(i64::from(expire_after_days)),
                 issuer: issuer
-                    .map(|issuer| certdesk_store::worker::Issuing(Arc::new(issuer) as Arc<_>)),
+                    .clone()
+                    .map(|issuer| certdesk_store::worker::Issuing(issuer as Arc<_>)),
                 ..Default::default()
             };
             tokio::spawn(certdesk_store::worker::run(
@@ -320,6 +322,7 @@ async fn main() -> anyhow::Result<()> {
             let mut state = certdesk_web::AppState::new(store);
             state.config.secure_cookies = secure_cookies;
             state.config.public_url = Some(public_url.clone());
+            state.ca = issuer;
             // The demo without a registry of its own gets the local registry with the demo's
             // people, served by this same server under /local-registry/, so that the whole
             // journey (login through the "tax registry", identification) works from one command.

@@ -116,6 +116,8 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "otp" => ("Κωδικός μίας χρήσης", "One-time password"),
         "code1" => ("Πρώτος κωδικός της εφαρμογής", "First code of the app"),
         "code2" => ("Δεύτερος κωδικός της εφαρμογής", "Second code of the app"),
+        "category" => ("Κατηγορία ανάκλησης", "Revocation category"),
+        "description" => ("Περιγραφή", "Description"),
         _ => return "",
     };
     lang.pick(el, en)
@@ -163,6 +165,11 @@ fn format_expectation(field: &str, lang: Lang) -> &'static str {
         "otp" | "code1" | "code2" => lang.pick(
             "πρέπει να αποτελείται από 6 ψηφία",
             "must consist of 6 digits",
+        ),
+        "category" => lang.pick(
+            "πρέπει να είναι «Μετά από αίτημα υπαλλήλου» (employee_request) ή «Μετά από απόφαση \
+             του φορέα/ δικαστικής αρχής/ εποπτικής αρχής» (authority_decision)",
+            "must be employee_request or authority_decision",
         ),
         "otp_channel" => lang.pick(
             "επιλέξτε εφαρμογή επαλήθευσης ή email",

@@ -302,6 +302,8 @@ pub trait Store: Send + Sync + 'static {
     async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
     async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>>;
     async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
+    /// Every revoked certificate (for the CRL), oldest revocation first.
+    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>>;
 
     // The beneficiary's portal (see `portal`).
     /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.

@@ -69,6 +69,17 @@ macro_rules! pki_queries {
             .await?)
         }
 
+        /// Every revoked certificate, for the CRL, oldest revocation first.
+        pub async fn revoked_certificates(pool: &$pool) -> StoreResult<Vec<CertificateRecord>> {
+            Ok(sqlx::query_as(
+                "SELECT serial, application_id, der, not_before, not_after, revoked_at, \
+                 revocation_reason, created_at FROM certificates WHERE revoked_at IS NOT NULL \
+                 ORDER BY revoked_at, serial",
+            )
+            .fetch_all(pool)
+            .await?)
+        }
+
         /// The `StoreCertificate` effect, inside the transition's transaction: the certificate,
         /// and the beneficiary's sealed key with the application's key material.
         pub async fn store_certificate(

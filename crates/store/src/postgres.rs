@@ -898,6 +898,10 @@ impl Store for PostgresStore {
         crate::pki::postgres::certificate_by_serial(&self.pool, serial).await
     }
 
+    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>> {
+        crate::pki::postgres::revoked_certificates(&self.pool).await
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,

@@ -924,6 +924,10 @@ impl Store for SqliteStore {
         crate::pki::sqlite::certificate_by_serial(&self.read, serial).await
     }
 
+    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>> {
+        crate::pki::sqlite::revoked_certificates(&self.read).await
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,

@@ -70,6 +70,8 @@ pub struct AppState {
     pub tax_registry: Option<Arc<dyn certdesk_registry::TaxRegistry>>,
     /// The Police ID-card registry against which the portal identifies beneficiaries.
     pub police_registry: Option<Arc<dyn certdesk_registry::PoliceRegistry>>,
+    /// The open CA, which signs the CRL and the OCSP responses (none before `certdesk ca init`).
+    pub ca: Option<Arc<certdesk_ca::CaIssuer>>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             config: WebConfig::default(),
             tax_registry: None,
             police_registry: None,
+            ca: None,
         }
     }
 }

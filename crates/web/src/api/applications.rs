@@ -2,11 +2,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use certdesk_domain::Command;
+use certdesk_domain::transition::RevocationCategory;
 use certdesk_domain::validation::{Afm, Email, Mobile, Reason};
 use certdesk_store::workflow::{WorkflowError, perform, start_application};
 
 use super::employees::application_view;
-use super::views::{ApplicationView, CancelRequest, NewApplicationRequest, RejectRequest};
+use super::views::{
+    ApplicationView, CancelRequest, NewApplicationRequest, RejectRequest, RevokeRequest,
+};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
@@ -227,4 +230,58 @@ pub async fn certificate(
         chain,
     )
         .into_response())
+}
+
+/// Revokes an issued certificate («Ανάκληση πιστοποιητικού»): a mandatory category, an optional
+/// description. The certificate is listed in the CRL and answered as revoked by OCSP; its key is
+/// destroyed; the employee is told.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/revoke",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = RevokeRequest,
+    responses(
+        (status = 200, description = "Revoked", body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not issued (code not_revocable)", body = ErrorBody),
+        (status = 422, description = "Missing or unknown category, too long description", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "applications"
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RevokeRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let lang = caller.lang;
+    let category =
+        parse_category(request.category.as_deref()).map_err(|e| ApiError::validation(&e, lang))?;
+    let description = Reason::parse_optional(request.description.as_deref())
+        .map_err(|e| ApiError::validation(&e, lang))?;
+    act(
+        &state,
+        &caller,
+        &id,
+        Command::Revoke {
+            category,
+            description,
+        },
+    )
+    .await
+}
+
+/// The revocation category of a form or a request.
+pub fn parse_category(
+    code: Option<&str>,
+) -> Result<RevocationCategory, certdesk_domain::validation::ValidationError> {
+    use certdesk_domain::validation::{Problem, ValidationError};
+    match code.map(str::trim) {
+        None | Some("") => Err(ValidationError::new("category", Problem::Missing)),
+        Some("employee_request") => Ok(RevocationCategory::EmployeeRequest),
+        Some("authority_decision") => Ok(RevocationCategory::AuthorityDecision),
+        Some(_) => Err(ValidationError::new("category", Problem::Format)),
+    }
 }

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/approve", post(applications::approve))
         .route("/applications/{id}/reject", post(applications::reject))
         .route("/applications/{id}/cancel", post(applications::cancel))
+        .route("/applications/{id}/revoke", post(applications::revoke))
         .route(
             "/applications/{id}/certificate",
             get(applications::certificate),
@@ -63,6 +64,7 @@ async fn not_found(
         applications::approve,
         applications::reject,
         applications::certificate,
+        applications::revoke,
         applications::cancel,
     ),
     modifiers(&BearerAuth),

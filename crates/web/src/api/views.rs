@@ -190,6 +190,18 @@ pub struct CancelRequest {
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// `employee_request` («Μετά από αίτημα υπαλλήλου», CRL reason cessationOfOperation) or
+    /// `authority_decision` («Μετά από απόφαση του φορέα/ δικαστικής αρχής/ εποπτικής αρχής»,
+    /// CRL reason privilegeWithdrawn).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Optional «Περιγραφή», at most 500 characters; kept in the history.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct RejectRequest {
     /// Mandatory reason, at most 500 characters.
     #[serde(default)]

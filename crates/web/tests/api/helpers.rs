@@ -155,6 +155,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
     store.save_authority(&test_ca_record()).await.unwrap();
     let mut state = AppState::new(store.clone());
     state.config.public_url = Some(address.clone());
+    state.ca = Some(test_ca());
     configure(&mut state);
     let router = certdesk_web::app(state);
     tokio::spawn(async move {
