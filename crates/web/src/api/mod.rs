@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1` (SPEC §7), described by `/api/v1/openapi.json`.
 
-mod applications;
+pub(crate) mod applications;
 mod auth;
 pub mod employees;
 pub mod views;

@@ -51,6 +51,10 @@ struct CardPage<'a> {
     approvable: bool,
     /// The message after an approval or a rejection.
     notice: Option<&'static str>,
+    /// The certificate of the application, once issued.
+    certificate: Option<super::certificate::CertificateView>,
+    /// A ΔΨΠ may revoke it (issued, not yet revoked).
+    revocable: bool,
     error: Option<String>,
     reason: String,
 }
@@ -70,7 +74,7 @@ struct CancelPage<'a> {
 }
 
 /// Date and time as people in Greece read them.
-fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Athens)
         .format("%d/%m/%Y %H:%M:%S")
         .to_string()
@@ -97,12 +101,16 @@ pub(crate) fn history_rows(
         .collect()
 }
 
-struct Loaded {
-    employee: EmployeeRecord,
-    application: Option<ApplicationRecord>,
+pub(super) struct Loaded {
+    pub(super) employee: EmployeeRecord,
+    pub(super) application: Option<ApplicationRecord>,
 }
 
-async fn load(state: &AppState, user: &ConsoleUser, id: &str) -> Result<Loaded, Response> {
+pub(super) async fn load(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+) -> Result<Loaded, Response> {
     let lang = user.lang;
     let not_found = || {
         error_page(
@@ -141,15 +149,16 @@ async fn load(state: &AppState, user: &ConsoleUser, id: &str) -> Result<Loaded, 
 
 /// What the card announces after an action of the ΔΨΠ.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Done {
+pub(super) enum Done {
     Nothing,
     Started,
     Cancelled,
     Approved,
     Rejected,
+    Revoked,
 }
 
-async fn card_response(
+pub(super) async fn card_response(
     state: &AppState,
     user: &ConsoleUser,
     loaded: Loaded,
@@ -185,6 +194,14 @@ async fn card_response(
         .collect();
     let status = loaded.application.as_ref().map(|a| a.status);
     let has_error = error.is_some();
+    let certificate = match &loaded.application {
+        Some(app) => match super::certificate::view(state, app.id).await {
+            Ok(view) => view,
+            Err(response) => return response,
+        },
+        None => None,
+    };
+    let revocable = status == Some(certdesk_domain::Status::Issued) && certificate.is_some();
     let path = format!("/employees/{}", loaded.employee.id);
     let page = CardPage {
         t: user.texts(),
@@ -213,8 +230,11 @@ async fn card_response(
             Done::Started => Some(user.texts().started_message),
             Done::Approved => Some(user.texts().approved_message),
             Done::Rejected => Some(user.texts().rejected_message),
+            Done::Revoked => Some(user.texts().revoked_message),
             _ => None,
         },
+        certificate,
+        revocable,
         error,
         reason,
     };
@@ -228,6 +248,7 @@ async fn card_response(
 #[derive(Deserialize)]
 pub struct CardQuery {
     cancelled: Option<String>,
+    revoked: Option<String>,
     approved: Option<String>,
     rejected: Option<String>,
     started: Option<String>,
@@ -248,6 +269,8 @@ pub async fn card_page(
                 Done::Cancelled
             } else if q.rejected.is_some() && status == Some(Status::Rejected) {
                 Done::Rejected
+            } else if q.revoked.is_some() && status == Some(Status::Revoked) {
+                Done::Revoked
             } else if q.approved.is_some() && status == Some(Status::AwaitingIdentification) {
                 Done::Approved
             } else if q.started.is_some() && status == Some(Status::AwaitingDataCheck) {

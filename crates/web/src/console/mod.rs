@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub(crate) mod card;
+mod certificate;
 mod cookies;
 pub mod search;
 mod start;
@@ -51,6 +52,11 @@ pub fn routes() -> Router<AppState> {
             "/employees/{id}/reject",
             axum::routing::post(card::reject_submit),
         )
+        .route(
+            "/employees/{id}/revoke",
+            axum::routing::post(certificate::revoke_submit),
+        )
+        .route("/employees/{id}/{file}", get(certificate::download))
         .route("/lang/{code}", get(switch_language))
         .route(
             "/assets/digigov.css",

@@ -240,12 +240,18 @@ async fn a_revocation_marks_the_certificate_destroys_the_key_and_tells_the_emplo
     let certificate = app.store.certificate(id).await.unwrap().unwrap();
     assert!(certificate.revoked_at.is_some());
     assert_eq!(certificate.revocation_reason, Some(9), "privilegeWithdrawn");
-    assert!(!app.store.has_key_material(id).await.unwrap(), "the key is destroyed");
+    assert!(
+        !app.store.has_key_material(id).await.unwrap(),
+        "the key is destroyed"
+    );
     let last = app.history(id).await.pop().unwrap();
     assert_eq!(last.action, certdesk_domain::Action::Revoked);
     assert_eq!(
         last.description,
-        format!("Το πιστοποιητικό ανακλήθηκε από τον χρήστη {}", app.admin.full_name)
+        format!(
+            "Το πιστοποιητικό ανακλήθηκε από τον χρήστη {}",
+            app.admin.full_name
+        )
     );
     assert_eq!(last.reason.as_deref(), Some("Απόφαση του φορέα 12/2026"));
     let email = app.store.outbox(id).await.unwrap().pop().unwrap();
@@ -255,7 +261,13 @@ async fn a_revocation_marks_the_certificate_destroys_the_key_and_tells_the_emplo
     let again = revoke(&app, &token, id, json!({"category": "employee_request"})).await;
     assert_error(again, 409, "not_revocable").await;
     let (_, pending) = app.application_in(Status::AwaitingSignature).await;
-    let early = revoke(&app, &token, pending, json!({"category": "employee_request"})).await;
+    let early = revoke(
+        &app,
+        &token,
+        pending,
+        json!({"category": "employee_request"}),
+    )
+    .await;
     assert_error(early, 409, "not_revocable").await;
 }
 
@@ -271,11 +283,105 @@ async fn a_revocation_needs_a_known_category() {
         let refused = revoke(&app, &token, id, body).await;
         let error = assert_error(refused, 422, "invalid_field").await;
         assert_eq!(error["field"], "category");
-        assert!(error["message"].as_str().unwrap().contains(problem), "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(problem),
+            "{error}"
+        );
     }
     assert_eq!(app.application(id).await.status, Status::Issued);
     let employee_request = revoke(&app, &token, id, json!({"category": "employee_request"})).await;
     assert_eq!(employee_request.status(), 200);
     let certificate = app.store.certificate(id).await.unwrap().unwrap();
-    assert_eq!(certificate.revocation_reason, Some(5), "cessationOfOperation");
+    assert_eq!(
+        certificate.revocation_reason,
+        Some(5),
+        "cessationOfOperation"
+    );
+}
+
+#[tokio::test]
+async fn the_card_shows_the_certificate_offers_downloads_and_revokes_it() {
+    let app = spawn_app().await;
+    let (employee, id) = issued(&app).await;
+    let stored = app.store.certificate(id).await.unwrap().unwrap();
+    let session = app.console_login(&app.admin).await;
+    let card_path = format!("/employees/{}", employee.id);
+    let card = app
+        .console_get(&session, &card_path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains(&stored.serial), "the serial on the card");
+    assert!(
+        card.contains(&certdesk_ca::fingerprint(&stored.der)),
+        "the SHA-256 fingerprint"
+    );
+    assert!(card.contains("Ανάκληση πιστοποιητικού"));
+    assert!(card.contains("Μετά από αίτημα υπαλλήλου"));
+    assert!(card.contains("Μετά από απόφαση του φορέα/ δικαστικής αρχής/ εποπτικής αρχής"));
+
+    let der = app
+        .console_get(&session, &format!("{card_path}/certificate.der"))
+        .await;
+    assert_eq!(der.status(), 200);
+    assert_eq!(der.bytes().await.unwrap().to_vec(), stored.der);
+    let pem = app
+        .console_get(&session, &format!("{card_path}/certificate.pem"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(der_of(&pem), stored.der);
+
+    // Another organisation's ΔΨΠ gets nothing.
+    let (_, other_admin) = app.add_organisation_with_admin("OTHER").await;
+    let other = app.console_login(&other_admin).await;
+    let refused = app
+        .console_get(&other, &format!("{card_path}/certificate.der"))
+        .await;
+    assert_eq!(refused.status(), 404);
+
+    // «Επιβεβαίωση» without a category is refused, naming it; with one it revokes.
+    let csrf = app.console_csrf(&session, &card_path).await;
+    let revoke_path = format!("{card_path}/revoke");
+    let missing = app
+        .console_post(
+            &session,
+            &revoke_path,
+            &[("csrf", &csrf), ("description", "λάθος")],
+        )
+        .await;
+    assert_eq!(missing.status(), 422);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("Κατηγορία ανάκλησης: είναι υποχρεωτικό πεδίο")
+    );
+    let done = app
+        .console_post(
+            &session,
+            &revoke_path,
+            &[
+                ("csrf", &csrf),
+                ("category", "employee_request"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(location(&done), format!("{card_path}?revoked=1"));
+    let card = app
+        .console_get(&session, &format!("{card_path}?revoked=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains("Το πιστοποιητικό ανακλήθηκε."));
+    assert!(card.contains("Το πιστοποιητικό ανακλήθηκε από τον χρήστη"));
+    assert!(!card.contains("id=\"revoke-form\""), "revoked once");
+    assert_eq!(app.application(id).await.status, Status::Revoked);
 }
