@@ -112,6 +112,39 @@ pub fn status_change_email(
     }
 }
 
+/// The notice sent once, 15 days before a certificate expires (SPEC §2: no renewal; a new
+/// application is needed).
+pub fn expiry_notice_email(given_name: &str, surname: &str, expires_on: &str) -> Email {
+    let subject = "Ψηφιακό πιστοποιητικό: λήγει σύντομα".to_owned();
+    let body_text = format!(
+        "Αγαπητέ/ή {given_name} {surname},\n\n\
+         το ψηφιακό σας πιστοποιητικό υπογραφής λήγει στις {expires_on}. Μετά τη λήξη του δεν \
+         μπορείτε να υπογράφετε με αυτό. Για νέο πιστοποιητικό απευθυνθείτε στον υπεύθυνο \
+         ψηφιακών πιστοποιητικών του φορέα σας.\n\n\
+         Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
+    );
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {given} {surname},</p>\n\
+         <p>το ψηφιακό σας πιστοποιητικό υπογραφής λήγει στις <strong>{expires}</strong>. Μετά τη \
+         λήξη του δεν μπορείτε να υπογράφετε με αυτό. Για νέο πιστοποιητικό απευθυνθείτε στον \
+         υπεύθυνο ψηφιακών πιστοποιητικών του φορέα σας.</p>\n\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        given = escape_html(given_name),
+        surname = escape_html(surname),
+        expires = escape_html(expires_on),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
+    }
+}
+
 /// The email that carries a one-time password for signing (the email channel of SPEC §2).
 pub fn one_time_password_email(
     given_name: &str,

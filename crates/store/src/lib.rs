@@ -304,6 +304,22 @@ pub trait Store: Send + Sync + 'static {
     async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
     /// Every revoked certificate (for the CRL), oldest revocation first.
     async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>>;
+    /// Issued, unrevoked certificates expiring by `until` whose holder was not told yet.
+    async fn certificates_to_warn(
+        &self,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CertificateRecord>>;
+    /// Writes the expiry notice of an application's certificate to the outbox, once (`false`
+    /// when it was written already, by this server or another).
+    async fn send_expiry_notice(
+        &self,
+        application_id: i64,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Issued applications whose certificate is past its notAfter.
+    async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
 
     // The beneficiary's portal (see `portal`).
     /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.

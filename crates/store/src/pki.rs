@@ -80,6 +80,80 @@ macro_rules! pki_queries {
             .await?)
         }
 
+        /// Issued, unrevoked certificates that expire by `until` and whose holder was not told
+        /// yet, soonest first.
+        pub async fn certificates_to_warn(
+            pool: &$pool,
+            until: DateTime<Utc>,
+            limit: i64,
+        ) -> StoreResult<Vec<CertificateRecord>> {
+            Ok(sqlx::query_as(
+                "SELECT c.serial, c.application_id, c.der, c.not_before, c.not_after, \
+                 c.revoked_at, c.revocation_reason, c.created_at FROM certificates c \
+                 JOIN applications a ON a.id = c.application_id \
+                 WHERE a.status = 'issued' AND c.revoked_at IS NULL \
+                 AND c.expiry_notice_sent_at IS NULL AND c.not_after <= $1 \
+                 ORDER BY c.not_after LIMIT $2",
+            )
+            .bind(until)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        }
+
+        /// Writes the expiry notice to the outbox once: `false` when another server did already.
+        pub async fn send_expiry_notice(
+            pool: &$pool,
+            application_id: i64,
+            email: &certdesk_domain::notification::Email,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let mut tx = pool.begin().await?;
+            let marked = sqlx::query(
+                "UPDATE certificates SET expiry_notice_sent_at = $1 \
+                 WHERE application_id = $2 AND expiry_notice_sent_at IS NULL",
+            )
+            .bind(now)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+                 created_at, next_attempt_at) \
+                 SELECT id, email, $1, $2, $3, $4, $4 FROM applications WHERE id = $5",
+            )
+            .bind(&email.subject)
+            .bind(&email.body_text)
+            .bind(&email.body_html)
+            .bind(now)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        /// Issued applications whose certificate is past its notAfter.
+        pub async fn expired_certificates(
+            pool: &$pool,
+            now: DateTime<Utc>,
+            limit: i64,
+        ) -> StoreResult<Vec<i64>> {
+            Ok(sqlx::query_scalar(
+                "SELECT c.application_id FROM certificates c \
+                 JOIN applications a ON a.id = c.application_id \
+                 WHERE a.status = 'issued' AND c.not_after <= $1 ORDER BY c.not_after LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        }
+
         /// The `StoreCertificate` effect, inside the transition's transaction: the certificate,
         /// and the beneficiary's sealed key with the application's key material.
         pub async fn store_certificate(

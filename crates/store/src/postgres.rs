@@ -902,6 +902,27 @@ impl Store for PostgresStore {
         crate::pki::postgres::revoked_certificates(&self.pool).await
     }
 
+    async fn certificates_to_warn(
+        &self,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CertificateRecord>> {
+        crate::pki::postgres::certificates_to_warn(&self.pool, until, limit).await
+    }
+
+    async fn send_expiry_notice(
+        &self,
+        application_id: i64,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::pki::postgres::send_expiry_notice(&self.pool, application_id, email, now).await
+    }
+
+    async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+        crate::pki::postgres::expired_certificates(&self.pool, now, limit).await
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,

@@ -928,6 +928,27 @@ impl Store for SqliteStore {
         crate::pki::sqlite::revoked_certificates(&self.read).await
     }
 
+    async fn certificates_to_warn(
+        &self,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CertificateRecord>> {
+        crate::pki::sqlite::certificates_to_warn(&self.read, until, limit).await
+    }
+
+    async fn send_expiry_notice(
+        &self,
+        application_id: i64,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        crate::pki::sqlite::send_expiry_notice(&self.write, application_id, email, now).await
+    }
+
+    async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+        crate::pki::sqlite::expired_certificates(&self.read, now, limit).await
+    }
+
     async fn create_portal_login_state(
         &self,
         state_hash: &str,

@@ -28,11 +28,16 @@ use crate::{Job, Scope, Store, StoreResult};
 pub const ISSUE_CERTIFICATE: &str = "issue_certificate";
 /// A pending application nobody moved on is rejected.
 pub const EXPIRE_APPLICATION: &str = "expire_application";
+/// An issued certificate past its notAfter: the application becomes `expired`.
+pub const EXPIRE_CERTIFICATE: &str = "expire_certificate";
+
+/// How long before a certificate expires its holder is told (issue 5, point 6).
+pub const EXPIRY_NOTICE: Duration = Duration::days(15);
 
 /// The kinds of job every server executes.
-pub const HANDLED: &[&str] = &[EXPIRE_APPLICATION];
+pub const HANDLED: &[&str] = &[EXPIRE_APPLICATION, EXPIRE_CERTIFICATE];
 /// The kinds of job a server with the CA open executes.
-pub const HANDLED_WITH_CA: &[&str] = &[EXPIRE_APPLICATION, ISSUE_CERTIFICATE];
+pub const HANDLED_WITH_CA: &[&str] = &[EXPIRE_APPLICATION, EXPIRE_CERTIFICATE, ISSUE_CERTIFICATE];
 
 /// The CA, for the issuance jobs.
 #[derive(Clone)]
@@ -96,6 +101,46 @@ pub async fn sweep_stale_applications(
     Ok(stale.len())
 }
 
+/// Tells the holders of certificates that expire within [`EXPIRY_NOTICE`] (once each), and queues
+/// the expiry of certificates past their notAfter. Several servers may sweep at once: the notice
+/// is written once, and a job of a kind is queued once per application.
+pub async fn sweep_certificates(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> StoreResult<(usize, usize)> {
+    let mut warned = 0;
+    for certificate in store
+        .certificates_to_warn(now + EXPIRY_NOTICE, 1000)
+        .await?
+    {
+        let id = certificate.application_id;
+        let Some(application) = store.application(&Scope::Everything, id).await? else {
+            continue;
+        };
+        let Some(employee) = store
+            .employee(&Scope::Everything, application.employee_id)
+            .await?
+        else {
+            continue;
+        };
+        let email = certdesk_domain::notification::expiry_notice_email(
+            &employee.given_name,
+            &employee.surname,
+            &certificate.not_after.format("%d/%m/%Y").to_string(),
+        );
+        if store.send_expiry_notice(id, &email, now).await? {
+            warned += 1;
+        }
+    }
+    let expired = store.expired_certificates(now, 1000).await?;
+    for id in &expired {
+        store
+            .enqueue_job(EXPIRE_CERTIFICATE, Some(*id), now)
+            .await?;
+    }
+    Ok((warned, expired.len()))
+}
+
 /// Takes and executes one due job; `false` when there was none.
 pub async fn run_one_job(
     store: &dyn Store,
@@ -148,6 +193,31 @@ async fn execute(
                     Ok(())
                 }
                 // Moved on, or gone, since the job was queued: nothing left to do.
+                Err(WorkflowError::Rule(_) | WorkflowError::NotFound) => Ok(()),
+                Err(other) => Err(other),
+            }
+        }
+        (EXPIRE_CERTIFICATE, Some(id)) => {
+            let Some(certificate) = store.certificate(id).await? else {
+                return Ok(());
+            };
+            let command = Command::ExpireCertificate {
+                not_after: certificate.not_after,
+            };
+            match perform(
+                store,
+                &Scope::Everything,
+                id,
+                &command,
+                &Actor::system(),
+                now,
+            )
+            .await
+            {
+                Ok(_) => {
+                    tracing::info!(application = id, "certificate expired");
+                    Ok(())
+                }
                 Err(WorkflowError::Rule(_) | WorkflowError::NotFound) => Ok(()),
                 Err(other) => Err(other),
             }
@@ -319,6 +389,9 @@ pub async fn run(
         if now >= next_sweep {
             if let Err(error) = sweep_stale_applications(store.as_ref(), &config, now).await {
                 tracing::warn!(%error, "sweep for stale applications failed");
+            }
+            if let Err(error) = sweep_certificates(store.as_ref(), now).await {
+                tracing::warn!(%error, "sweep for expiring certificates failed");
             }
             next_sweep = now + config.sweep_every;
         }
