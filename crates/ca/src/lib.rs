@@ -4,9 +4,11 @@
 //! IO besides reading the key-encryption key's file: the store keeps what this crate makes.
 
 pub mod authority;
+pub mod crl;
 pub mod extensions;
 pub mod issuer;
 pub mod kek;
+pub mod ocsp;
 
 pub use authority::{
     Algorithm, Authority, CaError, CaSettings, CertificateRequest, IssuedCertificate,

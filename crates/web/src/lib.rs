@@ -6,6 +6,7 @@ pub mod api;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod pki;
 pub mod portal;
 
 use std::sync::Arc;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(console::routes())
         .merge(portal::routes())
+        .merge(pki::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -16,6 +16,7 @@ mod helpers;
 mod jobs;
 mod mail;
 mod openapi;
+mod pki;
 mod portal;
 mod search;
 mod smtp_sink;
