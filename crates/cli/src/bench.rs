@@ -21,6 +21,7 @@ pub struct BenchConfig {
     pub organisations: usize,
     pub queries: usize,
     pub cancels: usize,
+    pub issues: usize,
     pub concurrency: usize,
 }
 
@@ -242,6 +243,91 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         format!("{:.0} /s", concurrent.len() as f64 / elapsed.as_secs_f64()),
     ));
 
+    // 4. Issuance: the CA alone (key pair and certificate, in memory), then the issuance job
+    //    (read, key pair, certificate, sealing, transition with history and durable commit).
+    let issuer = bench_ca()?;
+    let issue_employees: Vec<i64> = {
+        let mut ids = Vec::new();
+        for afm in afms.iter().skip(config.cancels).take(config.issues) {
+            if let Some(e) = store.employee_by_afm(&scope, afm).await? {
+                ids.push(e.id);
+            }
+        }
+        ids
+    };
+    let subject = certdesk_domain::certificate::CertificateSubject {
+        application_id: 1,
+        given_name: "Ελένη".into(),
+        surname: "Παπαδοπούλου".into(),
+        afm: "010509832".into(),
+        organisation: "Φορέας μέτρησης".into(),
+        unit: "Τμήμα".into(),
+        email: "bench@example.gr".into(),
+    };
+    let started = Instant::now();
+    for _ in 0..issue_employees.len() {
+        certdesk_domain::certificate::CertificateIssuer::issue(issuer.as_ref(), &subject, now)
+            .map_err(anyhow::Error::msg)?;
+    }
+    let elapsed = started.elapsed();
+    rows.push(Row(
+        format!(
+            "CA only: P-256 key pair + certificate + sealing ×{}",
+            issue_employees.len()
+        ),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!(
+            "{:.0} /s (one core)",
+            issue_employees.len() as f64 / elapsed.as_secs_f64()
+        ),
+    ));
+
+    let mut to_issue = Vec::new();
+    for employee_id in &issue_employees {
+        to_issue.push(signed_application(store.as_ref(), &admin, *employee_id, &contact).await?);
+    }
+    let worker = certdesk_store::worker::WorkerConfig {
+        issuer: Some(certdesk_store::worker::Issuing(issuer.clone())),
+        ..Default::default()
+    };
+    let (first, second) = to_issue.split_at(to_issue.len() / 2);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < first.len()
+        && certdesk_store::worker::run_one_job(store.as_ref(), &worker, Utc::now()).await?
+    {
+        done += 1;
+    }
+    let elapsed = started.elapsed();
+    rows.push(Row(
+        format!("issuance job, one at a time ×{done}"),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!("{:.0} /s", done as f64 / elapsed.as_secs_f64()),
+    ));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..config.concurrency {
+        let (store, worker) = (store.clone(), worker.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0usize;
+            while certdesk_store::worker::run_one_job(store.as_ref(), &worker, Utc::now()).await? {
+                done += 1;
+            }
+            anyhow::Ok(done)
+        }));
+    }
+    let mut done = 0;
+    for task in tasks {
+        done += task.await??;
+    }
+    let elapsed = started.elapsed();
+    anyhow::ensure!(done == second.len(), "issued {done} of {}", second.len());
+    rows.push(Row(
+        format!("issuance job, {} workers ×{done}", config.concurrency),
+        format!("{:.2} s", elapsed.as_secs_f64()),
+        format!("{:.0} /s", done as f64 / elapsed.as_secs_f64()),
+    ));
+
     if let Some(mib) = peak_rss_mib() {
         rows.push(Row(
             "peak resident memory of the bench process".into(),
@@ -256,6 +342,65 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         println!("| {a} | {b} | {c} |");
     }
     Ok(())
+}
+
+/// A CA made for the bench, with a throw-away key-encryption key.
+fn bench_ca() -> anyhow::Result<Arc<certdesk_ca::CaIssuer>> {
+    let (kek, _) = certdesk_ca::KeyEncryptionKey::generate();
+    let sealed = certdesk_ca::authority::create(
+        &certdesk_ca::CaSettings::new("http://pki.bench.example.gr"),
+        &kek,
+        Utc::now(),
+    )?;
+    let authority = certdesk_ca::Authority::open(sealed, &kek)?;
+    Ok(Arc::new(certdesk_ca::CaIssuer {
+        authority,
+        kek,
+        validity: certdesk_ca::DEFAULT_VALIDITY,
+    }))
+}
+
+/// An application driven through the domain's rules to `awaiting_issuance` (its job queued).
+async fn signed_application(
+    store: &dyn Store,
+    admin: &Actor,
+    employee_id: i64,
+    contact: &ApplicationContact,
+) -> anyhow::Result<i64> {
+    let id = store
+        .create_application(employee_id, contact, &start(0, admin, Utc::now())?)
+        .await?;
+    let beneficiary = Actor::beneficiary(employee_id, "Δικαιούχος");
+    let steps = [
+        (Command::ConfirmData, beneficiary.clone()),
+        (Command::Approve, admin.clone()),
+        (
+            Command::CompleteIdentification {
+                username: certdesk_domain::validation::Username::parse(&format!("bench{id}"))?,
+                credentials: certdesk_domain::otp::SigningCredentials {
+                    password_hash: "-".into(),
+                    otp: certdesk_domain::otp::OtpChannel::Email,
+                },
+            },
+            beneficiary.clone(),
+        ),
+        (Command::Sign, beneficiary),
+    ];
+    for (command, actor) in steps {
+        let application = store
+            .application(&Scope::Everything, id)
+            .await?
+            .context("application")?;
+        store
+            .commit_transition(&decide(
+                &application.as_domain(),
+                &command,
+                &actor,
+                Utc::now(),
+            )?)
+            .await?;
+    }
+    Ok(id)
 }
 
 async fn cancel(store: &dyn Store, scope: &Scope, id: i64, admin: &Actor) -> anyhow::Result<()> {

@@ -148,6 +148,9 @@ enum Commands {
         /// Cancellations (half one at a time, half concurrently).
         #[arg(long, default_value_t = 2000)]
         cancels: usize,
+        /// Issuances (half one at a time, half by concurrent workers).
+        #[arg(long, default_value_t = 2000)]
+        issues: usize,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
@@ -451,6 +454,7 @@ async fn main() -> anyhow::Result<()> {
             organisations,
             queries,
             cancels,
+            issues,
             concurrency,
         } => {
             let dir = tempfile_dir()?;
@@ -461,6 +465,7 @@ async fn main() -> anyhow::Result<()> {
                 organisations,
                 queries,
                 cancels,
+                issues,
                 concurrency,
             };
             let result = bench::run(store, config).await;
