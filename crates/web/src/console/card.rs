@@ -74,7 +74,7 @@ struct CancelPage<'a> {
 }
 
 /// Date and time as people in Greece read them.
-pub(super) fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Athens)
         .format("%d/%m/%Y %H:%M:%S")
         .to_string()

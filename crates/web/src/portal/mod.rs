@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/send-code", post(send_code))
         .route("/portal/sign", post(sign))
         .route("/portal/logout", post(logout))
+        .route("/portal/certificate.pem", get(download_certificate))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +91,8 @@ struct ApplicationView {
     step: &'static str,
     /// The OTP channel chosen at identification (for the signing form).
     channel: &'static str,
+    /// Issued (or revoked, or expired): the certificate can be downloaded.
+    has_certificate: bool,
 }
 
 #[derive(Template)]
@@ -607,6 +610,18 @@ async fn application_page(
     if let Ok(Some(username)) = state.store.reserved_username(app.id).await {
         data.push((t.username, username));
     }
+    let certificate = match state.store.certificate(app.id).await {
+        Ok(certificate) => certificate,
+        Err(e) => return who.unavailable(e),
+    };
+    if let Some(c) = &certificate {
+        data.push((t.certificate_serial, c.serial.clone()));
+        data.push((
+            t.certificate_valid_until,
+            crate::console::card::local_time(c.not_after),
+        ));
+        data.push((t.certificate_fingerprint, certdesk_ca::fingerprint(&c.der)));
+    }
     let view = ApplicationView {
         full_name: format!("{} {}", employee.given_name, employee.surname),
         status_code: app.status.code(),
@@ -614,6 +629,7 @@ async fn application_page(
         data,
         step,
         channel,
+        has_certificate: certificate.is_some(),
     };
     let page = ApplicationPage {
         t,
@@ -1140,6 +1156,33 @@ async fn totp_submit(
         &enrolment.username,
     )
     .await
+}
+
+/// The beneficiary's own certificate, as PEM.
+async fn download_certificate(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let who = match require_beneficiary(&state, &headers).await {
+        Ok(who) => who,
+        Err(response) => return response,
+    };
+    let current = match require_current(&state, &who).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    match state.store.certificate(current.application.id).await {
+        Ok(Some(c)) => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"certificate-{}.pem\"", c.serial),
+                ),
+            ],
+            certdesk_ca::certificate_pem(&c.der),
+        )
+            .into_response(),
+        Ok(None) => see_portal(None),
+        Err(e) => who.unavailable(e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

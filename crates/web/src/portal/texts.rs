@@ -81,6 +81,10 @@ pub struct PortalTexts {
     pub totp_codes_wrong: &'static str,
     pub too_many_attempts: &'static str,
     pub enrolment_expired: &'static str,
+    pub certificate_serial: &'static str,
+    pub certificate_valid_until: &'static str,
+    pub certificate_fingerprint: &'static str,
+    pub download_certificate: &'static str,
 }
 
 pub fn portal_texts(lang: Lang) -> &'static PortalTexts {
@@ -169,6 +173,10 @@ static EL: PortalTexts = PortalTexts {
     totp_codes_wrong: "Οι κωδικοί δεν είναι σωστοί ή δεν είναι διαδοχικοί. Γράψτε τον κωδικό που δείχνει τώρα η εφαρμογή και, μόλις αλλάξει, τον επόμενο.",
     too_many_attempts: "Πολλές λανθασμένες προσπάθειες. Για την ασφάλειά σας, δοκιμάστε ξανά σε 15 λεπτά.",
     enrolment_expired: "Η ρύθμιση της εφαρμογής επαλήθευσης δεν βρέθηκε. Ξεκινήστε ξανά.",
+    certificate_serial: "Σειριακός αριθμός πιστοποιητικού",
+    certificate_valid_until: "Ισχύει έως",
+    certificate_fingerprint: "Αποτύπωμα SHA-256",
+    download_certificate: "Λήψη του πιστοποιητικού (PEM)",
 };
 
 static EN: PortalTexts = PortalTexts {
@@ -250,4 +258,8 @@ static EN: PortalTexts = PortalTexts {
     totp_codes_wrong: "The codes are wrong or not consecutive. Type the code the app shows now and, once it changes, the next one.",
     too_many_attempts: "Too many wrong attempts. For your safety, try again in 15 minutes.",
     enrolment_expired: "The authenticator set-up was not found. Please start again.",
+    certificate_serial: "Certificate serial number",
+    certificate_valid_until: "Valid until",
+    certificate_fingerprint: "SHA-256 fingerprint",
+    download_certificate: "Download the certificate (PEM)",
 };

@@ -885,3 +885,57 @@ async fn a_tax_registry_that_does_not_answer_at_login_gets_a_clear_message() {
         200
     );
 }
+
+#[tokio::test]
+async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
+    let (app, person) = portal_app().await;
+    let id = application_id(&app, &person).await;
+    let session = up_to_identification(&app, &person).await;
+    portal_post(
+        &app,
+        &session,
+        "/portal/identification",
+        &identification_form("ekaragianni", "email"),
+    )
+    .await;
+    portal_post(&app, &session, "/portal/send-code", &[]).await;
+    let email = app.store.outbox(id).await.unwrap().pop().unwrap();
+    let at = email.body_text.find("είναι: ").unwrap() + "είναι: ".len();
+    let code = email.body_text[at..at + 6].to_owned();
+    let signed = portal_post(
+        &app,
+        &session,
+        "/portal/sign",
+        &[("password", SIGNING_PASSWORD), ("otp", &code)],
+    )
+    .await;
+    assert_eq!(signed.status(), 303);
+    let worker = certdesk_store::worker::WorkerConfig {
+        issuer: Some(certdesk_store::worker::Issuing(test_ca())),
+        ..Default::default()
+    };
+    assert!(
+        certdesk_store::worker::run_one_job(app.store.as_ref(), &worker, Utc::now())
+            .await
+            .unwrap()
+    );
+    let page = portal_page(&app, &session).await;
+    assert_eq!(text_of(&page, "status"), "Το πιστοποιητικό εκδόθηκε");
+    let certificate = app.store.certificate(id).await.unwrap().unwrap();
+    assert!(page.contains(&certificate.serial));
+    let pem = portal_get(&app, &session, "/portal/certificate.pem")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(pem, certdesk_ca::certificate_pem(&certificate.der));
+    // Someone not logged in gets the landing page, not a certificate.
+    let anonymous = app
+        .client
+        .get(app.url("/portal/certificate.pem"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+}
