@@ -215,6 +215,10 @@ pub trait Store: Send + Sync + 'static {
     /// version, one history entry chained to the last, and the effects. `Conflict` when the
     /// application changed since it was read; nothing is written then.
     async fn commit_transition(&self, transition: &Transition) -> StoreResult<()>;
+    /// Stores several transitions in one transaction (group commit: one durable write for all).
+    /// Each is guarded as in [`Store::commit_transition`]; one that lost its race is skipped and
+    /// reported `false`, the others are stored. Any other error stores none of them.
+    async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>>;
     async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>>;
     async fn applications_of_employee(
         &self,
@@ -239,6 +243,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<Job>>;
+    /// As [`Store::claim_job`], up to `limit` jobs at once.
+    async fn claim_jobs(
+        &self,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
     async fn complete_job(&self, id: i64) -> StoreResult<()>;
     /// Gives a job back, to be tried again at `run_at`.
     async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()>;

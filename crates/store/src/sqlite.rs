@@ -660,6 +660,38 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.write.begin().await?;
+        let mut applied = Vec::with_capacity(transitions.len());
+        for t in transitions {
+            let Some(from) = t.from else {
+                applied.push(false);
+                continue;
+            };
+            let updated = sqlx::query(
+                "UPDATE applications SET status = ?, version = version + 1, updated_at = ? \
+             WHERE id = ? AND status = ? AND version = ?",
+            )
+            .bind(t.to.code())
+            .bind(t.at)
+            .bind(t.application_id)
+            .bind(from.code())
+            .bind(t.expected_version)
+            .execute(&mut *tx)
+            .await?;
+            // Lost its race: nothing of it is written; the others go on.
+            if updated.rows_affected() != 1 {
+                applied.push(false);
+                continue;
+            }
+            append_history(&mut tx, t).await?;
+            apply_effects(&mut tx, t, &self.options).await?;
+            applied.push(true);
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
     async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
         let rows: Vec<HistoryRow> = sqlx::query_as(
             "SELECT * FROM application_history WHERE application_id = ? ORDER BY seq",
@@ -729,6 +761,32 @@ impl Store for SqliteStore {
         );
         let row: Option<JobRow> = q.build_query_as().fetch_optional(&self.write).await?;
         Ok(row.map(Into::into))
+    }
+
+    async fn claim_jobs(
+        &self,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>> {
+        // One writer: the select and the update below cannot interleave with another claim.
+        let mut q = QueryBuilder::<Sqlite>::new("UPDATE jobs SET locked_until = ");
+        q.push_bind(lease_until)
+            .push(", attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE run_at <= ")
+            .push_bind(now)
+            .push(" AND (locked_until IS NULL OR locked_until < ")
+            .push_bind(now)
+            .push(") AND kind IN (");
+        let mut list = q.separated(", ");
+        for kind in kinds {
+            list.push_bind(kind.to_string());
+        }
+        q.push(") ORDER BY run_at, id LIMIT ")
+            .push_bind(limit)
+            .push(") RETURNING id, kind, application_id, run_at, attempts");
+        let rows: Vec<JobRow> = q.build_query_as().fetch_all(&self.write).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn complete_job(&self, id: i64) -> StoreResult<()> {

@@ -282,13 +282,118 @@ async fn issue(
     .await
     {
         Ok(_) => {
-            tracing::info!(application = id, %serial, "certificate issued");
+            tracing::debug!(application = id, %serial, "certificate issued");
             Ok(())
         }
         // Cancelled (or otherwise moved on) meanwhile: nothing was stored.
         Err(WorkflowError::Rule(_) | WorkflowError::NotFound) => Ok(()),
         Err(other) => Err(other),
     }
+}
+
+/// How many issuance jobs one batch takes.
+pub const ISSUANCE_BATCH: i64 = 64;
+
+/// Issues up to `limit` certificates at once: the jobs are taken together, the certificates made
+/// in memory, and every transition to `issued` stored in one transaction, so that a batch costs
+/// one durable commit instead of one per certificate (the commit, not the signature, is what
+/// limits issuance). A transition that lost its race (a cancellation came first) is skipped by
+/// the store and its certificate dropped unstored, exactly as in [`issue`]. Returns how many jobs
+/// the batch took.
+pub async fn run_issuance_batch(
+    store: &dyn Store,
+    config: &WorkerConfig,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<usize> {
+    let Some(Issuing(issuer)) = &config.issuer else {
+        return Ok(0);
+    };
+    let jobs = store
+        .claim_jobs(&[ISSUE_CERTIFICATE], now, now + config.lease, limit)
+        .await?;
+    let mut transitions = Vec::with_capacity(jobs.len());
+    let mut pending_jobs = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let prepared = match job.application_id {
+            Some(id) => prepare_issue(store, issuer.as_ref(), id, now).await,
+            None => Ok(None),
+        };
+        match prepared {
+            Ok(Some(transition)) => {
+                transitions.push(transition);
+                pending_jobs.push(job.id);
+            }
+            // Moved on since it was queued (or gone): nothing to issue.
+            Ok(None) => store.complete_job(job.id).await?,
+            Err(error) => {
+                let delay =
+                    Duration::minutes(1 << job.attempts.clamp(0, 10)).min(Duration::days(1));
+                tracing::warn!(job = job.id, %error, "issuance failed; it will be tried again");
+                store.release_job(job.id, now + delay).await?;
+            }
+        }
+    }
+    if transitions.is_empty() {
+        return Ok(jobs.len());
+    }
+    let applied = match store.commit_transitions(&transitions).await {
+        Ok(applied) => applied,
+        Err(error) => {
+            for job in &pending_jobs {
+                store.release_job(*job, now).await?;
+            }
+            return Err(error);
+        }
+    };
+    for (job, applied) in pending_jobs.iter().zip(applied) {
+        // Issued: the transition dropped the job. Lost: a cancellation dropped it, or, if the
+        // application still awaits issuance, the next batch looks again.
+        if !applied {
+            store.release_job(*job, now).await?;
+        }
+    }
+    Ok(jobs.len())
+}
+
+/// The transition that issues application `id`'s certificate, if it still awaits issuance.
+async fn prepare_issue(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<certdesk_domain::Transition>, WorkflowError> {
+    let Some(application) = store.application(&Scope::Everything, id).await? else {
+        return Ok(None);
+    };
+    if application.status != Status::AwaitingIssuance {
+        return Ok(None);
+    }
+    let Some(employee) = store
+        .employee(&Scope::Everything, application.employee_id)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let subject = CertificateSubject {
+        application_id: id,
+        given_name: employee.given_name.clone(),
+        surname: employee.surname.clone(),
+        afm: employee.afm.clone(),
+        organisation: employee.organisation_name.clone(),
+        unit: employee.unit.clone(),
+        email: application.email.clone(),
+    };
+    let certificate = issuer
+        .issue(&subject, now)
+        .map_err(|e| WorkflowError::Store(crate::StoreError::Configuration(e)))?;
+    let transition = certdesk_domain::transition::decide(
+        &application.as_domain(),
+        &Command::Issue { certificate },
+        &Actor::system(),
+        now,
+    )?;
+    Ok(Some(transition))
 }
 
 /// The longest wait between two attempts at one email.
@@ -407,6 +512,13 @@ pub async fn run(
                     tracing::warn!(%error, "could not deliver the outbox");
                     next_mail = now + idle;
                 }
+            }
+        }
+        if config.issuer.is_some() {
+            match run_issuance_batch(store.as_ref(), &config, now, ISSUANCE_BATCH).await {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(error) => tracing::warn!(%error, "an issuance batch failed"),
             }
         }
         match run_one_job(store.as_ref(), &config, now).await {

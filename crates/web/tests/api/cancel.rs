@@ -436,3 +436,63 @@ async fn a_cancel_racing_the_issuance_job_has_exactly_one_winner_200_times() {
     // Not a timed assertion: both outcomes must be reachable, or the test races nothing.
     println!("cancellations won {cancels_won}, issuances won {issues_won}");
 }
+
+/// The same race against the batched issuance (one transaction for many certificates): 10
+/// batches of 20 applications, every other one cancelled while its batch runs. A cancellation
+/// that wins leaves no certificate or key; one that loses answers 409; the others are issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancellations_racing_a_batch_of_issuances_each_have_one_winner() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let config = certdesk_store::worker::WorkerConfig {
+        issuer: Some(certdesk_store::worker::Issuing(test_ca())),
+        ..Default::default()
+    };
+    for round in 0..10 {
+        let mut ids = Vec::new();
+        for _ in 0..20 {
+            ids.push(app.application_in(Status::AwaitingIssuance).await.1);
+        }
+        let cancels = join_all(
+            ids.iter()
+                .step_by(2)
+                .map(|id| app.cancel(&token, *id, None)),
+        );
+        let batch = certdesk_store::worker::run_issuance_batch(
+            app.store.as_ref(),
+            &config,
+            chrono::Utc::now(),
+            64,
+        );
+        let (answers, taken) = tokio::join!(cancels, batch);
+        taken.unwrap();
+        // Whatever a batch left (released after losing a race) is settled by the next one.
+        while certdesk_store::worker::run_issuance_batch(
+            app.store.as_ref(),
+            &config,
+            chrono::Utc::now(),
+            64,
+        )
+        .await
+        .unwrap()
+            > 0
+        {}
+        let answers: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+        for (index, id) in ids.iter().enumerate() {
+            let stored = app.application(*id).await;
+            let certificate = app.store.certificate(*id).await.unwrap();
+            let key = app.store.has_key_material(*id).await.unwrap();
+            let cancel = (index % 2 == 0).then(|| answers[index / 2]);
+            match (stored.status, cancel) {
+                (Status::Rejected, Some(200)) => {
+                    assert!(certificate.is_none() && !key, "round {round}, {id}");
+                }
+                (Status::Issued, Some(409) | None) => {
+                    assert!(certificate.is_some() && key, "round {round}, {id}");
+                }
+                other => panic!("round {round}, application {id}: {other:?}"),
+            }
+            assert_eq!(app.store.pending_jobs(*id).await.unwrap(), vec![]);
+        }
+    }
+}
