@@ -48,7 +48,12 @@ pub fn status_change_email(
     portal_url: Option<&str>,
 ) -> Email {
     let label = to.label(Lang::El);
-    let subject = format!("Ψηφιακό πιστοποιητικό: {label}");
+    // The issuance's email has the real system's subject, exactly.
+    let subject = if to == Status::Issued {
+        "Ολοκλήρωση διαδικασίας έκδοσης ΨΠ".to_owned()
+    } else {
+        format!("Ψηφιακό πιστοποιητικό: {label}")
+    };
 
     let mut body = format!(
         "Αγαπητέ/ή {given_name} {surname},\n\n\
@@ -293,5 +298,19 @@ mod tests {
         assert!(email.body_text.contains("042917") && email.body_text.contains("10 λεπτά"));
         assert!(email.body_html.contains("<strong>042917</strong>"));
         assert!(email.body_html.contains("&lt;Παπαδοπούλου&gt;"));
+    }
+
+    #[test]
+    fn the_issuance_email_is_titled_as_the_real_system_titles_it() {
+        let email = status_change_email(
+            "Α",
+            "Β",
+            Status::Issued,
+            "Το πιστοποιητικό εκδόθηκε",
+            None,
+            None,
+        );
+        assert_eq!(email.subject, "Ολοκλήρωση διαδικασίας έκδοσης ΨΠ");
+        assert!(email.body_text.contains("«Το πιστοποιητικό εκδόθηκε»"));
     }
 }

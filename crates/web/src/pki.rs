@@ -11,6 +11,9 @@
 //! - `GET /pki/issuing-ca.crt` and `GET /pki/root-ca.crt`: the CA certificates (DER,
 //!   `application/pkix-cert`), the first being the caIssuers address of the certificates.
 //!
+//! - `GET /pki/pds-en`: the PKI disclosure statement in English (the QcPDS of the certificates;
+//!   ETSI EN 319 412-5 wants it reached over HTTPS, which the operator's TLS proxy provides).
+//!
 //! None of them needs a login. Without a CA (before `certdesk ca init`) every one answers 404.
 
 use axum::Router;
@@ -38,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pki/ocsp/{*request}", get(ocsp_get))
         .route("/pki/issuing-ca.crt", get(issuing_ca))
         .route("/pki/root-ca.crt", get(root_ca))
+        .route("/pki/pds-en", get(pds_en))
 }
 
 fn no_ca() -> Response {
@@ -200,4 +204,44 @@ async fn root_ca(State(state): State<AppState>) -> Response {
         ),
         None => no_ca(),
     }
+}
+
+/// The PKI disclosure statement (ETSI EN 319 411-1 annex A), in English as QcPDS points to it.
+async fn pds_en(State(state): State<AppState>) -> Response {
+    let Some(ca) = state.ca.as_ref() else {
+        return no_ca();
+    };
+    let sealed = ca.authority.sealed();
+    let issuing = certdesk_ca::authority::describe(&sealed.issuing_der);
+    let body = format!(
+        "PKI disclosure statement\n\
+         ========================\n\n\
+         Certification authority: {subject}\n\
+         Certificates: personal certificates for electronic signatures of the employees of the\n\
+         organisations served by this installation (ETSI EN 319 412-2 natural person, policy\n\
+         QCP-n-qscd 0.4.0.194112.1.2). The private key is generated and kept by the service for\n\
+         remote signing, sealed at rest.\n\
+         Validity: three years; there is no renewal: a new application is made.\n\
+         Identification: the tax registry (TaxisNet) login and the Police ID-card registry.\n\
+         Revocation: by the organisation's certificate administrators, at the employee's request\n\
+         (cessationOfOperation) or by decision of the organisation, a court or a supervisory\n\
+         authority (privilegeWithdrawn). Status: CRL at {crl}, OCSP at {ocsp}.\n",
+        subject = issuing.subject,
+        crl = ca.authority.crl_url(),
+        ocsp = ca.authority.ocsp_url(),
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -111,12 +111,9 @@ async fn an_issued_certificate_is_served_as_a_chain_that_openssl_and_the_etsi_li
     let last = app.history(id).await.pop().unwrap();
     assert_eq!(last.action, certdesk_domain::Action::Issued);
     let outbox = app.store.outbox(id).await.unwrap();
-    assert!(
-        outbox
-            .last()
-            .unwrap()
-            .subject
-            .contains("Το πιστοποιητικό εκδόθηκε")
+    assert_eq!(
+        outbox.last().unwrap().subject,
+        "Ολοκλήρωση διαδικασίας έκδοσης ΨΠ"
     );
 }
 

@@ -427,3 +427,13 @@ async fn the_ca_certificates_are_served_and_without_a_ca_every_pki_address_is_40
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn the_pki_disclosure_statement_is_served_where_the_certificates_point() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/pki/pds-en")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("PKI disclosure statement"));
+    assert!(text.contains("http://pki.certdesk.gr/pki/crl"), "{text}");
+}
