@@ -259,7 +259,7 @@ pub async fn revoke(
     let lang = caller.lang;
     let category =
         parse_category(request.category.as_deref()).map_err(|e| ApiError::validation(&e, lang))?;
-    let description = Reason::parse_optional(request.description.as_deref())
+    let description = parse_description(request.description.as_deref())
         .map_err(|e| ApiError::validation(&e, lang))?;
     act(
         &state,
@@ -271,6 +271,14 @@ pub async fn revoke(
         },
     )
     .await
+}
+
+/// The optional «Περιγραφή» of a revocation (a reason by its rules, named as itself).
+pub fn parse_description(
+    input: Option<&str>,
+) -> Result<Option<Reason>, certdesk_domain::validation::ValidationError> {
+    Reason::parse_optional(input)
+        .map_err(|e| certdesk_domain::validation::ValidationError::new("description", e.problem))
 }
 
 /// The revocation category of a form or a request.

@@ -7,14 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use certdesk_domain::Command;
-use certdesk_domain::validation::Reason;
 use certdesk_store::workflow::perform;
 use serde::Deserialize;
 
 use super::card::{Done, card_response, load, local_time};
 use super::{ConsoleUser, error_page};
 use crate::AppState;
-use crate::api::applications::parse_category;
+use crate::api::applications::{parse_category, parse_description};
 use crate::error::ApiError;
 
 /// What the card shows of a certificate.
@@ -134,7 +133,7 @@ pub async fn revoke_submit(
         return Redirect::to(&format!("/employees/{employee_id}")).into_response();
     };
     let command = parse_category(form.category.as_deref()).and_then(|category| {
-        Reason::parse_optional(Some(&form.description)).map(|description| Command::Revoke {
+        parse_description(Some(&form.description)).map(|description| Command::Revoke {
             category,
             description,
         })

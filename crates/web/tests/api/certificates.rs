@@ -285,6 +285,19 @@ async fn a_revocation_needs_a_known_category() {
             "{error}"
         );
     }
+    let too_long = revoke(
+        &app,
+        &token,
+        id,
+        json!({"category": "employee_request", "description": "α".repeat(501)}),
+    )
+    .await;
+    let error = assert_error(too_long, 422, "invalid_field").await;
+    assert_eq!(error["field"], "description");
+    assert_eq!(
+        error["message"],
+        "Περιγραφή: επιτρέπονται έως 500 χαρακτήρες"
+    );
     assert_eq!(app.application(id).await.status, Status::Issued);
     let employee_request = revoke(&app, &token, id, json!({"category": "employee_request"})).await;
     assert_eq!(employee_request.status(), 200);
