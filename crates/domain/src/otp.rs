@@ -24,9 +24,13 @@ pub const MAX_SIGNING_FAILURES: u64 = 5;
 /// How the beneficiary receives one-time passwords.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OtpChannel {
-    /// An authenticator app with this shared secret. `last_step` is the last step whose code was
-    /// accepted: a code is accepted once, so only later steps count.
-    Totp { secret: TotpSecret, last_step: i64 },
+    /// An authenticator app. `secret` is its shared secret as kept at rest (see
+    /// [`StoredSecret`]); `last_step` is the last step whose code was accepted: a code is
+    /// accepted once, so only later steps count.
+    Totp {
+        secret: StoredSecret,
+        last_step: i64,
+    },
     /// A six-digit code sent to the work email when the beneficiary asks for one.
     Email,
 }
@@ -48,6 +52,18 @@ pub struct SigningCredentials {
     pub otp: OtpChannel,
 }
 
+/// A TOTP secret as kept at rest: sealed by the key-encryption key (`sealed:` and hex), which
+/// only the edge holds, or, on an installation without a KEK, its base32 form. The rules never
+/// read it; the edge turns it back into a [`TotpSecret`] to check a code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSecret(pub String);
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredSecret(..)")
+    }
+}
+
 /// The shared secret of a TOTP app: 160 random bits (RFC 4226 §4 recommends 160).
 #[derive(Clone, PartialEq, Eq)]
 pub struct TotpSecret(Vec<u8>);
@@ -64,6 +80,16 @@ impl TotpSecret {
 
     pub fn from_bytes(bytes: [u8; Self::LEN]) -> TotpSecret {
         TotpSecret(bytes.to_vec())
+    }
+
+    /// The secret's bytes (to be sealed).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// From bytes (once unsealed): at least 128 bits.
+    pub fn from_slice(bytes: &[u8]) -> Option<TotpSecret> {
+        (bytes.len() >= 16).then(|| TotpSecret(bytes.to_vec()))
     }
 
     /// The secret as an authenticator app takes it when typed (RFC 4648 base32, no padding).

@@ -6,7 +6,7 @@
 //! [`portal_queries!`]; `sqlite.rs` and `postgres.rs` only delegate to [`sqlite`] and
 //! [`postgres`].
 
-use certdesk_domain::otp::{OtpChannel, SigningCredentials, TotpSecret};
+use certdesk_domain::otp::{OtpChannel, SigningCredentials, StoredSecret};
 
 use crate::{StoreError, StoreResult};
 
@@ -20,9 +20,7 @@ fn credentials_from(
     let otp = match (otp_channel, totp_secret) {
         ("email", _) => OtpChannel::Email,
         ("totp", Some(secret)) => OtpChannel::Totp {
-            secret: TotpSecret::from_base32(&secret).ok_or_else(|| {
-                StoreError::Configuration("a stored TOTP secret is not base32".to_owned())
-            })?,
+            secret: StoredSecret(secret),
             last_step: totp_last_step.unwrap_or(i64::MIN),
         },
         (other, _) => {
@@ -248,7 +246,7 @@ macro_rules! portal_queries {
             at: DateTime<Utc>,
         ) -> StoreResult<()> {
             let (secret, last_step) = match &credentials.otp {
-                OtpChannel::Totp { secret, last_step } => (Some(secret.to_base32()), Some(*last_step)),
+                OtpChannel::Totp { secret, last_step } => (Some(secret.0.clone()), Some(*last_step)),
                 OtpChannel::Email => (None, None),
             };
             sqlx::query(

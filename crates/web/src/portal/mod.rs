@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use certdesk_domain::identity::{PersonFacts, compare, mismatch_reason};
 use certdesk_domain::otp::{
-    EMAIL_CODE_LIFETIME, MAX_SIGNING_FAILURES, OtpChannel, SigningCredentials, TotpSecret,
-    email_code_digest, email_code_from,
+    EMAIL_CODE_LIFETIME, MAX_SIGNING_FAILURES, OtpChannel, SigningCredentials, StoredSecret,
+    TotpSecret, email_code_digest, email_code_from,
 };
 use certdesk_domain::validation::{Problem, SigningPassword, Username, ValidationError, otp_code};
 use certdesk_domain::{Actor, Command, Lang, Status, throttle};
@@ -184,7 +184,8 @@ impl LoggedInPerson {
     }
 }
 
-/// A choice of username and signing password that waits for the TOTP app's two codes.
+/// A choice of username and signing password that waits for the TOTP app's two codes (the
+/// secret sealed as in `signing_credentials`).
 #[derive(Serialize, Deserialize)]
 struct Enrolment {
     application_id: i64,
@@ -906,7 +907,12 @@ async fn identification(
         application_id: current.application.id,
         username: username.as_str().to_owned(),
         password_hash,
-        totp_secret: TotpSecret::from_bytes(secret).to_base32(),
+        totp_secret: seal_secret(
+            &state,
+            current.application.id,
+            &TotpSecret::from_bytes(secret),
+        )
+        .0,
     };
     let json = serde_json::to_string(&enrolment).expect("an enrolment serializes");
     if let Err(e) = state
@@ -962,14 +968,57 @@ async fn complete_identification(
 }
 
 /// The enrolment waiting in the session for the beneficiary's current application.
-fn pending_enrolment(who: &Beneficiary, current: &Current) -> Option<(Enrolment, TotpSecret)> {
+/// Where a TOTP secret is sealed: bound to its application.
+fn totp_context(application_id: i64) -> String {
+    format!("totp:application:{application_id}")
+}
+
+/// A TOTP secret as kept at rest: sealed by the installation's key-encryption key (the CA's);
+/// only an installation without a CA keeps it as base32.
+fn seal_secret(state: &AppState, application_id: i64, secret: &TotpSecret) -> StoredSecret {
+    match &state.ca {
+        Some(ca) => StoredSecret(format!(
+            "sealed:{}",
+            hex::encode(
+                ca.kek
+                    .seal(secret.as_bytes(), &totp_context(application_id))
+            )
+        )),
+        None => StoredSecret(secret.to_base32()),
+    }
+}
+
+/// The TOTP secret behind what [`seal_secret`] kept.
+fn open_secret(state: &AppState, application_id: i64, stored: &StoredSecret) -> Option<TotpSecret> {
+    match stored.0.strip_prefix("sealed:") {
+        Some(sealed) => {
+            let ca = state.ca.as_ref()?;
+            let plain = ca
+                .kek
+                .open(&hex::decode(sealed).ok()?, &totp_context(application_id))
+                .ok()?;
+            TotpSecret::from_slice(&plain)
+        }
+        None => TotpSecret::from_base32(&stored.0),
+    }
+}
+
+fn pending_enrolment(
+    state: &AppState,
+    who: &Beneficiary,
+    current: &Current,
+) -> Option<(Enrolment, TotpSecret)> {
     let enrolment: Enrolment = serde_json::from_str(who.session.enrolment.as_deref()?).ok()?;
     if enrolment.application_id != current.application.id
         || current.application.status != Status::AwaitingIdentification
     {
         return None;
     }
-    let secret = TotpSecret::from_base32(&enrolment.totp_secret)?;
+    let secret = open_secret(
+        state,
+        current.application.id,
+        &StoredSecret(enrolment.totp_secret.clone()),
+    )?;
     Some((enrolment, secret))
 }
 
@@ -1016,7 +1065,7 @@ async fn totp_page(State(state): State<AppState>, headers: HeaderMap) -> Respons
         Ok(c) => c,
         Err(response) => return response,
     };
-    match pending_enrolment(&who, &current) {
+    match pending_enrolment(&state, &who, &current) {
         Some((enrolment, secret)) => {
             totp_page_response(&who, &enrolment, &secret, Vec::new(), StatusCode::OK)
         }
@@ -1072,7 +1121,7 @@ async fn totp_submit(
         Ok(c) => c,
         Err(response) => return response,
     };
-    let Some((enrolment, secret)) = pending_enrolment(&who, &current) else {
+    let Some((enrolment, secret)) = pending_enrolment(&state, &who, &current) else {
         return message_page(
             lang,
             &who.session.csrf_token,
@@ -1145,7 +1194,10 @@ async fn totp_submit(
         .await;
     let credentials = SigningCredentials {
         password_hash: enrolment.password_hash,
-        otp: OtpChannel::Totp { secret, last_step },
+        otp: OtpChannel::Totp {
+            secret: seal_secret(&state, app_id, &secret),
+            last_step,
+        },
     };
     complete_identification(
         &state,
@@ -1319,7 +1371,9 @@ async fn sign(
     let code_ok = password_ok
         && match &credentials.otp {
             OtpChannel::Totp { secret, last_step } => {
-                match secret.verify(&code, now, Some(*last_step)) {
+                let verified = open_secret(&state, app_id, secret)
+                    .and_then(|secret| secret.verify(&code, now, Some(*last_step)));
+                match verified {
                     Some(step) => match state.store.use_totp_step(app_id, step).await {
                         Ok(used) => used,
                         Err(e) => return who.unavailable(e),

@@ -365,6 +365,14 @@ async fn a_beneficiary_goes_from_the_start_email_to_awaiting_issuance_with_a_tot
     );
     let credentials = app.store.signing_credentials(id).await.unwrap().unwrap();
     assert!(credentials.password_hash.starts_with("$argon2id$"));
+    // The TOTP secret is sealed at rest, like the keys.
+    match &credentials.otp {
+        certdesk_domain::otp::OtpChannel::Totp { secret: stored, .. } => {
+            assert!(stored.0.starts_with("sealed:"), "stored in clear");
+            assert!(!stored.0.contains(&secret.to_base32()));
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(!credentials.password_hash.contains(SIGNING_PASSWORD));
     let page = portal_page(&app, &session).await;
     assert!(page.contains("id=\"sign-form\"") && page.contains("e.karagianni"));
