@@ -1273,6 +1273,33 @@ async fn send_code(
         Ok(_) => return see_portal(None),
         Err(e) => return who.unavailable(e),
     }
+    // Sending is limited as guessing is: 5 codes in 15 minutes.
+    let sends = format!("portal-send:{}", app.id);
+    let since = throttle::window_start(state.clock.now());
+    match state.store.login_failures_since(&sends, since).await {
+        Ok(sent) if sent >= MAX_SIGNING_FAILURES => {
+            return application_page(
+                &state,
+                &who,
+                &current,
+                None,
+                vec![who.texts().too_many_attempts.to_owned()],
+                "",
+                "",
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+        }
+        Ok(_) => {}
+        Err(e) => return who.unavailable(e),
+    }
+    if let Err(e) = state
+        .store
+        .record_login_failure(&sends, state.clock.now())
+        .await
+    {
+        return who.unavailable(e);
+    }
     let code = email_code_from(rand::rng().random());
     let now = state.clock.now();
     let email = certdesk_domain::notification::one_time_password_email(

@@ -496,6 +496,27 @@ async fn with_the_email_channel_the_code_comes_by_email_and_counts_once() {
         email.body_text
     );
 
+    // Only the latest code counts, and codes are not sent without limit.
+    for _ in 1..certdesk_domain::otp::MAX_SIGNING_FAILURES {
+        let again = portal_post(&app, &session, "/portal/send-code", &[]).await;
+        assert_eq!(location(&again), "/portal?done=code_sent");
+    }
+    let refused = portal_post(&app, &session, "/portal/send-code", &[]).await;
+    assert_eq!(refused.status(), 429);
+    let email = app.store.outbox(id).await.unwrap().pop().unwrap();
+    let at = email.body_text.find(marker).unwrap() + marker.len();
+    let latest = email.body_text[at..at + 6].to_owned();
+    if latest != code {
+        let stale = portal_post(
+            &app,
+            &session,
+            "/portal/sign",
+            &[("password", SIGNING_PASSWORD), ("otp", &code)],
+        )
+        .await;
+        assert_eq!(stale.status(), 422, "an earlier code no longer counts");
+    }
+    let code = latest;
     let signed = portal_post(
         &app,
         &session,
