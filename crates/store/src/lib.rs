@@ -359,6 +359,8 @@ pub trait Store: Send + Sync + 'static {
         enrolment: Option<&str>,
     ) -> StoreResult<()>;
     async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Deletes expired portal sessions, portal login states and console sessions and tokens.
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// The application the portal shows to the person with this ΑΦΜ: their latest (an open one
     /// is always the latest, since a new one needs the previous one closed).
     async fn beneficiary_application_id(&self, afm: &str) -> StoreResult<Option<i64>>;

@@ -119,6 +119,20 @@ macro_rules! portal_queries {
             Ok(())
         }
 
+        /// Deletes expired portal sessions, login states and console sessions.
+        pub async fn purge_expired(pool: &$pool, now: DateTime<Utc>) -> StoreResult<u64> {
+            let mut purged = 0;
+            for table in ["portal_sessions", "portal_login_states", "sessions"] {
+                let sql = match table {
+                    "portal_sessions" => "DELETE FROM portal_sessions WHERE expires_at <= $1",
+                    "portal_login_states" => "DELETE FROM portal_login_states WHERE expires_at <= $1",
+                    _ => "DELETE FROM sessions WHERE expires_at <= $1",
+                };
+                purged += sqlx::query(sql).bind(now).execute(pool).await?.rows_affected();
+            }
+            Ok(purged)
+        }
+
         pub async fn delete_session(pool: &$pool, token_hash: &str) -> StoreResult<()> {
             sqlx::query("DELETE FROM portal_sessions WHERE token_hash = $1")
                 .bind(token_hash)

@@ -1017,6 +1017,10 @@ impl Store for PostgresStore {
         crate::portal::postgres::set_enrolment(&self.pool, token_hash, enrolment).await
     }
 
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        crate::portal::postgres::purge_expired(&self.pool, now).await
+    }
+
     async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
         crate::portal::postgres::delete_session(&self.pool, token_hash).await
     }

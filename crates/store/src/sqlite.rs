@@ -1043,6 +1043,10 @@ impl Store for SqliteStore {
         crate::portal::sqlite::set_enrolment(&self.write, token_hash, enrolment).await
     }
 
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        crate::portal::sqlite::purge_expired(&self.write, now).await
+    }
+
     async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
         crate::portal::sqlite::delete_session(&self.write, token_hash).await
     }

@@ -498,6 +498,9 @@ pub async fn run(
             if let Err(error) = sweep_certificates(store.as_ref(), now).await {
                 tracing::warn!(%error, "sweep for expiring certificates failed");
             }
+            if let Err(error) = store.purge_expired_sessions(now).await {
+                tracing::warn!(%error, "purging expired sessions failed");
+            }
             next_sweep = now + config.sweep_every;
         }
         // A full batch means more may be due: go on without waiting.

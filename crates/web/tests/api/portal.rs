@@ -968,3 +968,35 @@ async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
         .unwrap();
     assert_eq!(anonymous.status(), 303);
 }
+
+#[tokio::test]
+async fn expired_sessions_are_purged() {
+    let (app, person) = portal_app().await;
+    let session = portal_login(&app, &person.afm).await;
+    let console = app.console_login(&app.admin).await;
+    // Still valid now: nothing goes.
+    assert_eq!(
+        app.store.purge_expired_sessions(Utc::now()).await.unwrap(),
+        0
+    );
+    assert!(portal_page(&app, &session).await.contains("id=\"status\""));
+    // Past their 8 hours, both sessions (and the used-up login state's leftovers) go.
+    let later = Utc::now() + chrono::Duration::hours(9);
+    assert!(app.store.purge_expired_sessions(later).await.unwrap() >= 2);
+    let hash = certdesk_store::credentials::token_hash(&session);
+    assert!(
+        app.store
+            .portal_session(&hash, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let console_hash = certdesk_store::credentials::token_hash(&console);
+    assert!(
+        app.store
+            .session(&console_hash, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
