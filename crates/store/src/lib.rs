@@ -314,8 +314,8 @@ pub trait Store: Send + Sync + 'static {
     async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
     async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>>;
     async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
-    /// Every revoked certificate (for the CRL), oldest revocation first.
-    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>>;
+    /// Every revocation (for the CRL), oldest first.
+    async fn revocations(&self) -> StoreResult<Vec<Revocation>>;
     /// Issued, unrevoked certificates expiring by `until` whose holder was not told yet.
     async fn certificates_to_warn(
         &self,

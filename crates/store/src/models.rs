@@ -257,3 +257,13 @@ pub struct CertificateRecord {
     pub revocation_reason: Option<i32>,
     pub created_at: DateTime<Utc>,
 }
+
+/// A revocation, as the CRL lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Revocation {
+    /// Upper-case hexadecimal.
+    pub serial: String,
+    pub revoked_at: DateTime<Utc>,
+    /// The RFC 5280 CRLReason code.
+    pub revocation_reason: Option<i32>,
+}

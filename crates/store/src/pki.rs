@@ -69,12 +69,11 @@ macro_rules! pki_queries {
             .await?)
         }
 
-        /// Every revoked certificate, for the CRL, oldest revocation first.
-        pub async fn revoked_certificates(pool: &$pool) -> StoreResult<Vec<CertificateRecord>> {
+        /// Every revocation, for the CRL, oldest first (the serials, not the certificates).
+        pub async fn revocations(pool: &$pool) -> StoreResult<Vec<crate::Revocation>> {
             Ok(sqlx::query_as(
-                "SELECT serial, application_id, der, not_before, not_after, revoked_at, \
-                 revocation_reason, created_at FROM certificates WHERE revoked_at IS NOT NULL \
-                 ORDER BY revoked_at, serial",
+                "SELECT serial, revoked_at, revocation_reason FROM certificates \
+                 WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial",
             )
             .fetch_all(pool)
             .await?)

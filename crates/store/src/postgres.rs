@@ -956,8 +956,8 @@ impl Store for PostgresStore {
         crate::pki::postgres::certificate_by_serial(&self.pool, serial).await
     }
 
-    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>> {
-        crate::pki::postgres::revoked_certificates(&self.pool).await
+    async fn revocations(&self) -> StoreResult<Vec<Revocation>> {
+        crate::pki::postgres::revocations(&self.pool).await
     }
 
     async fn certificates_to_warn(

@@ -982,8 +982,8 @@ impl Store for SqliteStore {
         crate::pki::sqlite::certificate_by_serial(&self.read, serial).await
     }
 
-    async fn revoked_certificates(&self) -> StoreResult<Vec<CertificateRecord>> {
-        crate::pki::sqlite::revoked_certificates(&self.read).await
+    async fn revocations(&self) -> StoreResult<Vec<Revocation>> {
+        crate::pki::sqlite::revocations(&self.read).await
     }
 
     async fn certificates_to_warn(

@@ -75,7 +75,7 @@ async fn crl(State(state): State<AppState>) -> Response {
     let Some(ca) = state.ca.as_ref() else {
         return no_ca();
     };
-    let revoked = match state.store.revoked_certificates().await {
+    let revoked = match state.store.revocations().await {
         Ok(revoked) => revoked,
         Err(error) => {
             tracing::error!(%error, "the CRL: the store did not list the revocations");
@@ -88,12 +88,10 @@ async fn crl(State(state): State<AppState>) -> Response {
     };
     let entries: Vec<RevokedCertificate> = revoked
         .into_iter()
-        .filter_map(|certificate| {
-            Some(RevokedCertificate {
-                revoked_at: certificate.revoked_at?,
-                reason: certificate.revocation_reason,
-                serial: certificate.serial,
-            })
+        .map(|revocation| RevokedCertificate {
+            revoked_at: revocation.revoked_at,
+            reason: revocation.revocation_reason,
+            serial: revocation.serial,
         })
         .collect();
     match ca
