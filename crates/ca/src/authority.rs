@@ -6,14 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rcgen::{
     BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName,
-    DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
-    SerialNumber,
+    DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    PublicKeyData, SanType, SerialNumber, SignatureAlgorithm, SigningKey,
 };
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::extensions;
 use crate::kek::{KekError, KeyEncryptionKey};
+use crate::pkcs11::{self, Token, TokenConfig, TokenError, TokenKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
@@ -23,6 +24,14 @@ pub enum CaError {
         "the key-encryption key given (fingerprint {given}) is not the one the CA was created with (fingerprint {expected})"
     )]
     WrongKek { given: String, expected: String },
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(
+        "the CA's private keys are in the PKCS#11 token {token:?}: give the module and the token \
+         (--pkcs11-module / CERTDESK_PKCS11_MODULE, --pkcs11-token / CERTDESK_PKCS11_TOKEN) and \
+         the user PIN in CERTDESK_PKCS11_PIN"
+    )]
+    TokenNeeded { token: String },
     #[error("certificate error: {0}")]
     Certificate(#[from] rcgen::Error),
     #[error("{0}")]
@@ -90,18 +99,51 @@ impl CaSettings {
     }
 }
 
-/// The CA as stored: certificates in the clear, private keys sealed.
+/// The CA as stored: certificates in the clear, private keys sealed (or, for a CA whose keys are
+/// in a PKCS#11 token, `pkcs11:<key label>` in place of each sealed key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedAuthority {
     pub root_der: Vec<u8>,
     pub issuing_der: Vec<u8>,
     pub sealed_root_key: Vec<u8>,
     pub sealed_issuing_key: Vec<u8>,
-    /// Which KEK sealed the keys (its fingerprint, not the key).
+    /// Which KEK sealed the keys (its fingerprint, not the key). A CA in a token records it too:
+    /// the KEK still seals the beneficiaries' keys.
     pub kek_fingerprint: String,
     pub algorithm: Algorithm,
     pub public_url: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl SealedAuthority {
+    /// Where the CA's issuing key is: `None` when sealed by the KEK, else the token and the
+    /// key's label in it.
+    pub fn token_key(&self) -> Option<pkcs11::KeyReference> {
+        pkcs11::key_reference(&self.sealed_issuing_key)
+    }
+
+    /// Where the keys are, as `certdesk ca show` prints it.
+    pub fn key_location(&self) -> String {
+        match (
+            pkcs11::key_reference(&self.sealed_root_key),
+            self.token_key(),
+        ) {
+            (Some(root), Some(issuing)) if root.token == issuing.token => format!(
+                "PKCS#11 token {:?} (keys labelled {:?} and {:?})",
+                issuing.token, root.object, issuing.object
+            ),
+            (Some(root), Some(issuing)) => format!(
+                "PKCS#11 tokens {:?} (root key {:?}) and {:?} (issuing key {:?})",
+                root.token, root.object, issuing.token, issuing.object
+            ),
+            (None, Some(issuing)) => format!(
+                "PKCS#11 token {:?} (issuing key {:?}); the root key sealed by the \
+                 key-encryption key",
+                issuing.token, issuing.object
+            ),
+            _ => "sealed by the key-encryption key".to_owned(),
+        }
+    }
 }
 
 const ROOT_KEY_CONTEXT: &str = "ca:root";
@@ -156,13 +198,13 @@ fn ca_params(
     Ok(params)
 }
 
-/// Creates a new root CA and issuing CA, with their keys sealed by `kek`.
-pub fn create(
+/// The root and issuing certificates (DER) of `settings`, signed with these keys.
+fn make_certificates(
     settings: &CaSettings,
-    kek: &KeyEncryptionKey,
+    root_key: &impl SigningKey,
+    issuing_key: &impl SigningKey,
     now: DateTime<Utc>,
-) -> Result<SealedAuthority, CaError> {
-    let root_key = settings.algorithm.generate()?;
+) -> Result<(Vec<u8>, Vec<u8>), CaError> {
     let mut root_params = ca_params(
         &settings.root_name,
         &settings.organisation,
@@ -171,10 +213,9 @@ pub fn create(
         None,
     )?;
     root_params.use_authority_key_identifier_extension = false;
-    let root_cert = root_params.self_signed(&root_key)?;
-    let root_issuer = Issuer::new(root_params, &root_key);
+    let root_cert = root_params.self_signed(root_key)?;
+    let root_issuer = Issuer::new(root_params, root_key);
 
-    let issuing_key = settings.algorithm.generate()?;
     let issuing_params = ca_params(
         &settings.issuing_name,
         &settings.organisation,
@@ -182,13 +223,25 @@ pub fn create(
         settings.issuing_validity.min(settings.root_validity),
         Some(0),
     )?;
-    let issuing_cert = issuing_params.signed_by(&issuing_key, &root_issuer)?;
+    let issuing_cert = issuing_params.signed_by(issuing_key, &root_issuer)?;
+    Ok((root_cert.der().to_vec(), issuing_cert.der().to_vec()))
+}
+
+/// Creates a new root CA and issuing CA, with their keys sealed by `kek`.
+pub fn create(
+    settings: &CaSettings,
+    kek: &KeyEncryptionKey,
+    now: DateTime<Utc>,
+) -> Result<SealedAuthority, CaError> {
+    let root_key = settings.algorithm.generate()?;
+    let issuing_key = settings.algorithm.generate()?;
+    let (root_der, issuing_der) = make_certificates(settings, &root_key, &issuing_key, now)?;
 
     let root_pkcs8 = Zeroizing::new(root_key.serialize_der());
     let issuing_pkcs8 = Zeroizing::new(issuing_key.serialize_der());
     Ok(SealedAuthority {
-        root_der: root_cert.der().to_vec(),
-        issuing_der: issuing_cert.der().to_vec(),
+        root_der,
+        issuing_der,
         sealed_root_key: kek.seal(&root_pkcs8, ROOT_KEY_CONTEXT),
         sealed_issuing_key: kek.seal(&issuing_pkcs8, ISSUING_KEY_CONTEXT),
         kek_fingerprint: kek.fingerprint(),
@@ -196,6 +249,71 @@ pub fn create(
         public_url: settings.public_url.clone(),
         created_at: now,
     })
+}
+
+/// Creates a new root CA and issuing CA whose keys (EC P-256, whatever `settings.algorithm`
+/// says) are generated in the PKCS#11 token and never leave it, labelled
+/// [`pkcs11::ROOT_KEY_LABEL`] and [`pkcs11::ISSUING_KEY_LABEL`]. `kek` still seals the
+/// beneficiaries' keys: its fingerprint is recorded as for a sealed CA.
+pub fn create_in_token(
+    settings: &CaSettings,
+    token: &TokenConfig,
+    kek: &KeyEncryptionKey,
+    now: DateTime<Utc>,
+) -> Result<SealedAuthority, CaError> {
+    if settings.algorithm != Algorithm::EcdsaP256 {
+        return Err(CaError::Invalid(format!(
+            "a CA in a PKCS#11 token has EC P-256 keys, not {}",
+            settings.algorithm.code()
+        )));
+    }
+    let session = Token::open(token)?;
+    let root_key = session.generate_p256(pkcs11::ROOT_KEY_LABEL)?;
+    let issuing_key = session.generate_p256(pkcs11::ISSUING_KEY_LABEL)?;
+    let (root_der, issuing_der) = make_certificates(settings, &root_key, &issuing_key, now)?;
+    Ok(SealedAuthority {
+        root_der,
+        issuing_der,
+        sealed_root_key: root_key.reference(),
+        sealed_issuing_key: issuing_key.reference(),
+        kek_fingerprint: kek.fingerprint(),
+        algorithm: Algorithm::EcdsaP256,
+        public_url: settings.public_url.clone(),
+        created_at: now,
+    })
+}
+
+/// The issuing CA's private key: in memory (opened from its sealed PKCS#8), or in a PKCS#11
+/// token.
+#[derive(Debug)]
+pub enum CaKey {
+    Sealed(KeyPair),
+    Token(TokenKey),
+}
+
+impl PublicKeyData for CaKey {
+    fn der_bytes(&self) -> &[u8] {
+        match self {
+            CaKey::Sealed(key) => key.der_bytes(),
+            CaKey::Token(key) => key.der_bytes(),
+        }
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        match self {
+            CaKey::Sealed(key) => PublicKeyData::algorithm(key),
+            CaKey::Token(key) => key.algorithm(),
+        }
+    }
+}
+
+impl SigningKey for CaKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        match self {
+            CaKey::Sealed(key) => key.sign(msg),
+            CaKey::Token(key) => key.sign(msg),
+        }
+    }
 }
 
 /// Who a certificate is for (SPEC §6).
@@ -222,9 +340,9 @@ pub struct IssuedCertificate {
     pub sealed_key: Vec<u8>,
 }
 
-/// The CA, open: the issuing key in memory, ready to sign.
+/// The CA, open: the issuing key in memory or in its token, ready to sign.
 pub struct Authority {
-    issuer: Issuer<'static, KeyPair>,
+    issuer: Issuer<'static, CaKey>,
     sealed: SealedAuthority,
 }
 
@@ -237,16 +355,54 @@ impl std::fmt::Debug for Authority {
 }
 
 impl Authority {
-    /// Opens the stored CA with `kek`; a wrong KEK is a clear error, not a garbled key.
+    /// Opens the stored CA with `kek`; a wrong KEK is a clear error, not a garbled key. A CA
+    /// whose keys are in a PKCS#11 token needs [`Authority::open_with_token`].
     pub fn open(sealed: SealedAuthority, kek: &KeyEncryptionKey) -> Result<Authority, CaError> {
+        Authority::open_with_token(sealed, kek, None)
+    }
+
+    /// Opens the stored CA with `kek` and, for a CA whose keys are in a PKCS#11 token, the
+    /// token (its absence is then a clear error, as is a wrong PIN). `token` is ignored for a CA
+    /// whose keys are sealed.
+    pub fn open_with_token(
+        sealed: SealedAuthority,
+        kek: &KeyEncryptionKey,
+        token: Option<&TokenConfig>,
+    ) -> Result<Authority, CaError> {
         if kek.fingerprint() != sealed.kek_fingerprint {
             return Err(CaError::WrongKek {
                 given: kek.fingerprint(),
                 expected: sealed.kek_fingerprint.clone(),
             });
         }
-        let pkcs8 = kek.open(&sealed.sealed_issuing_key, ISSUING_KEY_CONTEXT)?;
-        let key = KeyPair::try_from(pkcs8.as_slice())?;
+        let key = match sealed.token_key() {
+            None => {
+                let pkcs8 = kek.open(&sealed.sealed_issuing_key, ISSUING_KEY_CONTEXT)?;
+                CaKey::Sealed(KeyPair::try_from(pkcs8.as_slice())?)
+            }
+            Some(reference) => {
+                let Some(token) = token else {
+                    return Err(CaError::TokenNeeded {
+                        token: reference.token,
+                    });
+                };
+                let label = reference.object.as_str();
+                let key = Token::open(token)?.find_key(label)?;
+                let matches = x509_parser::parse_x509_certificate(&sealed.issuing_der).is_ok_and(
+                    |(_, cert)| {
+                        cert.public_key().subject_public_key.data.as_ref() == key.der_bytes()
+                    },
+                );
+                if !matches {
+                    return Err(CaError::Invalid(format!(
+                        "the key labelled {label:?} in the PKCS#11 token {:?} is not the issuing \
+                         CA's key",
+                        token.token_label
+                    )));
+                }
+                CaKey::Token(key)
+            }
+        };
         let issuer = Issuer::from_ca_cert_der(&sealed.issuing_der.as_slice().into(), key)?;
         Ok(Authority { issuer, sealed })
     }
@@ -277,7 +433,7 @@ impl Authority {
     }
 
     /// The issuing CA's signing key (for CRLs and OCSP responses).
-    pub fn issuer(&self) -> &Issuer<'static, KeyPair> {
+    pub fn issuer(&self) -> &Issuer<'static, CaKey> {
         &self.issuer
     }
 

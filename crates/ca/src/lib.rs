@@ -9,10 +9,12 @@ pub mod extensions;
 pub mod issuer;
 pub mod kek;
 pub mod ocsp;
+pub mod pkcs11;
 
 pub use authority::{
-    Algorithm, Authority, CaError, CaSettings, CertificateRequest, IssuedCertificate,
+    Algorithm, Authority, CaError, CaKey, CaSettings, CertificateRequest, IssuedCertificate,
     SealedAuthority, certificate_pem, fingerprint,
 };
 pub use issuer::{CaIssuer, DEFAULT_VALIDITY};
 pub use kek::{KekError, KeyEncryptionKey};
+pub use pkcs11::{TokenConfig, TokenError};

@@ -20,7 +20,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use der::asn1::{Any, BitString, GeneralizedTime, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
-use rcgen::SigningKey as _;
+use rcgen::{PublicKeyData as _, SigningKey as _};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;

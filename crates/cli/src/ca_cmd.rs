@@ -1,13 +1,17 @@
 //! `certdesk ca`: the certificate authority's set-up (`init`) and description (`show`), and the
 //! key-encryption key (KEK) every command that opens the CA takes: `--kek-file FILE` (or
 //! `CERTDESK_KEK_FILE`), or the key itself in `CERTDESK_KEK` (64 hex digits). The KEK is never
-//! written to the database.
+//! written to the database. The CA's own keys may instead live in a PKCS#11 token (an HSM):
+//! `--pkcs11-module` and `--pkcs11-token` (or `CERTDESK_PKCS11_MODULE`, `CERTDESK_PKCS11_TOKEN`)
+//! with the user PIN in `CERTDESK_PKCS11_PIN` (never a flag); the KEK still seals the
+//! beneficiaries' keys.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use certdesk_ca::{
-    Algorithm, Authority, CaIssuer, CaSettings, DEFAULT_VALIDITY, KeyEncryptionKey, SealedAuthority,
+    Algorithm, Authority, CaIssuer, CaSettings, DEFAULT_VALIDITY, KeyEncryptionKey,
+    SealedAuthority, TokenConfig,
 };
 use certdesk_store::{AuthorityRecord, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -39,6 +43,42 @@ impl KekArg {
     }
 }
 
+#[derive(Args, Clone, Default)]
+pub struct TokenArg {
+    /// The PKCS#11 module (a shared library, e.g. /usr/lib/softhsm/libsofthsm2.so) of the token
+    /// that holds the CA's private keys, instead of sealing them with the key-encryption key.
+    /// The user PIN is read from CERTDESK_PKCS11_PIN only.
+    #[arg(long, env = "CERTDESK_PKCS11_MODULE")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// The label of that token.
+    #[arg(long, env = "CERTDESK_PKCS11_TOKEN")]
+    pub pkcs11_token: Option<String>,
+}
+
+pub const PIN_VAR: &str = "CERTDESK_PKCS11_PIN";
+
+impl TokenArg {
+    /// The token, if one is given: both the module and the label, and the PIN from
+    /// `CERTDESK_PKCS11_PIN`.
+    pub fn load(&self) -> anyhow::Result<Option<TokenConfig>> {
+        let (module, label) = match (&self.pkcs11_module, &self.pkcs11_token) {
+            (None, None) => return Ok(None),
+            (Some(module), Some(label)) => (module, label),
+            (Some(_), None) => {
+                bail!("--pkcs11-module needs --pkcs11-token (or CERTDESK_PKCS11_TOKEN)")
+            }
+            (None, Some(_)) => {
+                bail!("--pkcs11-token needs --pkcs11-module (or CERTDESK_PKCS11_MODULE)")
+            }
+        };
+        let pin = match std::env::var(PIN_VAR) {
+            Ok(pin) if !pin.is_empty() => pin,
+            _ => bail!("give the PKCS#11 token's user PIN in {PIN_VAR}"),
+        };
+        Ok(Some(TokenConfig::new(module, label, pin)))
+    }
+}
+
 #[derive(Subcommand)]
 pub enum CaCommand {
     /// Create the root CA and the issuing CA (once per installation).
@@ -47,6 +87,9 @@ pub enum CaCommand {
         db: DbArg,
         #[command(flatten)]
         kek: KekArg,
+        /// With a token, the CA's keys (EC P-256) are generated in it and never leave it.
+        #[command(flatten)]
+        token: TokenArg,
         /// Where certdesk is reached from outside: the CRL, OCSP and CA-certificate addresses
         /// written in every certificate are under it. Use http:// (CRLs and OCSP answers are
         /// signed; ETSI EN 319 412-2 wants an http or ldap CRL address); the PKI disclosure
@@ -57,7 +100,7 @@ pub enum CaCommand {
             default_value = "http://127.0.0.1:8080"
         )]
         public_url: String,
-        /// ecdsa-p256 or rsa-3072.
+        /// ecdsa-p256 or rsa-3072 (ecdsa-p256 only in a PKCS#11 token).
         #[arg(long, default_value = "ecdsa-p256")]
         algorithm: String,
         /// The organisation in the CA certificates (O).
@@ -107,22 +150,31 @@ pub fn from_record(record: AuthorityRecord) -> anyhow::Result<SealedAuthority> {
 }
 
 /// Opens the installation's CA for issuing: `None` when there is no CA yet; an error when there
-/// is one and the KEK is missing or wrong (the server must not start half-able).
+/// is one and the KEK is missing or wrong, or its keys are in a PKCS#11 token not given or not
+/// opened (the server must not start half-able).
 pub async fn open_issuer(
     store: &dyn Store,
     kek: Option<KeyEncryptionKey>,
+    token: Option<&TokenConfig>,
 ) -> anyhow::Result<Option<CaIssuer>> {
     let Some(record) = store.authority().await? else {
         return Ok(None);
     };
+    let sealed = from_record(record)?;
     let Some(kek) = kek else {
+        if sealed.token_key().is_some() {
+            bail!(
+                "the beneficiaries' private keys are sealed: give the key-encryption key with \
+                 --kek-file FILE, CERTDESK_KEK_FILE or CERTDESK_KEK"
+            );
+        }
         bail!(
             "the CA's private keys are sealed: give the key-encryption key with --kek-file FILE, \
              CERTDESK_KEK_FILE or CERTDESK_KEK"
         );
     };
-    let authority = Authority::open(from_record(record)?, &kek)
-        .context("cannot open the CA with the key-encryption key given")?;
+    let authority =
+        Authority::open_with_token(sealed, &kek, token).context("cannot open the CA")?;
     Ok(Some(CaIssuer {
         authority,
         kek,
@@ -137,6 +189,7 @@ pub async fn demo_issuer(
     store: &dyn Store,
     db_url: &str,
     kek: Option<KeyEncryptionKey>,
+    token: Option<&TokenConfig>,
     public_url: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<CaIssuer> {
@@ -149,13 +202,16 @@ pub async fn demo_issuer(
         settings.organisation = "certdesk demo".to_owned();
         settings.root_name = "certdesk Demo Root CA".to_owned();
         settings.issuing_name = "certdesk Demo Qualified Signature CA".to_owned();
-        let sealed = certdesk_ca::authority::create(&settings, &kek, now)?;
+        let sealed = match token {
+            Some(token) => certdesk_ca::authority::create_in_token(&settings, token, &kek, now)?,
+            None => certdesk_ca::authority::create(&settings, &kek, now)?,
+        };
         match store.save_authority(&to_record(&sealed)).await {
             Ok(()) | Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    open_issuer(store, Some(kek))
+    open_issuer(store, Some(kek), token)
         .await?
         .context("the demo CA vanished")
 }
@@ -209,6 +265,7 @@ pub async fn run(command: CaCommand) -> anyhow::Result<()> {
         CaCommand::Init {
             db,
             kek,
+            token,
             public_url,
             algorithm,
             organisation,
@@ -234,7 +291,12 @@ pub async fn run(command: CaCommand) -> anyhow::Result<()> {
             settings.issuing_name = issuing_name;
             settings.root_validity = Duration::days(365 * i64::from(root_years.max(1)));
             settings.issuing_validity = Duration::days(365 * i64::from(issuing_years.max(1)));
-            let sealed = certdesk_ca::authority::create(&settings, &kek, Utc::now())?;
+            let sealed = match token.load()? {
+                Some(token) => {
+                    certdesk_ca::authority::create_in_token(&settings, &token, &kek, Utc::now())?
+                }
+                None => certdesk_ca::authority::create(&settings, &kek, Utc::now())?,
+            };
             store.save_authority(&to_record(&sealed)).await?;
             println!("CA created");
             show(&sealed);
@@ -265,6 +327,7 @@ fn show(sealed: &SealedAuthority) {
         println!("  SHA-256 fingerprint: {}", certdesk_ca::fingerprint(der));
     }
     println!("algorithm: {}", sealed.algorithm.code());
+    println!("private keys: {}", sealed.key_location());
     println!("key-encryption key fingerprint: {}", sealed.kek_fingerprint);
     println!("CRL: {}/pki/crl", sealed.public_url);
     println!("OCSP: {}/pki/ocsp", sealed.public_url);

@@ -82,6 +82,8 @@ enum Commands {
         public_url: Option<String>,
         #[command(flatten)]
         kek: ca_cmd::KekArg,
+        #[command(flatten)]
+        token: ca_cmd::TokenArg,
         /// Minutes between the signature and the issuance: a window in which a ΔΨΠ can still
         /// cancel a signed application. 0 issues at once.
         #[arg(long, env = "CERTDESK_ISSUANCE_DELAY_MINUTES", default_value_t = 0)]
@@ -96,6 +98,8 @@ enum Commands {
         listen: String,
         #[command(flatten)]
         kek: ca_cmd::KekArg,
+        #[command(flatten)]
+        token: ca_cmd::TokenArg,
     },
     /// Manage organisations (φορείς).
     Org {
@@ -253,6 +257,7 @@ async fn main() -> anyhow::Result<()> {
             registry_client_secret,
             public_url,
             kek,
+            token,
             issuance_delay_minutes,
         } => {
             let mailer: Option<Arc<dyn certdesk_store::mail::Mailer>> = match (smtp, mail_from) {
@@ -290,6 +295,7 @@ async fn main() -> anyhow::Result<()> {
                     store.as_ref(),
                     &db.db,
                     kek.load()?,
+                    token.load()?.as_ref(),
                     &public_url,
                     Utc::now(),
                 )
@@ -298,7 +304,7 @@ async fn main() -> anyhow::Result<()> {
                 demo::print_accounts(&listen, &accounts);
                 Some(issuer)
             } else {
-                ca_cmd::open_issuer(store.as_ref(), kek.load()?).await?
+                ca_cmd::open_issuer(store.as_ref(), kek.load()?, token.load()?.as_ref()).await?
             };
             let issuer = issuer.map(Arc::new);
             if issuer.is_none() {
@@ -368,12 +374,18 @@ async fn main() -> anyhow::Result<()> {
             }
             certdesk_web::serve_router(listener, router).await?;
         }
-        Commands::Demo { db, listen, kek } => {
+        Commands::Demo {
+            db,
+            listen,
+            kek,
+            token,
+        } => {
             let store = open_store(&db.db).await?;
             let issuer = ca_cmd::demo_issuer(
                 store.as_ref(),
                 &db.db,
                 kek.load()?,
+                token.load()?.as_ref(),
                 &format!("http://{listen}"),
                 Utc::now(),
             )
