@@ -616,26 +616,10 @@ impl Store for PostgresStore {
     }
 
     async fn commit_transition(&self, t: &Transition) -> StoreResult<()> {
-        let from = t.from.ok_or(StoreError::Conflict)?;
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE applications SET status = $1, version = version + 1, updated_at = $2 \
-             WHERE id = $3 AND status = $4 AND version = $5",
-        )
-        .bind(t.to.code())
-        .bind(t.at)
-        .bind(t.application_id)
-        .bind(from.code())
-        .bind(t.expected_version)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
+        match self.commit_transitions(std::slice::from_ref(t)).await?[..] {
+            [true] => Ok(()),
+            _ => Err(StoreError::Conflict),
         }
-        append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t, &self.options).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {

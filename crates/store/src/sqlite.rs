@@ -638,26 +638,10 @@ impl Store for SqliteStore {
     }
 
     async fn commit_transition(&self, t: &Transition) -> StoreResult<()> {
-        let from = t.from.ok_or(StoreError::Conflict)?;
-        let mut tx = self.write.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE applications SET status = ?, version = version + 1, updated_at = ? \
-             WHERE id = ? AND status = ? AND version = ?",
-        )
-        .bind(t.to.code())
-        .bind(t.at)
-        .bind(t.application_id)
-        .bind(from.code())
-        .bind(t.expected_version)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
+        match self.commit_transitions(std::slice::from_ref(t)).await?[..] {
+            [true] => Ok(()),
+            _ => Err(StoreError::Conflict),
         }
-        append_history(&mut tx, t).await?;
-        apply_effects(&mut tx, t, &self.options).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {

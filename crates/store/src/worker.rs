@@ -246,49 +246,21 @@ async fn issue(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
-    let Some(application) = store.application(&Scope::Everything, id).await? else {
-        return Ok(());
-    };
-    if application.status != Status::AwaitingIssuance {
-        return Ok(());
-    }
-    let Some(employee) = store
-        .employee(&Scope::Everything, application.employee_id)
-        .await?
-    else {
-        return Ok(());
-    };
-    let subject = CertificateSubject {
-        application_id: id,
-        given_name: employee.given_name.clone(),
-        surname: employee.surname.clone(),
-        afm: employee.afm.clone(),
-        organisation: employee.organisation_name.clone(),
-        unit: employee.unit.clone(),
-        email: application.email.clone(),
-    };
-    let certificate = issuer
-        .issue(&subject, now)
-        .map_err(|e| WorkflowError::Store(crate::StoreError::Configuration(e)))?;
-    let serial = certificate.serial.clone();
-    match perform(
-        store,
-        &Scope::Everything,
-        id,
-        &Command::Issue { certificate },
-        &Actor::system(),
-        now,
-    )
-    .await
-    {
-        Ok(_) => {
-            tracing::debug!(application = id, %serial, "certificate issued");
-            Ok(())
+    // Lost a race: the application changed meanwhile; look again (a cancellation ends it).
+    for _ in 0..5 {
+        let Some(transition) = prepare_issue(store, issuer, id, now).await? else {
+            return Ok(());
+        };
+        match store.commit_transition(&transition).await {
+            Ok(()) => {
+                tracing::debug!(application = id, "certificate issued");
+                return Ok(());
+            }
+            Err(crate::StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
         }
-        // Cancelled (or otherwise moved on) meanwhile: nothing was stored.
-        Err(WorkflowError::Rule(_) | WorkflowError::NotFound) => Ok(()),
-        Err(other) => Err(other),
     }
+    Err(WorkflowError::Store(crate::StoreError::Conflict))
 }
 
 /// How many issuance jobs one batch takes.

@@ -314,6 +314,34 @@ async fn require_current(state: &AppState, who: &Beneficiary) -> Result<Current,
     }
 }
 
+/// What every portal handler starts with: the logged-in beneficiary (else the landing page),
+/// the form's CSRF token when it is a form, and their application. With `step`, an application
+/// in another state sends the browser back to `/portal`, which shows what it awaits now (the
+/// rules themselves are the domain's, applied when the command is performed).
+async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+    step: Option<Status>,
+) -> Result<(Beneficiary, Current), Response> {
+    let who = require_beneficiary(state, headers).await?;
+    if let Some(submitted) = csrf
+        && !who.csrf_ok(submitted)
+    {
+        return Err(message_page(
+            who.lang,
+            &who.session.csrf_token,
+            who.texts().csrf_failed,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    let current = require_current(state, &who).await?;
+    if step.is_some_and(|step| current.application.status != step) {
+        return Err(see_portal(None));
+    }
+    Ok((who, current))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Login through the tax registry
 
@@ -676,20 +704,8 @@ async fn confirm(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    if !who.csrf_ok(&form.csrf) {
-        return message_page(
-            who.lang,
-            &who.session.csrf_token,
-            who.texts().csrf_failed,
-            StatusCode::FORBIDDEN,
-        );
-    }
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
+    let (who, current) = match open(&state, &headers, Some(&form.csrf), None).await {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     match perform(
@@ -757,27 +773,19 @@ async fn identification(
     headers: HeaderMap,
     Form(form): Form<IdentificationForm>,
 ) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
+    let (who, current) = match open(
+        &state,
+        &headers,
+        Some(&form.csrf),
+        Some(Status::AwaitingIdentification),
+    )
+    .await
+    {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     let t = who.texts();
     let lang = who.lang;
-    if !who.csrf_ok(&form.csrf) {
-        return message_page(
-            lang,
-            &who.session.csrf_token,
-            t.csrf_failed,
-            StatusCode::FORBIDDEN,
-        );
-    }
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    if current.application.status != Status::AwaitingIdentification {
-        return see_portal(None);
-    }
     let again = |errors: Vec<String>, status: StatusCode| {
         let (state, who, current) = (&state, &who, &current);
         let (username, channel) = (form.username.clone(), form.otp_channel.clone());
@@ -1057,12 +1065,8 @@ fn totp_page_response(
 }
 
 async fn totp_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
+    let (who, current) = match open(&state, &headers, None, None).await {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     match pending_enrolment(&state, &who, &current) {
@@ -1103,24 +1107,12 @@ async fn totp_submit(
     headers: HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
+    let (who, current) = match open(&state, &headers, Some(&form.csrf), None).await {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     let t = who.texts();
     let lang = who.lang;
-    if !who.csrf_ok(&form.csrf) {
-        return message_page(
-            lang,
-            &who.session.csrf_token,
-            t.csrf_failed,
-            StatusCode::FORBIDDEN,
-        );
-    }
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
     let Some((enrolment, secret)) = pending_enrolment(&state, &who, &current) else {
         return message_page(
             lang,
@@ -1212,12 +1204,8 @@ async fn totp_submit(
 
 /// The beneficiary's own certificate, as PEM.
 async fn download_certificate(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
+    let (who, current) = match open(&state, &headers, None, None).await {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     match state.store.certificate(current.application.id).await {
@@ -1245,26 +1233,18 @@ async fn send_code(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    if !who.csrf_ok(&form.csrf) {
-        return message_page(
-            who.lang,
-            &who.session.csrf_token,
-            who.texts().csrf_failed,
-            StatusCode::FORBIDDEN,
-        );
-    }
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
+    let (who, current) = match open(
+        &state,
+        &headers,
+        Some(&form.csrf),
+        Some(Status::AwaitingSignature),
+    )
+    .await
+    {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     let app = &current.application;
-    if app.status != Status::AwaitingSignature {
-        return see_portal(None);
-    }
     match state.store.signing_credentials(app.id).await {
         Ok(Some(SigningCredentials {
             otp: OtpChannel::Email,
@@ -1339,28 +1319,20 @@ async fn sign(
     headers: HeaderMap,
     Form(form): Form<SignForm>,
 ) -> Response {
-    let who = match require_beneficiary(&state, &headers).await {
-        Ok(who) => who,
+    let (who, current) = match open(
+        &state,
+        &headers,
+        Some(&form.csrf),
+        Some(Status::AwaitingSignature),
+    )
+    .await
+    {
+        Ok(opened) => opened,
         Err(response) => return response,
     };
     let t = who.texts();
     let lang = who.lang;
-    if !who.csrf_ok(&form.csrf) {
-        return message_page(
-            lang,
-            &who.session.csrf_token,
-            t.csrf_failed,
-            StatusCode::FORBIDDEN,
-        );
-    }
-    let current = match require_current(&state, &who).await {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
     let app_id = current.application.id;
-    if current.application.status != Status::AwaitingSignature {
-        return see_portal(None);
-    }
     let again = |errors: Vec<String>, status: StatusCode| {
         let (state, who, current) = (&state, &who, &current);
         async move { application_page(state, who, current, None, errors, "", "", status).await }
