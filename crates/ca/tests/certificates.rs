@@ -95,11 +95,24 @@ fn an_issued_certificate_verifies_against_the_chain_and_carries_the_profile() {
     }
     // The names are UTF8String (ETSI EN 319 412-2), the country and serialNumber PrintableString.
     let asn1 = openssl(&["asn1parse", "-in", &path("leaf.pem")]);
-    let leaf_names = asn1.split("Validity").last().unwrap_or_default();
+    // After the validity's two times comes the subject (the extensions are OCTET STRINGs).
+    let subject = asn1.split("UTCTIME").last().unwrap_or_default();
     assert!(
-        leaf_names.matches("UTF8STRING").count() >= 5,
+        subject.matches("UTF8STRING").count() == 5,
         "O, OU, GN, SN, CN: {asn1}"
     );
+    for name in [
+        "Υπουργείο Ψηφιακής Διακυβέρνησης",
+        "Διεύθυνση Πληροφορικής",
+        "Ελένη",
+        "Παπαδοπούλου",
+        "Ελένη Παπαδοπούλου",
+    ] {
+        assert!(
+            subject.contains(&format!("UTF8STRING        :{name}\n")),
+            "{name}: {asn1}"
+        );
+    }
     assert!(
         asn1.contains("PRINTABLESTRING   :TINGR-010509832"),
         "{asn1}"

@@ -467,3 +467,41 @@ async fn a_revoked_certificate_gets_no_expiry_notice() {
         (0, 0)
     );
 }
+
+/// `serve --issuance-delay-minutes`: a signed application waits that long for its certificate, and
+/// a ΔΨΠ can cancel it meanwhile.
+#[tokio::test]
+async fn with_an_issuance_delay_the_certificate_waits_and_can_still_be_cancelled() {
+    let app = spawn_app_with_store_options(
+        |options| options.issuance_delay = chrono::Duration::minutes(60),
+        |_| {},
+    )
+    .await;
+    let token = app.token().await;
+    let (_, id) = app.application_in(Status::AwaitingIssuance).await;
+    let (_, cancelled_id) = app.application_in(Status::AwaitingIssuance).await;
+    let signed_at = app.application(id).await.updated_at;
+    let jobs = app.store.pending_jobs(id).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].run_at, signed_at + chrono::Duration::minutes(60));
+
+    // Within the hour nothing is issued, and a cancellation still works.
+    let within = signed_at + chrono::Duration::minutes(59);
+    assert!(
+        !run_one_job(app.store.as_ref(), &issuing_worker(), within)
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.application(id).await.status, Status::AwaitingIssuance);
+    assert_eq!(app.cancel(&token, cancelled_id, None).await.status(), 200);
+
+    // After it, the job issues.
+    let after = signed_at + chrono::Duration::minutes(61);
+    assert!(
+        run_one_job(app.store.as_ref(), &issuing_worker(), after)
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.application(id).await.status, Status::Issued);
+    assert!(app.store.certificate(cancelled_id).await.unwrap().is_none());
+}

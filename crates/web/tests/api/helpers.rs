@@ -139,16 +139,25 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the application's state adjusted first (e.g. a registry connector).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
+    spawn_app_with_store_options(|_| {}, configure).await
+}
+
+/// As `spawn_app_with`, with the store's options adjusted too (e.g. an issuance delay).
+pub async fn spawn_app_with_store_options(
+    store_options: impl FnOnce(&mut certdesk_store::StoreOptions),
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
     let database = TestDatabase::create().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a random port");
     let address = format!("http://{}", listener.local_addr().unwrap());
     // As `certdesk serve` does: the emails link to this server's portal.
-    let options = certdesk_store::StoreOptions {
+    let mut options = certdesk_store::StoreOptions {
         portal_url: Some(format!("{address}/portal")),
         ..Default::default()
     };
+    store_options(&mut options);
     let store = certdesk_store::connect_with(database.url(), options)
         .await
         .unwrap_or_else(|e| panic!("open the {:?} store: {e}", backend()));

@@ -1000,3 +1000,29 @@ async fn expired_sessions_are_purged() {
             .is_none()
     );
 }
+
+/// The state cookie must be set on the host the tax registry sends the browser back to: a login
+/// started on another name of the same server moves to the public address first.
+#[tokio::test]
+async fn a_login_started_on_another_host_name_moves_to_the_public_address() {
+    let (app, _) = portal_app().await;
+    let port = app.address.rsplit(':').next().unwrap().to_owned();
+    let other = app
+        .client
+        .get(format!("http://localhost:{port}/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 303);
+    assert_eq!(location(&other), app.url("/portal/login"));
+    assert!(cookie_value(&other, "certdesk_portal_state").is_none());
+    // On the public address itself, the login goes to the registry with its state.
+    let same = app
+        .client
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&same).contains("/oauth2/authorize?"));
+    assert!(cookie_value(&same, "certdesk_portal_state").is_some());
+}
