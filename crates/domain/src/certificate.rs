@@ -2,7 +2,11 @@
 //! with the beneficiary's private key already sealed, and the trait through which the background
 //! job asks a CA for one. The CA itself lives in `certdesk-ca`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+
+/// How long before a certificate expires its holder is told (issue 5, point 6). There is no
+/// renewal (SPEC §2): the notice says a new application is needed.
+pub const EXPIRY_NOTICE: Duration = Duration::days(15);
 
 /// A certificate just issued for an application, stored in the same transaction that moves the
 /// application to `issued`: if that transaction loses a race (a cancellation came first), the

@@ -90,12 +90,13 @@ macro_rules! pki_queries {
                 "SELECT c.serial, c.application_id, c.der, c.not_before, c.not_after, \
                  c.revoked_at, c.revocation_reason, c.created_at FROM certificates c \
                  JOIN applications a ON a.id = c.application_id \
-                 WHERE a.status = 'issued' AND c.revoked_at IS NULL \
+                 WHERE a.status = $3 AND c.revoked_at IS NULL \
                  AND c.expiry_notice_sent_at IS NULL AND c.not_after <= $1 \
                  ORDER BY c.not_after LIMIT $2",
             )
             .bind(until)
             .bind(limit)
+            .bind(certdesk_domain::Status::Issued.code())
             .fetch_all(pool)
             .await?)
         }
@@ -145,10 +146,11 @@ macro_rules! pki_queries {
             Ok(sqlx::query_scalar(
                 "SELECT c.application_id FROM certificates c \
                  JOIN applications a ON a.id = c.application_id \
-                 WHERE a.status = 'issued' AND c.not_after <= $1 ORDER BY c.not_after LIMIT $2",
+                 WHERE a.status = $3 AND c.not_after <= $1 ORDER BY c.not_after LIMIT $2",
             )
             .bind(now)
             .bind(limit)
+            .bind(certdesk_domain::Status::Issued.code())
             .fetch_all(pool)
             .await?)
         }

@@ -31,8 +31,7 @@ pub const EXPIRE_APPLICATION: &str = "expire_application";
 /// An issued certificate past its notAfter: the application becomes `expired`.
 pub const EXPIRE_CERTIFICATE: &str = "expire_certificate";
 
-/// How long before a certificate expires its holder is told (issue 5, point 6).
-pub const EXPIRY_NOTICE: Duration = Duration::days(15);
+pub use certdesk_domain::certificate::EXPIRY_NOTICE;
 
 /// The kinds of job every server executes.
 pub const HANDLED: &[&str] = &[EXPIRE_APPLICATION, EXPIRE_CERTIFICATE];
