@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use certdesk_app::worker::{
+    ISSUANCE_BATCH, Issuing, WorkerConfig, run_issuance_batch, run_one_job,
+};
 use certdesk_domain::transition::{decide, start};
+use certdesk_domain::validation::{Afm, Email, Username};
 use certdesk_domain::{Actor, Command};
 use certdesk_store::{ApplicationContact, EmployeeQuery, NewAdministrator, Scope, Store};
 use chrono::Utc;
@@ -15,6 +19,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::demo::person;
 use crate::demo_names::ORGANISATIONS;
+use crate::signing::MadeUpSigning;
 
 pub struct BenchConfig {
     pub employees: usize,
@@ -69,7 +74,12 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         let people: Vec<_> = (0..per_org)
             .map(|_| person(&mut rng, demo, &mut afms, &mut emails).employee)
             .collect();
-        surnames.extend(people.iter().take(20).map(|p| p.surname.clone()));
+        surnames.extend(
+            people
+                .iter()
+                .take(20)
+                .map(|p| p.surname.as_str().to_owned()),
+        );
         store.insert_employees(org.id, &people, now).await?;
         org_ids.push(org.id);
     }
@@ -177,12 +187,12 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
     let admin = Actor::administrator(admin_id, "Διαχειριστής Μέτρησης");
     let scope = Scope::Organisations(org_ids.clone());
     let contact = ApplicationContact {
-        email: "bench@example.gr".into(),
+        email: Email::parse("bench@example.gr")?,
         mobile: None,
     };
     let mut employee_ids = Vec::new();
     for afm in afms.iter().take(config.cancels) {
-        if let Some(e) = store.employee_by_afm(&scope, afm).await? {
+        if let Some(e) = store.employee_by_afm(&scope, &Afm::parse(afm)?).await? {
             employee_ids.push(e.id);
         }
     }
@@ -249,7 +259,7 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
     let issue_employees: Vec<i64> = {
         let mut ids = Vec::new();
         for afm in afms.iter().skip(config.cancels).take(config.issues) {
-            if let Some(e) = store.employee_by_afm(&scope, afm).await? {
+            if let Some(e) = store.employee_by_afm(&scope, &Afm::parse(afm)?).await? {
                 ids.push(e.id);
             }
         }
@@ -282,21 +292,26 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         ),
     ));
 
+    const SIGNING_PASSWORD: &str = "bench-signing-password";
+    let signing = MadeUpSigning::new(
+        SIGNING_PASSWORD,
+        certdesk_app::tokens::hash_password(SIGNING_PASSWORD),
+    );
     let mut to_issue = Vec::new();
     for employee_id in &issue_employees {
-        to_issue.push(signed_application(store.as_ref(), &admin, *employee_id, &contact).await?);
+        let id =
+            signed_application(store.as_ref(), &admin, *employee_id, &contact, &signing).await?;
+        to_issue.push(id);
     }
-    let worker = certdesk_store::worker::WorkerConfig {
-        issuer: Some(certdesk_store::worker::Issuing(issuer.clone())),
+    let worker = WorkerConfig {
+        issuer: Some(Issuing(issuer.clone())),
         ..Default::default()
     };
     // A third one at a time, a third in batches by one worker, a third in batches by several.
     let third = to_issue.len() / 3;
     let started = Instant::now();
     let mut done = 0;
-    while done < third
-        && certdesk_store::worker::run_one_job(store.as_ref(), &worker, Utc::now()).await?
-    {
+    while done < third && run_one_job(store.as_ref(), &worker, Utc::now()).await? {
         done += 1;
     }
     let elapsed = started.elapsed();
@@ -305,14 +320,12 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         format!("{:.2} s", elapsed.as_secs_f64()),
         format!("{:.0} /s", done as f64 / elapsed.as_secs_f64()),
     ));
-    let batch = certdesk_store::worker::ISSUANCE_BATCH;
+    let batch = ISSUANCE_BATCH;
     let started = Instant::now();
     let mut done = 0;
     while done < third {
         let limit = batch.min((third - done) as i64);
-        done +=
-            certdesk_store::worker::run_issuance_batch(store.as_ref(), &worker, Utc::now(), limit)
-                .await?;
+        done += run_issuance_batch(store.as_ref(), &worker, Utc::now(), limit).await?;
     }
     let elapsed = started.elapsed();
     rows.push(Row(
@@ -328,13 +341,7 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         tasks.push(tokio::spawn(async move {
             let mut done = 0usize;
             loop {
-                let taken = certdesk_store::worker::run_issuance_batch(
-                    store.as_ref(),
-                    &worker,
-                    Utc::now(),
-                    batch,
-                )
-                .await?;
+                let taken = run_issuance_batch(store.as_ref(), &worker, Utc::now(), batch).await?;
                 if taken == 0 {
                     break;
                 }
@@ -415,6 +422,7 @@ async fn signed_application(
     admin: &Actor,
     employee_id: i64,
     contact: &ApplicationContact,
+    signing: &MadeUpSigning,
 ) -> anyhow::Result<i64> {
     let id = store
         .create_application(employee_id, contact, &start(0, admin, Utc::now())?)
@@ -425,15 +433,17 @@ async fn signed_application(
         (Command::Approve, admin.clone()),
         (
             Command::CompleteIdentification {
-                username: certdesk_domain::validation::Username::parse(&format!("bench{id}"))?,
-                credentials: certdesk_domain::otp::SigningCredentials {
-                    password_hash: "-".into(),
-                    otp: certdesk_domain::otp::OtpChannel::Email,
-                },
+                username: Username::parse(&format!("bench{id}"))?,
+                credentials: signing.credentials().clone(),
             },
             beneficiary.clone(),
         ),
-        (Command::Sign, beneficiary),
+        (
+            Command::Sign {
+                proof: signing.proof(id, Utc::now())?,
+            },
+            beneficiary,
+        ),
     ];
     for (command, actor) in steps {
         let application = store

@@ -9,11 +9,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use certdesk_app::ca::{from_record, to_record};
 use certdesk_ca::{
-    Algorithm, Authority, CaIssuer, CaSettings, DEFAULT_VALIDITY, KeyEncryptionKey,
-    SealedAuthority, TokenConfig,
+    Algorithm, CaIssuer, CaSettings, KeyEncryptionKey, SealedAuthority, TokenConfig,
 };
-use certdesk_store::{AuthorityRecord, Store, StoreError};
+use certdesk_store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
 
@@ -122,81 +122,24 @@ pub enum CaCommand {
     },
 }
 
-pub fn to_record(sealed: &SealedAuthority) -> AuthorityRecord {
-    AuthorityRecord {
-        algorithm: sealed.algorithm.code().to_owned(),
-        public_url: sealed.public_url.clone(),
-        root_der: sealed.root_der.clone(),
-        issuing_der: sealed.issuing_der.clone(),
-        sealed_root_key: sealed.sealed_root_key.clone(),
-        sealed_issuing_key: sealed.sealed_issuing_key.clone(),
-        kek_fingerprint: sealed.kek_fingerprint.clone(),
-        created_at: sealed.created_at,
+/// The demo's key-encryption key: the one given, else the one kept in `certdesk-demo.kek` beside
+/// the SQLite file (else in the working directory), made on first use: a demo convenience, since
+/// a real installation keeps its KEK apart from the database.
+pub fn demo_kek(given: &KekArg, db_url: &str) -> anyhow::Result<KeyEncryptionKey> {
+    match given.load()? {
+        Some(kek) => Ok(kek),
+        None => demo_kek_file(&demo_kek_path(db_url)),
     }
 }
 
-pub fn from_record(record: AuthorityRecord) -> anyhow::Result<SealedAuthority> {
-    Ok(SealedAuthority {
-        algorithm: Algorithm::parse(&record.algorithm)
-            .with_context(|| format!("unknown CA algorithm {:?}", record.algorithm))?,
-        public_url: record.public_url,
-        root_der: record.root_der,
-        issuing_der: record.issuing_der,
-        sealed_root_key: record.sealed_root_key,
-        sealed_issuing_key: record.sealed_issuing_key,
-        kek_fingerprint: record.kek_fingerprint,
-        created_at: record.created_at,
-    })
-}
-
-/// Opens the installation's CA for issuing: `None` when there is no CA yet; an error when there
-/// is one and the KEK is missing or wrong, or its keys are in a PKCS#11 token not given or not
-/// opened (the server must not start half-able).
-pub async fn open_issuer(
-    store: &dyn Store,
-    kek: Option<KeyEncryptionKey>,
-    token: Option<&TokenConfig>,
-) -> anyhow::Result<Option<CaIssuer>> {
-    let Some(record) = store.authority().await? else {
-        return Ok(None);
-    };
-    let sealed = from_record(record)?;
-    let Some(kek) = kek else {
-        if sealed.token_key().is_some() {
-            bail!(
-                "the beneficiaries' private keys are sealed: give the key-encryption key with \
-                 --kek-file FILE, CERTDESK_KEK_FILE or CERTDESK_KEK"
-            );
-        }
-        bail!(
-            "the CA's private keys are sealed: give the key-encryption key with --kek-file FILE, \
-             CERTDESK_KEK_FILE or CERTDESK_KEK"
-        );
-    };
-    let authority =
-        Authority::open_with_token(sealed, &kek, token).context("cannot open the CA")?;
-    Ok(Some(CaIssuer {
-        authority,
-        kek,
-        validity: DEFAULT_VALIDITY,
-    }))
-}
-
-/// The demo's CA: made on first use, with the KEK given or, failing that, a KEK kept in
-/// `certdesk-demo.kek` beside the SQLite file (else in the working directory): a demo
-/// convenience, since a real installation keeps its KEK apart from the database.
+/// The demo's CA, opened with `kek`: made on first use.
 pub async fn demo_issuer(
     store: &dyn Store,
-    db_url: &str,
-    kek: Option<KeyEncryptionKey>,
+    kek: KeyEncryptionKey,
     token: Option<&TokenConfig>,
     public_url: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<CaIssuer> {
-    let kek = match kek {
-        Some(kek) => kek,
-        None => demo_kek(&demo_kek_path(db_url))?,
-    };
     if store.authority().await?.is_none() {
         let mut settings = CaSettings::new(public_url);
         settings.organisation = "certdesk demo".to_owned();
@@ -206,12 +149,13 @@ pub async fn demo_issuer(
             Some(token) => certdesk_ca::authority::create_in_token(&settings, token, &kek, now)?,
             None => certdesk_ca::authority::create(&settings, &kek, now)?,
         };
+        // Another server of the same demo may have saved its CA first: that one is opened.
         match store.save_authority(&to_record(&sealed)).await {
             Ok(()) | Err(StoreError::Duplicate(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    open_issuer(store, Some(kek), token)
+    certdesk_app::ca::open(store, Some(kek), token)
         .await?
         .context("the demo CA vanished")
 }
@@ -230,7 +174,7 @@ fn demo_kek_path(db_url: &str) -> PathBuf {
     }
 }
 
-fn demo_kek(path: &Path) -> anyhow::Result<KeyEncryptionKey> {
+fn demo_kek_file(path: &Path) -> anyhow::Result<KeyEncryptionKey> {
     if path.exists() {
         return Ok(KeyEncryptionKey::from_file(path)?);
     }

@@ -4,10 +4,13 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::path::Path;
 
-use certdesk_domain::Lang;
+use anyhow::{Context, bail};
 use certdesk_domain::employee::EmployeeInput;
-use certdesk_store::NewEmployee;
+use certdesk_domain::{Field, Lang};
+use certdesk_store::{NewEmployee, Scope, Store};
+use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub const HEADER: [&str; 10] = [
@@ -28,7 +31,7 @@ pub const HEADER: [&str; 10] = [
 pub struct RowError {
     /// 1-based line number in the file (the header is line 1).
     pub line: u64,
-    pub field: Option<&'static str>,
+    pub field: Option<Field>,
     pub message: String,
 }
 
@@ -39,6 +42,56 @@ impl std::fmt::Display for RowError {
             None => write!(f, "γραμμή {}: {}", self.line, self.message),
         }
     }
+}
+
+/// Imports the employees of `file` into the organisation with code `org`: every row is checked
+/// first, and nothing is stored unless all are good and none is registered already.
+pub async fn run(store: &dyn Store, file: &Path, org: &str) -> anyhow::Result<()> {
+    let organisation = store
+        .organisation_by_code(org)
+        .await?
+        .with_context(|| format!("no organisation with code {org:?}"))?;
+    let handle =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let bar = progress_bar(handle.metadata().map(|m| m.len()).unwrap_or(0));
+    bar.set_message("έλεγχος");
+    let rows = match read_employees(std::io::BufReader::new(handle), &bar) {
+        Ok(employees) => employees,
+        Err(errors) => {
+            bar.abandon();
+            for error in errors.iter().take(50) {
+                eprintln!("{error}");
+            }
+            bail!(
+                "{} bad line(s) in {}: nothing was imported",
+                errors.len(),
+                file.display()
+            );
+        }
+    };
+    let scope = Scope::Organisations(vec![organisation.id]);
+    for (line, employee) in &rows {
+        if store
+            .employee_by_afm(&scope, &employee.afm)
+            .await?
+            .is_some()
+        {
+            bar.abandon();
+            bail!(
+                "γραμμή {line}, πεδίο afm: ο ΑΦΜ {} είναι ήδη καταχωρισμένος στον φορέα: nothing was imported",
+                employee.afm
+            );
+        }
+    }
+    bar.set_message("αποθήκευση");
+    let employees: Vec<_> = rows.into_iter().map(|(_, employee)| employee).collect();
+    let count = employees.len();
+    store
+        .insert_employees(organisation.id, &employees, Utc::now())
+        .await?;
+    bar.finish_and_clear();
+    println!("imported {count} employees into {}", organisation.code);
+    Ok(())
 }
 
 /// Reads and validates the whole file. `progress` follows the bytes read.
@@ -113,26 +166,12 @@ pub fn read_employees(
                 if let Some(first) = first_line_of_afm.insert(valid.afm.as_str().to_owned(), line) {
                     errors.push(RowError {
                         line,
-                        field: Some("afm"),
+                        field: Some(Field::Afm),
                         message: format!("ο ΑΦΜ {} υπάρχει ήδη στη γραμμή {first}", valid.afm),
                     });
                     continue;
                 }
-                employees.push((
-                    line,
-                    NewEmployee {
-                        afm: valid.afm.as_str().to_owned(),
-                        surname: valid.surname.as_str().to_owned(),
-                        given_name: valid.given_name.as_str().to_owned(),
-                        father_name: valid.father_name.as_str().to_owned(),
-                        id_card: valid.id_card.map(|v| v.as_str().to_owned()),
-                        birth_date: valid.birth_date,
-                        email: valid.email.map(|v| v.as_str().to_owned()),
-                        mobile: valid.mobile.map(|v| v.as_str().to_owned()),
-                        unit: valid.unit,
-                        position: valid.position,
-                    },
-                ));
+                employees.push((line, valid));
             }
             Err(error) => errors.push(RowError {
                 line,
@@ -171,9 +210,13 @@ mod tests {
         let employees = read_employees(GOOD.as_bytes(), &ProgressBar::hidden()).unwrap();
         assert_eq!(employees.len(), 2);
         assert_eq!(employees[0].0, 2);
-        assert_eq!(employees[0].1.id_card.as_deref(), Some("AB123456"));
-        assert_eq!(employees[0].1.mobile.as_deref(), Some("+306912345678"));
-        assert_eq!(employees[1].1.surname, "Νικολάου, Ελένη");
+        let first = &employees[0].1;
+        assert_eq!(first.id_card.as_ref().map(|c| c.as_str()), Some("AB123456"));
+        assert_eq!(
+            first.mobile.as_ref().map(|m| m.as_str()),
+            Some("+306912345678")
+        );
+        assert_eq!(employees[1].1.surname.as_str(), "Νικολάου, Ελένη");
         assert_eq!(employees[1].1.email, None);
     }
 
@@ -184,13 +227,13 @@ mod tests {
         );
         let errors = read_employees(file.as_bytes(), &ProgressBar::hidden()).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert_eq!((errors[0].line, errors[0].field), (4, Some("afm")));
+        assert_eq!((errors[0].line, errors[0].field), (4, Some(Field::Afm)));
         assert!(
             errors[0].message.contains("ψηφίο ελέγχου"),
             "{}",
             errors[0].message
         );
-        assert_eq!((errors[1].line, errors[1].field), (5, Some("afm")));
+        assert_eq!((errors[1].line, errors[1].field), (5, Some(Field::Afm)));
         assert!(errors[1].message.contains("γραμμή 2"));
         assert_eq!((errors[2].line, errors[2].field), (6, None));
         assert_eq!(

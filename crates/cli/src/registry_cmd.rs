@@ -123,7 +123,7 @@ mod tests {
                 let (mut surname, mut father, mut birth_date) =
                     (String::new(), String::new(), String::new());
                 match (org, index) {
-                    (0, 2) => father = other_father(&e.father_name).to_owned(),
+                    (0, 2) => father = other_father(e.father_name.as_str()).to_owned(),
                     (1, 2) => {
                         birth_date = birth
                             .with_year(birth.year() - 1)
@@ -131,16 +131,16 @@ mod tests {
                             .format("%Y-%m-%d")
                             .to_string();
                     }
-                    (0, 9) => surname = other_surname(&e.surname),
+                    (0, 9) => surname = other_surname(e.surname.as_str()),
                     _ => {}
                 }
                 csv.write_record([
                     e.afm.as_str(),
-                    &e.surname,
-                    &e.given_name,
-                    &e.father_name,
+                    e.surname.as_str(),
+                    e.given_name.as_str(),
+                    e.father_name.as_str(),
                     &birth.format("%Y-%m-%d").to_string(),
-                    e.id_card.as_deref().unwrap_or_default(),
+                    e.id_card.as_ref().map_or("", |card| card.as_str()),
                     &surname,
                     "",
                     &father,

@@ -3,8 +3,8 @@
 use std::process::{Command, Output};
 
 use certdesk_domain::Status;
+use certdesk_store::prelude::*;
 use certdesk_store::sqlite::SqliteStore;
-use certdesk_store::{EmployeeQuery, Scope, StatusFilter, Store};
 
 fn certdesk(args: &[&str], db: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_certdesk"))
@@ -232,7 +232,7 @@ async fn organisations_and_administrators_are_created_by_the_operator() {
         .expect("created");
     assert_eq!(record.full_name, "Άννα Ιωάννου");
     assert!(record.password_hash.starts_with("$argon2id$"));
-    assert!(certdesk_store::credentials::verify_password(
+    assert!(certdesk_app::tokens::verify_password(
         "a-long-password",
         &record.password_hash
     ));

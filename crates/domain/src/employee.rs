@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::validation::{Afm, Email, IdCard, Mobile, PersonName, Problem, ValidationError};
+use crate::validation::{Afm, Email, Field, IdCard, Mobile, PersonName, Problem, ValidationError};
 
 /// The raw fields, as typed or as read from a CSV row.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +47,7 @@ fn optional<T>(
     }
 }
 
-fn optional_text(field: &'static str, value: &str) -> Result<String, ValidationError> {
+fn optional_text(field: Field, value: &str) -> Result<String, ValidationError> {
     Ok(optional(value, |v| PersonName::parse(field, v))?
         .map(|n| n.as_str().to_owned())
         .unwrap_or_default())
@@ -58,9 +58,9 @@ pub fn parse_birth_date(input: &str) -> Result<NaiveDate, ValidationError> {
     let input = input.trim();
     let date = NaiveDate::parse_from_str(input, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(input, "%d/%m/%Y"))
-        .map_err(|_| ValidationError::new("birth_date", Problem::Format))?;
+        .map_err(|_| ValidationError::new(Field::BirthDate, Problem::Format))?;
     if !(1900..=2100).contains(&date.year()) {
-        return Err(ValidationError::new("birth_date", Problem::Format));
+        return Err(ValidationError::new(Field::BirthDate, Problem::Format));
     }
     Ok(date)
 }
@@ -70,15 +70,15 @@ impl EmployeeInput<'_> {
     pub fn validate(&self) -> Result<ValidEmployee, ValidationError> {
         Ok(ValidEmployee {
             afm: Afm::parse(self.afm)?,
-            surname: PersonName::parse("surname", self.surname)?,
-            given_name: PersonName::parse("given_name", self.given_name)?,
-            father_name: PersonName::parse("father_name", self.father_name)?,
+            surname: PersonName::parse(Field::Surname, self.surname)?,
+            given_name: PersonName::parse(Field::GivenName, self.given_name)?,
+            father_name: PersonName::parse(Field::FatherName, self.father_name)?,
             id_card: optional(self.id_card, IdCard::parse)?,
             birth_date: optional(self.birth_date, parse_birth_date)?,
             email: optional(self.email, Email::parse)?,
             mobile: optional(self.mobile, Mobile::parse)?,
-            unit: optional_text("unit", self.unit)?,
-            position: optional_text("position", self.position)?,
+            unit: optional_text(Field::Unit, self.unit)?,
+            position: optional_text(Field::Position, self.position)?,
         })
     }
 }
@@ -136,49 +136,49 @@ mod tests {
                 afm: "010509833",
                 ..valid()
             }),
-            "afm"
+            Field::Afm
         );
         assert_eq!(
             field(EmployeeInput {
                 surname: "  ",
                 ..valid()
             }),
-            "surname"
+            Field::Surname
         );
         assert_eq!(
             field(EmployeeInput {
                 father_name: "",
                 ..valid()
             }),
-            "father_name"
+            Field::FatherName
         );
         assert_eq!(
             field(EmployeeInput {
                 id_card: "123456",
                 ..valid()
             }),
-            "id_card"
+            Field::IdCard
         );
         assert_eq!(
             field(EmployeeInput {
                 birth_date: "1980-02-30",
                 ..valid()
             }),
-            "birth_date"
+            Field::BirthDate
         );
         assert_eq!(
             field(EmployeeInput {
                 email: "no-at-sign",
                 ..valid()
             }),
-            "email"
+            Field::Email
         );
         assert_eq!(
             field(EmployeeInput {
                 mobile: "2101234567",
                 ..valid()
             }),
-            "mobile"
+            Field::Mobile
         );
     }
 

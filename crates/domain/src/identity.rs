@@ -1,12 +1,13 @@
 //! Identification (SPEC §2, `awaiting_identification`): the person who logged in through the tax
 //! registry must be the person of the Police ID-card record, and the ID card must be the one in
-//! the employee record when that record has one.
+//! the employee record when that record has one. [`identify`] decides; a failure becomes the
+//! command that rejects the application.
 
 use chrono::NaiveDate;
 
-use crate::Lang;
 use crate::text::fold;
 use crate::validation::IdCard;
+use crate::{Command, Lang};
 
 /// What a registry says about a person, as far as identification compares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +108,42 @@ pub fn mismatch_reason(mismatches: &[Mismatch], lang: Lang) -> String {
     }
 }
 
+/// The decision of identification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identification {
+    /// The same person in every record: the beneficiary goes on to choose a username.
+    Confirmed,
+    /// The records differ (never an empty list).
+    Failed { mismatches: Vec<Mismatch> },
+}
+
+impl Identification {
+    /// The command that rejects the application, for a failed identification; `None` when the
+    /// identity is confirmed. The reason is recorded in Greek, as the history is.
+    pub fn failure(&self) -> Option<Command> {
+        match self {
+            Identification::Confirmed => None,
+            Identification::Failed { mismatches } => Some(Command::FailIdentification {
+                reason: mismatch_reason(mismatches, Lang::El),
+            }),
+        }
+    }
+}
+
+/// Decides identification from the records (the arguments of [`compare`]).
+pub fn identify(
+    tax: &PersonFacts,
+    police: Option<(&PersonFacts, &str)>,
+    employee_id_card: Option<&str>,
+) -> Identification {
+    let mismatches = compare(tax, police, employee_id_card);
+    if mismatches.is_empty() {
+        Identification::Confirmed
+    } else {
+        Identification::Failed { mismatches }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +193,48 @@ mod tests {
         let found = compare(&tax, None, None);
         assert_eq!(found, vec![Mismatch::NoPoliceRecord]);
         assert!(mismatch_reason(&found, Lang::El).contains("Δεν βρέθηκε δελτίο ταυτότητας"));
+    }
+
+    #[test]
+    fn the_same_person_is_confirmed_and_fails_nothing() {
+        let tax = person("Παπαδόπουλος", "Γιώργος", "Νικόλαος", "1980-02-29");
+        let police = person("ΠΑΠΑΔΟΠΟΥΛΟΣ", "Γιώργος", "Νικόλαος", "1980-02-29");
+        let decision = identify(&tax, Some((&police, "ΑΒ123456")), Some("AB123456"));
+        assert_eq!(decision, Identification::Confirmed);
+        assert_eq!(decision.failure(), None);
+    }
+
+    #[test]
+    fn differing_records_fail_with_the_greek_reason() {
+        let tax = person("Παπαδόπουλος", "Γιώργος", "Νικόλαος", "1980-02-29");
+        let police = person("Παπαδόπουλος", "Γιώργος", "Νικόλαος", "1980-02-28");
+        let decision = identify(&tax, Some((&police, "ΑΒ123456")), Some("ΑΒ000001"));
+        assert_eq!(
+            decision,
+            Identification::Failed {
+                mismatches: vec![Mismatch::BirthDate, Mismatch::IdCard]
+            }
+        );
+        assert_eq!(
+            decision.failure(),
+            Some(Command::FailIdentification {
+                reason: "Τα στοιχεία του Μητρώου Φορολογουμένων και της Ελληνικής Αστυνομίας \
+                         διαφέρουν: Ημερομηνία γέννησης, ΑΔΤ."
+                    .to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn no_police_record_fails_identification() {
+        let tax = person("Παπαδόπουλος", "Γιώργος", "Νικόλαος", "1980-02-29");
+        let decision = identify(&tax, None, Some("ΑΒ123456"));
+        let Some(Command::FailIdentification { reason }) = decision.failure() else {
+            panic!("expected a failure, got {decision:?}");
+        };
+        assert_eq!(
+            reason,
+            "Δεν βρέθηκε δελτίο ταυτότητας του δικαιούχου στο Μητρώο της Ελληνικής Αστυνομίας."
+        );
     }
 }

@@ -53,6 +53,14 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// [`Lang::pick`] for texts that are not `'static`.
+    pub(crate) fn pick_owned(self, el: &str, en: &str) -> String {
+        match self {
+            Lang::El => el.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]

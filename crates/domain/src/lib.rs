@@ -1,23 +1,31 @@
 //! The rules of certdesk, free of IO: the states of an issuance application and the transitions
-//! between them, the tamper-evident history, validation of what people type, and the Greek text
-//! folding used by search. Time is always passed in (`now`), never read here.
+//! between them, the tamper-evident history, validation of what people type, identification,
+//! what signing needs (password and one-time code), password hashing, throttling policies, and
+//! the Greek text folding used by search. Time and randomness are always passed in (`now`, a
+//! salt), never read here.
 
 pub mod certificate;
 pub mod employee;
 pub mod history;
 pub mod identity;
+pub mod job;
 pub mod lang;
 pub mod notification;
 pub mod otp;
+pub mod password;
+pub mod signing;
 pub mod status;
 pub mod text;
 pub mod throttle;
 pub mod transition;
 pub mod validation;
 
+pub use certificate::{RevocationCategory, RevocationReason};
 pub use history::{HistoryEntry, HistoryHash};
 pub use lang::Lang;
+pub use signing::SigningProof;
 pub use status::Status;
 pub use transition::{
     Action, Actor, ActorKind, Application, Command, DomainError, Effect, Transition,
 };
+pub use validation::{Field, ValidationError};

@@ -1,12 +1,15 @@
 //! One-time passwords of the beneficiary (SPEC §2: a TOTP authenticator app, RFC 6238, or a code
-//! sent to the work email), and the signing credentials chosen at identification.
+//! sent to the work email), the channel chosen at identification and the signing credentials.
 //!
 //! Randomness comes from the caller (secrets and email codes are made at the edge); here are
 //! the rules: which codes are accepted at which time, and that a code is accepted only once.
+//! How password and code together make a signature is in [`crate::signing`].
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Secret, Totp};
+
+use crate::validation::{Field, Problem, ValidationError};
 
 /// Seconds per TOTP step (RFC 6238's recommended value, what every authenticator app uses).
 pub const STEP_SECONDS: i64 = 30;
@@ -16,10 +19,6 @@ pub const SKEW_STEPS: i64 = 1;
 
 /// How long a code sent by email can be used.
 pub const EMAIL_CODE_LIFETIME: Duration = Duration::minutes(10);
-
-/// Wrong one-time passwords (or signing passwords) tolerated within
-/// [`crate::throttle::WINDOW`] before signing is paused.
-pub const MAX_SIGNING_FAILURES: u64 = 5;
 
 /// How the beneficiary receives one-time passwords.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,14 +37,59 @@ pub enum OtpChannel {
 impl OtpChannel {
     pub fn code(&self) -> &'static str {
         match self {
-            OtpChannel::Totp { .. } => "totp",
-            OtpChannel::Email => "email",
+            OtpChannel::Totp { .. } => ChannelChoice::Totp.code(),
+            OtpChannel::Email => ChannelChoice::Email.code(),
+        }
+    }
+
+    /// The channel as a stored row has it: its code, the stored TOTP secret and the last step
+    /// used. `None` for a row that is not a channel (an unknown code, or TOTP without a secret).
+    /// A TOTP channel that never accepted a code has no last step: every step is later.
+    pub fn from_stored(
+        code: &str,
+        totp_secret: Option<String>,
+        totp_last_step: Option<i64>,
+    ) -> Option<OtpChannel> {
+        match (code, totp_secret) {
+            ("email", _) => Some(OtpChannel::Email),
+            ("totp", Some(secret)) => Some(OtpChannel::Totp {
+                secret: StoredSecret(secret),
+                last_step: totp_last_step.unwrap_or(i64::MIN),
+            }),
+            _ => None,
         }
     }
 }
 
-/// What the beneficiary signs with: the signing password (as an Argon2id hash, made at the edge)
-/// and the channel of one-time passwords.
+/// The channel a beneficiary picks at identification, before a TOTP secret exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelChoice {
+    Totp,
+    Email,
+}
+
+impl ChannelChoice {
+    /// The code in forms and in the stored row.
+    pub fn code(self) -> &'static str {
+        match self {
+            ChannelChoice::Totp => "totp",
+            ChannelChoice::Email => "email",
+        }
+    }
+
+    /// The choice as a form sends it (surrounding spaces ignored).
+    pub fn parse(input: &str) -> Result<ChannelChoice, ValidationError> {
+        match input.trim() {
+            "" => Err(ValidationError::new(Field::OtpChannel, Problem::Missing)),
+            "totp" => Ok(ChannelChoice::Totp),
+            "email" => Ok(ChannelChoice::Email),
+            _ => Err(ValidationError::new(Field::OtpChannel, Problem::Format)),
+        }
+    }
+}
+
+/// What the beneficiary signs with: the signing password (as an Argon2id hash, see
+/// [`crate::password::hash`]) and the channel of one-time passwords.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningCredentials {
     pub password_hash: String,
@@ -309,6 +353,71 @@ mod tests {
             email_code_digest(1, " 123456 "),
             email_code_digest(1, "123456")
         );
+    }
+
+    #[test]
+    fn the_channel_choice_is_totp_or_email() {
+        assert_eq!(ChannelChoice::parse("totp"), Ok(ChannelChoice::Totp));
+        assert_eq!(ChannelChoice::parse(" email "), Ok(ChannelChoice::Email));
+        for choice in [ChannelChoice::Totp, ChannelChoice::Email] {
+            assert_eq!(ChannelChoice::parse(choice.code()), Ok(choice));
+        }
+        assert_eq!(
+            ChannelChoice::parse(" "),
+            Err(ValidationError::new(Field::OtpChannel, Problem::Missing))
+        );
+        for bad in ["sms", "TOTP", "e-mail"] {
+            let err = ChannelChoice::parse(bad).unwrap_err();
+            assert_eq!(
+                err,
+                ValidationError::new(Field::OtpChannel, Problem::Format)
+            );
+            assert_eq!(
+                err.message(crate::Lang::El),
+                "Τρόπος λήψης κωδικού μίας χρήσης: επιλέξτε εφαρμογή επαλήθευσης ή email"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stored_row_decodes_to_its_channel() {
+        let secret = || Some("sealed:00ff".to_owned());
+        assert_eq!(
+            OtpChannel::from_stored("email", None, None),
+            Some(OtpChannel::Email)
+        );
+        assert_eq!(
+            OtpChannel::from_stored("totp", secret(), Some(56_666_666)),
+            Some(OtpChannel::Totp {
+                secret: StoredSecret("sealed:00ff".to_owned()),
+                last_step: 56_666_666
+            })
+        );
+        // No step used yet: any step counts.
+        assert_eq!(
+            OtpChannel::from_stored("totp", secret(), None),
+            Some(OtpChannel::Totp {
+                secret: StoredSecret("sealed:00ff".to_owned()),
+                last_step: i64::MIN
+            })
+        );
+        assert_eq!(OtpChannel::from_stored("totp", None, Some(1)), None);
+        assert_eq!(OtpChannel::from_stored("sms", secret(), None), None);
+        assert_eq!(OtpChannel::from_stored("", None, None), None);
+        assert_eq!(
+            OtpChannel::from_stored(" email", None, None),
+            None,
+            "stored exactly"
+        );
+        for channel in [
+            OtpChannel::Email,
+            OtpChannel::from_stored("totp", secret(), Some(3)).unwrap(),
+        ] {
+            assert_eq!(
+                OtpChannel::from_stored(channel.code(), secret(), Some(3)),
+                Some(channel)
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the registries answer, the traits of the connectors and their errors.
 
 use async_trait::async_trait;
-use certdesk_domain::validation::{Afm, IdCard, PersonName, ValidationError};
+use certdesk_domain::validation::{Afm, Field, IdCard, PersonName, ValidationError};
 use chrono::NaiveDate;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -162,9 +162,9 @@ impl TryFrom<PersonWire> for TaxPerson {
     fn try_from(w: PersonWire) -> Result<Self, RegistryError> {
         Ok(TaxPerson {
             afm: Afm::parse(&w.afm).map_err(bad)?,
-            surname: PersonName::parse("surname", &w.surname).map_err(bad)?,
-            given_name: PersonName::parse("given_name", &w.given_name).map_err(bad)?,
-            father_name: PersonName::parse("father_name", &w.father_name).map_err(bad)?,
+            surname: PersonName::parse(Field::Surname, &w.surname).map_err(bad)?,
+            given_name: PersonName::parse(Field::GivenName, &w.given_name).map_err(bad)?,
+            father_name: PersonName::parse(Field::FatherName, &w.father_name).map_err(bad)?,
             birth_date: date(&w.birth_date)?,
         })
     }
@@ -188,9 +188,9 @@ impl TryFrom<PoliceWire> for PoliceRecord {
     fn try_from(w: PoliceWire) -> Result<Self, RegistryError> {
         Ok(PoliceRecord {
             id_card: IdCard::parse(&w.id_card).map_err(bad)?,
-            surname: PersonName::parse("surname", &w.surname).map_err(bad)?,
-            given_name: PersonName::parse("given_name", &w.given_name).map_err(bad)?,
-            father_name: PersonName::parse("father_name", &w.father_name).map_err(bad)?,
+            surname: PersonName::parse(Field::Surname, &w.surname).map_err(bad)?,
+            given_name: PersonName::parse(Field::GivenName, &w.given_name).map_err(bad)?,
+            father_name: PersonName::parse(Field::FatherName, &w.father_name).map_err(bad)?,
             birth_date: date(&w.birth_date)?,
         })
     }

@@ -1,35 +1,55 @@
-//! Storage of certdesk.
+//! Storage of certdesk: it stores, and decides nothing. The rules are the domain's; the use cases
+//! that read, decide and store are `certdesk-app`'s.
 //!
-//! The [`Store`] trait is what the rest of the program sees; [`sqlite::SqliteStore`] is the
-//! embedded implementation. The PostgreSQL implementation will be a second `impl Store`.
+//! **The interface** is a handful of small role traits ([`roles`]): organisations and accounts,
+//! employees, applications (with the effects of their transitions), jobs, the outbox, sessions
+//! and throttling, the CA and its certificates, and signing credentials. [`Store`] is all of
+//! them at once; [`connect`] opens one from a database URL.
 //!
-//! **How two backends are served.** sqlx's `query!` macros check SQL against one database at
-//! build time, so they cannot serve two backends from one source. certdesk uses sqlx's runtime
-//! API (`sqlx::query`, `QueryBuilder`) instead, with one query module per backend
-//! (`sqlite/`, later `postgres/`) and migrations kept per backend under the same names
-//! (`migrations/sqlite/`, `migrations/postgres/`). The rules never live in SQL: each module only
-//! stores the [`Transition`]s that `certdesk_domain` decided, guarded by a conditional update on
-//! the expected state and version, so both backends give a race exactly one winner. The
-//! integration suite is written against the trait, so it runs unchanged on every backend.
+//! **Every SQL statement is written once** and runs on both backends. The statements live in
+//! `src/sql/`, a directory of ordinary Rust modules that `sqlite.rs` and `postgres.rs` each mount
+//! as their own module (`#[path = "sql/mod.rs"] mod sql;`), after defining `dialect`: the sqlx
+//! database type, its pool and connection types, and the few clauses that truly differ
+//! (`FOR UPDATE SKIP LOCKED`). So one source compiles twice, each time against one concrete
+//! sqlx driver. Why this and not another mechanism:
+//! - sqlx's compile-time macros (`query!`) check against one database, so they cannot serve two;
+//! - code generic over `sqlx::Database` needs a higher-ranked bound for every type bound or
+//!   decoded (`for<'q> i64: Encode<'q, DB>` …), repeated on every function, since where-clauses of
+//!   a trait are not implied for its users;
+//! - sqlx's `Any` driver has no date-time types, and every table here has some;
+//! - a query builder (sea-query) would put a second language between the reader and the SQL,
+//!   and its sqlx binding lags behind sqlx's releases;
+//! - a `macro_rules!` body (what `portal.rs`/`pki.rs` did before) is not formatted by rustfmt,
+//!   and its errors point into the macro.
+//!
+//! Mounting the same files twice keeps plain SQL and plain Rust, formatted and checked by the
+//! compiler on both drivers. Placeholders are PostgreSQL's `$1`, `$2` …, which sqlx's SQLite
+//! driver reads too (SQLite takes `$NNN` as parameter NNN); dynamic queries use `QueryBuilder`,
+//! which writes each driver's own. Migrations stay per backend, under the same names
+//! (`migrations/sqlite/`, `migrations/postgres/`), since their DDL differs.
+//!
+//! **What the store guarantees**: a transition is stored in one transaction, guarded by a
+//! conditional update on the expected state and version, with its one history entry and its
+//! effects, so a race has exactly one winner on both backends.
 
-pub mod credentials;
-pub mod mail;
 pub mod models;
-pub mod pki;
-pub mod portal;
 pub mod postgres;
+pub mod roles;
 mod rows;
 pub mod sqlite;
-pub mod worker;
-pub mod workflow;
 
-use async_trait::async_trait;
-use certdesk_domain::notification::Email;
-use certdesk_domain::otp::SigningCredentials;
-use certdesk_domain::{HistoryEntry, Transition};
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 pub use models::*;
+pub use roles::*;
+
+/// Everything a caller of the store needs in scope: the role traits, so that their methods can
+/// be called on a `dyn Store`, and the models.
+pub mod prelude {
+    pub use crate::models::*;
+    pub use crate::roles::*;
+    pub use crate::{Scope, Store, StoreError, StoreOptions, StoreResult};
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -44,7 +64,7 @@ pub enum StoreError {
     OpenApplicationExists,
     /// A unique value is taken (organisation code, administrator username, ΑΦΜ, username).
     #[error("{0} is already taken")]
-    Duplicate(&'static str),
+    Duplicate(certdesk_domain::validation::Field),
     /// The database cannot be reached.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
@@ -97,21 +117,18 @@ pub struct StoreOptions {
 
 /// Opens the store a database URL names: `sqlite://FILE` (created if missing) or
 /// `postgres://…` (the database must exist; its schema is created if missing).
-pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     connect_with(url, StoreOptions::default()).await
 }
 
 /// As [`connect`], with options.
-pub async fn connect_with(
-    url: &str,
-    options: StoreOptions,
-) -> StoreResult<std::sync::Arc<dyn Store>> {
+pub async fn connect_with(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(
+        Ok(Arc::new(
             sqlite::SqliteStore::open_with(url, options).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(std::sync::Arc::new(
+        Ok(Arc::new(
             postgres::PostgresStore::open_with(url, options).await?,
         ))
     } else {
@@ -121,278 +138,31 @@ pub async fn connect_with(
     }
 }
 
-/// The organisations whose data a caller may see. Every query that touches employees or
-/// applications takes one.
+/// Whose data a query may reach. Every query that touches employees, applications, their
+/// histories, certificates or credentials takes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// The organisations of a ΔΨΠ.
     Organisations(Vec<i64>),
+    /// A beneficiary logged in through the tax registry: the applications of employee records
+    /// with this ΑΦΜ, and nothing else.
+    Person(certdesk_domain::validation::Afm),
     /// certdesk itself (background jobs, the CLI run by the operator).
     Everything,
 }
 
-impl Scope {
-    pub fn allows(&self, organisation_id: i64) -> bool {
-        match self {
-            Scope::Organisations(ids) => ids.contains(&organisation_id),
-            Scope::Everything => true,
-        }
-    }
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // Organisations and administrators (the operator's commands).
-    async fn create_organisation(
-        &self,
-        code: &str,
-        name: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Organisation>;
-    async fn organisation_by_code(&self, code: &str) -> StoreResult<Option<Organisation>>;
-    async fn create_administrator(
-        &self,
-        admin: &NewAdministrator,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
-    async fn administrator_by_username(
-        &self,
-        username: &str,
-    ) -> StoreResult<Option<AdministratorRecord>>;
-    async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
-    async fn add_administrator_to_organisation(
-        &self,
-        administrator_id: i64,
-        organisation_id: i64,
-    ) -> StoreResult<()>;
-
-    // Failed logins (rate limiting).
-    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64>;
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
-
-    // Sessions and API tokens (stored hashed).
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionRecord>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-
-    // Employees.
-    /// Inserts employees all or nothing (the CSV import and the demo).
-    async fn insert_employees(
-        &self,
-        organisation_id: i64,
-        employees: &[NewEmployee],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>>;
-    async fn search_employees(
-        &self,
-        scope: &Scope,
-        query: &EmployeeQuery,
-    ) -> StoreResult<SearchPage>;
-    async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>>;
-    async fn employee_by_afm(
-        &self,
-        scope: &Scope,
-        afm: &str,
-    ) -> StoreResult<Option<EmployeeRecord>>;
-    async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>>;
-
-    // Applications.
-    /// Creates an application from the domain's `start` transition, with its first history
-    /// entry and effects, in one transaction. Fails with `OpenApplicationExists`.
-    async fn create_application(
-        &self,
-        employee_id: i64,
-        contact: &ApplicationContact,
-        start: &Transition,
-    ) -> StoreResult<i64>;
-    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>>;
-    /// Stores a transition in one transaction: the conditional update on the expected state and
-    /// version, one history entry chained to the last, and the effects. `Conflict` when the
-    /// application changed since it was read; nothing is written then.
-    async fn commit_transition(&self, transition: &Transition) -> StoreResult<()>;
-    /// Stores several transitions in one transaction (group commit: one durable write for all).
-    /// Each is guarded as in [`Store::commit_transition`]; one that lost its race is skipped and
-    /// reported `false`, the others are stored. Any other error stores none of them.
-    async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>>;
-    async fn history(&self, application_id: i64) -> StoreResult<Vec<HistoryEntry>>;
-    async fn applications_of_employee(
-        &self,
-        employee_id: i64,
-    ) -> StoreResult<Vec<ApplicationRecord>>;
-    /// All application ids, for verifying every hash chain.
-    async fn application_ids(&self) -> StoreResult<Vec<i64>>;
-
-    // Background jobs, taken by any server of the installation.
-    /// Queues a job; at most one job of a kind waits per application (a second is ignored).
-    async fn enqueue_job(
-        &self,
-        kind: &str,
-        application_id: Option<i64>,
-        run_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Takes the next due job of one of `kinds` that no live worker holds, and leases it until
-    /// `lease_until`: a job whose worker dies is taken again once its lease runs out.
-    async fn claim_job(
-        &self,
-        kinds: &[&str],
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> StoreResult<Option<Job>>;
-    /// As [`Store::claim_job`], up to `limit` jobs at once.
-    async fn claim_jobs(
-        &self,
-        kinds: &[&str],
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<Job>>;
-    async fn complete_job(&self, id: i64) -> StoreResult<()>;
-    /// Gives a job back, to be tried again at `run_at`.
-    async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()>;
-    /// Pending applications that have not changed since `updated_before`, oldest first.
-    async fn stale_applications(
-        &self,
-        updated_before: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<i64>>;
-
-    // Effects, as seen from outside (tests, the operator, later the workers).
-    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>>;
-    async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>>;
-    async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>>;
-
-    // Delivery of the outbox (see `worker::deliver_outbox`), by any server of the installation.
-    /// Takes up to `limit` unsent messages that are due at `now` and that no live worker holds,
-    /// oldest due first, and leases them until `lease_until`: two runs never hold one message,
-    /// and a message whose worker dies is taken again once its lease runs out.
-    async fn claim_outbox(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<OutboxMessage>>;
-    /// The SMTP server accepted the message: it is never sent again.
-    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
-    /// A delivery failed: one more attempt, the lease is given back, and the message is due
-    /// again at `next_attempt_at`. `error` is kept for the operator; it must hold no secret.
-    async fn mark_failed(
-        &self,
-        id: i64,
-        next_attempt_at: DateTime<Utc>,
-        error: &str,
-    ) -> StoreResult<()>;
-    /// Stores (already encrypted) key material for an application.
-    async fn put_key_material(
-        &self,
-        application_id: i64,
-        encrypted_key: &[u8],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    async fn has_key_material(&self, application_id: i64) -> StoreResult<bool>;
-
-    /// Marks every unsent email of an organisation's applications as sent without sending it:
-    /// the demo's made-up past must not be mailed to made-up addresses.
-    async fn settle_outbox_of_organisation(
-        &self,
-        organisation_id: i64,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64>;
-
-    /// Drops the queued jobs of a kind for an organisation's applications (the demo keeps its
-    /// applications awaiting issuance where they are).
-    async fn drop_jobs_of_organisation(&self, organisation_id: i64, kind: &str)
-    -> StoreResult<u64>;
-
-    // The certificate authority (see `pki`).
-    /// Stores the CA; there is one per installation (`Duplicate("authority")` for a second).
-    async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()>;
-    async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
-    async fn certificate(&self, application_id: i64) -> StoreResult<Option<CertificateRecord>>;
-    async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
-    /// Every revocation (for the CRL), oldest first.
-    async fn revocations(&self) -> StoreResult<Vec<Revocation>>;
-    /// Issued, unrevoked certificates expiring by `until` whose holder was not told yet.
-    async fn certificates_to_warn(
-        &self,
-        until: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<CertificateRecord>>;
-    /// Writes the expiry notice of an application's certificate to the outbox, once (`false`
-    /// when it was written already, by this server or another).
-    async fn send_expiry_notice(
-        &self,
-        application_id: i64,
-        email: &Email,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Issued applications whose certificate is past its notAfter.
-    async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
-
-    // The beneficiary's portal (see `portal`).
-    /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.
-    async fn create_portal_login_state(
-        &self,
-        state_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Uses up a login state: `true` once for a state that exists and has not expired, `false`
-    /// for a forged, replayed or expired one.
-    async fn take_portal_login_state(
-        &self,
-        state_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    async fn create_portal_session(&self, session: &NewPortalSession) -> StoreResult<()>;
-    async fn portal_session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<PortalSessionRecord>>;
-    async fn set_portal_enrolment(
-        &self,
-        token_hash: &str,
-        enrolment: Option<&str>,
-    ) -> StoreResult<()>;
-    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Deletes expired portal sessions, portal login states and console sessions and tokens.
-    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-    /// The application the portal shows to the person with this ΑΦΜ: their latest (an open one
-    /// is always the latest, since a new one needs the previous one closed).
-    async fn beneficiary_application_id(&self, afm: &str) -> StoreResult<Option<i64>>;
-    async fn signing_credentials(
-        &self,
-        application_id: i64,
-    ) -> StoreResult<Option<SigningCredentials>>;
-    /// Marks the TOTP code of `step` used: `false` when that step or a later one was used
-    /// already (a code counts once, even when two requests race with it).
-    async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool>;
-    /// Keeps a new email code's digest (replacing an earlier code) and writes the email that
-    /// carries it to the outbox, in one transaction.
-    async fn send_email_code(
-        &self,
-        application_id: i64,
-        code_digest: &str,
-        expires_at: DateTime<Utc>,
-        email: &Email,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Uses up the email code with this digest: `true` once, if it is the latest code sent and
-    /// has not expired.
-    async fn take_email_code(
-        &self,
-        application_id: i64,
-        code_digest: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-}
-
 #[cfg(test)]
 mod tests {
+    use certdesk_domain::Status;
+
+    fn migration(backend: &str, name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend)
+            .join(name);
+        std::fs::read_to_string(path).unwrap()
+    }
+
     /// The two backends keep their migrations under the same names, so that a version of the
     /// schema means the same thing on both.
     #[test]
@@ -411,5 +181,45 @@ mod tests {
         let sqlite = names("sqlite");
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, names("postgres"));
+    }
+
+    /// "At most one open application per employee" is enforced by a partial unique index that
+    /// lists the states in which an application no longer blocks a new one. That list must be
+    /// exactly the domain's terminal states, on both backends (the behaviour is tested over HTTP
+    /// in the API suite, `a_new_application_waits_for_the_open_one_to_close`).
+    #[test]
+    fn the_one_open_application_index_lists_the_terminal_states() {
+        let terminal: Vec<&str> = Status::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .map(Status::code)
+            .collect();
+        assert!(
+            Status::ALL
+                .into_iter()
+                .all(|s| s.is_open() != s.is_terminal()),
+            "open and terminal are complements"
+        );
+        for backend in ["sqlite", "postgres"] {
+            let sql = migration(backend, "0001_foundation.sql");
+            let start = sql
+                .find("CREATE UNIQUE INDEX applications_one_open")
+                .expect("the index exists");
+            let clause = &sql[start..];
+            let clause = &clause[..clause.find(';').unwrap()];
+            let list = clause
+                .split_once("status NOT IN (")
+                .expect("the index excludes states")
+                .1;
+            let list = &list[..list.find(')').unwrap()];
+            let mut listed: Vec<&str> = list
+                .split(',')
+                .map(|s| s.trim().trim_matches('\''))
+                .collect();
+            listed.sort_unstable();
+            let mut expected = terminal.clone();
+            expected.sort_unstable();
+            assert_eq!(listed, expected, "{backend}");
+        }
     }
 }

@@ -1,8 +1,15 @@
-//! Rows as the rest of the program sees them.
+//! Rows as the rest of the program sees them: the domain's types, never bare strings for values
+//! that have rules.
 
+use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::job::JobKind;
+use certdesk_domain::validation::{Afm, Email, IdCard, Mobile, PersonName, Username};
 use certdesk_domain::{Application, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+
+/// An employee as validated at the edge (HR import, demo, tests).
+pub use certdesk_domain::employee::ValidEmployee as NewEmployee;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organisation {
@@ -28,6 +35,7 @@ pub struct AdministratorRecord {
     pub organisation_ids: Vec<i64>,
 }
 
+/// How a ΔΨΠ holds a session: a console cookie or an API bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
     Console,
@@ -40,6 +48,12 @@ impl SessionKind {
             SessionKind::Console => "console",
             SessionKind::Api => "api",
         }
+    }
+
+    pub fn parse(code: &str) -> Option<SessionKind> {
+        [SessionKind::Console, SessionKind::Api]
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 }
 
@@ -59,24 +73,9 @@ pub struct SessionRecord {
     pub username: String,
     pub full_name: String,
     pub organisation_ids: Vec<i64>,
-    pub kind: String,
+    pub kind: SessionKind,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// An employee as validated at the edge (HR import, demo, tests).
-#[derive(Debug, Clone)]
-pub struct NewEmployee {
-    pub afm: String,
-    pub surname: String,
-    pub given_name: String,
-    pub father_name: String,
-    pub id_card: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub email: Option<String>,
-    pub mobile: Option<String>,
-    pub unit: String,
-    pub position: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,19 +83,26 @@ pub struct EmployeeRecord {
     pub id: i64,
     pub organisation_id: i64,
     pub organisation_name: String,
-    pub afm: String,
-    pub surname: String,
-    pub given_name: String,
-    pub father_name: String,
-    pub id_card: Option<String>,
+    pub afm: Afm,
+    pub surname: PersonName,
+    pub given_name: PersonName,
+    pub father_name: PersonName,
+    pub id_card: Option<IdCard>,
     pub birth_date: Option<NaiveDate>,
-    pub email: Option<String>,
-    pub mobile: Option<String>,
+    pub email: Option<Email>,
+    pub mobile: Option<Mobile>,
     pub unit: String,
     pub position: String,
     pub active: bool,
-    pub username: Option<String>,
+    pub username: Option<Username>,
     pub current_application_id: Option<i64>,
+}
+
+impl EmployeeRecord {
+    /// «Όνομα Επώνυμο», as the history and the emails name a person.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.surname)
+    }
 }
 
 /// Which employees to find (SPEC §4). Names match by prefix of any word, folded; the rest exactly.
@@ -132,10 +138,10 @@ pub enum StatusFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmployeeRow {
     pub id: i64,
-    pub afm: String,
-    pub surname: String,
-    pub given_name: String,
-    pub father_name: String,
+    pub afm: Afm,
+    pub surname: PersonName,
+    pub given_name: PersonName,
+    pub father_name: PersonName,
     pub unit: String,
     pub status: Option<Status>,
 }
@@ -148,8 +154,8 @@ pub struct SearchPage {
 
 #[derive(Debug, Clone)]
 pub struct ApplicationContact {
-    pub email: String,
-    pub mobile: Option<String>,
+    pub email: Email,
+    pub mobile: Option<Mobile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +165,8 @@ pub struct ApplicationRecord {
     pub organisation_id: i64,
     pub status: Status,
     pub version: i64,
-    pub email: String,
-    pub mobile: Option<String>,
+    pub email: Email,
+    pub mobile: Option<Mobile>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -170,6 +176,7 @@ impl ApplicationRecord {
     pub fn as_domain(&self) -> Application {
         Application {
             id: self.id,
+            employee_id: self.employee_id,
             status: self.status,
             version: self.version,
             updated_at: self.updated_at,
@@ -180,7 +187,7 @@ impl ApplicationRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Job {
     pub id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub application_id: Option<i64>,
     pub run_at: DateTime<Utc>,
     /// How many times a worker has taken it (including the current one, once taken).
@@ -211,7 +218,7 @@ pub struct OutboxMessage {
 #[derive(Debug, Clone)]
 pub struct NewPortalSession {
     pub token_hash: String,
-    pub afm: String,
+    pub afm: Afm,
     /// What the tax registry answered at login (JSON), kept for identification.
     pub identity: String,
     pub csrf_token: String,
@@ -219,9 +226,9 @@ pub struct NewPortalSession {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PortalSessionRecord {
-    pub afm: String,
+    pub afm: Afm,
     pub identity: String,
     pub csrf_token: String,
     /// A choice of username and signing password waiting for the TOTP app's confirmation (JSON).
@@ -244,7 +251,7 @@ pub struct AuthorityRecord {
 }
 
 /// An issued certificate.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRecord {
     /// Upper-case hexadecimal.
     pub serial: String,
@@ -253,17 +260,15 @@ pub struct CertificateRecord {
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-    /// The RFC 5280 CRLReason code.
-    pub revocation_reason: Option<i32>,
+    pub revocation_reason: Option<RevocationReason>,
     pub created_at: DateTime<Utc>,
 }
 
 /// A revocation, as the CRL lists it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     /// Upper-case hexadecimal.
     pub serial: String,
     pub revoked_at: DateTime<Utc>,
-    /// The RFC 5280 CRLReason code.
-    pub revocation_reason: Option<i32>,
+    pub revocation_reason: Option<RevocationReason>,
 }

@@ -1,13 +1,19 @@
-//! Rows as both backends read them. `sqlx::FromRow` is derived generically over the database,
-//! so the SQLite and PostgreSQL modules share these and the conversions into the models; only
-//! their SQL text differs.
+//! Rows as both backends read them, and their decoding into the models. `sqlx::FromRow` is
+//! derived generically over the database, so one definition serves both; a stored value that
+//! does not parse as its domain type is a decoding error, never a silently wrong value.
 
+use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::job::JobKind;
+use certdesk_domain::validation::{
+    Afm, Email, Field, IdCard, Mobile, PersonName, Username, ValidationError,
+};
 use certdesk_domain::{Action, ActorKind, HistoryEntry, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AdministratorRecord, ApplicationRecord, EmployeeRecord, EmployeeRow, Job, OutboxMessage,
-    StoreError, StoreResult,
+    AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord, EmployeeRow, Job,
+    OutboxMessage, PortalSessionRecord, Revocation, SessionKind, SessionRecord, StoreError,
+    StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -16,8 +22,36 @@ fn decode_error(what: &str, value: &str) -> StoreError {
     ))
 }
 
-pub(crate) fn status_of(code: &str) -> StoreResult<Status> {
-    Status::parse(code).ok_or_else(|| decode_error("status", code))
+fn code<T>(what: &str, value: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(value).ok_or_else(|| decode_error(what, value))
+}
+
+fn valid<T>(value: &str, parse: impl Fn(&str) -> Result<T, ValidationError>) -> StoreResult<T> {
+    parse(value).map_err(|e| decode_error(e.field.name(), value))
+}
+
+fn name(field: Field, value: &str) -> StoreResult<PersonName> {
+    valid(value, |v| PersonName::parse(field, v))
+}
+
+fn optional<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, ValidationError>,
+) -> StoreResult<Option<T>> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| valid(&v, &parse))
+        .transpose()
+}
+
+fn reason(value: Option<i32>) -> StoreResult<Option<RevocationReason>> {
+    value
+        .map(|c| {
+            code("revocation reason", &c.to_string(), |_| {
+                RevocationReason::from_code(c)
+            })
+        })
+        .transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,10 +75,10 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
             id: r.id,
             employee_id: r.employee_id,
             organisation_id: r.organisation_id,
-            status: status_of(&r.status)?,
+            status: code("status", &r.status, Status::parse)?,
             version: r.version,
-            email: r.email,
-            mobile: r.mobile,
+            email: valid(&r.email, Email::parse)?,
+            mobile: optional(r.mobile, Mobile::parse)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -74,11 +108,10 @@ impl TryFrom<HistoryRow> for HistoryEntry {
             application_id: r.application_id,
             seq: r.seq,
             at: r.at,
-            action: Action::parse(&r.action).ok_or_else(|| decode_error("action", &r.action))?,
+            action: code("action", &r.action, Action::parse)?,
             description: r.description,
             reason: r.reason,
-            actor_kind: ActorKind::parse(&r.actor_kind)
-                .ok_or_else(|| decode_error("actor kind", &r.actor_kind))?,
+            actor_kind: code("actor kind", &r.actor_kind, ActorKind::parse)?,
             actor_id: r.actor_id,
             actor_name: r.actor_name,
             prev_hash: r.prev_hash,
@@ -107,26 +140,28 @@ pub(crate) struct EmployeeFullRow {
     current_application_id: Option<i64>,
 }
 
-impl From<EmployeeFullRow> for EmployeeRecord {
-    fn from(r: EmployeeFullRow) -> Self {
-        EmployeeRecord {
+impl TryFrom<EmployeeFullRow> for EmployeeRecord {
+    type Error = StoreError;
+
+    fn try_from(r: EmployeeFullRow) -> StoreResult<Self> {
+        Ok(EmployeeRecord {
             id: r.id,
             organisation_id: r.organisation_id,
             organisation_name: r.organisation_name,
-            afm: r.afm,
-            surname: r.surname,
-            given_name: r.given_name,
-            father_name: r.father_name,
-            id_card: r.id_card,
+            afm: valid(&r.afm, Afm::parse)?,
+            surname: name(Field::Surname, &r.surname)?,
+            given_name: name(Field::GivenName, &r.given_name)?,
+            father_name: name(Field::FatherName, &r.father_name)?,
+            id_card: optional(r.id_card, IdCard::parse)?,
             birth_date: r.birth_date,
-            email: r.email,
-            mobile: r.mobile,
+            email: optional(r.email, Email::parse)?,
+            mobile: optional(r.mobile, Mobile::parse)?,
             unit: r.unit,
             position: r.position,
             active: r.active,
-            username: r.username,
+            username: optional(r.username, Username::parse)?,
             current_application_id: r.current_application_id,
-        }
+        })
     }
 }
 
@@ -147,12 +182,16 @@ impl TryFrom<EmployeeListRow> for EmployeeRow {
     fn try_from(r: EmployeeListRow) -> StoreResult<Self> {
         Ok(EmployeeRow {
             id: r.id,
-            afm: r.afm,
-            surname: r.surname,
-            given_name: r.given_name,
-            father_name: r.father_name,
+            afm: valid(&r.afm, Afm::parse)?,
+            surname: name(Field::Surname, &r.surname)?,
+            given_name: name(Field::GivenName, &r.given_name)?,
+            father_name: name(Field::FatherName, &r.father_name)?,
             unit: r.unit,
-            status: r.status.as_deref().map(status_of).transpose()?,
+            status: r
+                .status
+                .as_deref()
+                .map(|s| code("status", s, Status::parse))
+                .transpose()?,
         })
     }
 }
@@ -188,16 +227,39 @@ pub(crate) struct SessionRow {
 }
 
 impl SessionRow {
-    pub fn into_record(self, organisation_ids: Vec<i64>) -> crate::SessionRecord {
-        crate::SessionRecord {
+    pub fn into_record(self, organisation_ids: Vec<i64>) -> StoreResult<SessionRecord> {
+        Ok(SessionRecord {
             administrator_id: self.administrator_id,
             username: self.username,
             full_name: self.full_name,
             organisation_ids,
-            kind: self.kind,
+            kind: code("session kind", &self.kind, SessionKind::parse)?,
             csrf_token: self.csrf_token,
             expires_at: self.expires_at,
-        }
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PortalSessionRow {
+    afm: String,
+    identity: String,
+    csrf_token: String,
+    enrolment: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<PortalSessionRow> for PortalSessionRecord {
+    type Error = StoreError;
+
+    fn try_from(r: PortalSessionRow) -> StoreResult<Self> {
+        Ok(PortalSessionRecord {
+            afm: valid(&r.afm, Afm::parse)?,
+            identity: r.identity,
+            csrf_token: r.csrf_token,
+            enrolment: r.enrolment,
+            expires_at: r.expires_at,
+        })
     }
 }
 
@@ -210,26 +272,23 @@ pub(crate) struct JobRow {
     attempts: i64,
 }
 
-impl From<JobRow> for Job {
-    fn from(r: JobRow) -> Self {
-        Job {
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+
+    fn try_from(r: JobRow) -> StoreResult<Self> {
+        Ok(Job {
             id: r.id,
-            kind: r.kind,
+            kind: code("job kind", &r.kind, JobKind::parse)?,
             application_id: r.application_id,
             run_at: r.run_at,
             attempts: r.attempts,
-        }
+        })
     }
 }
 
-/// The columns `OutboxRow` reads, as a literal for `concat!` (queries stay `&'static str`).
-macro_rules! outbox_columns {
-    () => {
-        "id, recipient, subject, body_text, body_html, created_at, sent_at, attempts, \
-         next_attempt_at, last_error"
-    };
-}
-pub(crate) use outbox_columns;
+/// The columns `OutboxRow` reads.
+pub(crate) const OUTBOX_COLUMNS: &str = "id, recipient, subject, body_text, body_html, \
+     created_at, sent_at, attempts, next_attempt_at, last_error";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OutboxRow {
@@ -245,16 +304,11 @@ pub(crate) struct OutboxRow {
     last_error: Option<String>,
 }
 
-impl OutboxRow {
-    /// The order in which messages fall due.
-    pub(crate) fn due_order(&self) -> (DateTime<Utc>, i64) {
-        (self.next_attempt_at, self.id)
-    }
-}
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
 
-impl From<OutboxRow> for OutboxMessage {
-    fn from(r: OutboxRow) -> Self {
-        OutboxMessage {
+    fn try_from(r: OutboxRow) -> StoreResult<Self> {
+        Ok(OutboxMessage {
             id: r.id,
             recipient: r.recipient,
             subject: r.subject,
@@ -265,11 +319,70 @@ impl From<OutboxRow> for OutboxMessage {
             attempts: r.attempts,
             next_attempt_at: r.next_attempt_at,
             last_error: r.last_error,
-        }
+        })
+    }
+}
+
+/// The columns `CertificateRow` reads, of the table aliased `c`.
+pub(crate) const CERTIFICATE_COLUMNS: &str = "c.serial, c.application_id, c.der, c.not_before, \
+     c.not_after, c.revoked_at, c.revocation_reason, c.created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CertificateRow {
+    serial: String,
+    application_id: i64,
+    der: Vec<u8>,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    revocation_reason: Option<i32>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CertificateRow> for CertificateRecord {
+    type Error = StoreError;
+
+    fn try_from(r: CertificateRow) -> StoreResult<Self> {
+        Ok(CertificateRecord {
+            serial: r.serial,
+            application_id: r.application_id,
+            der: r.der,
+            not_before: r.not_before,
+            not_after: r.not_after,
+            revoked_at: r.revoked_at,
+            revocation_reason: reason(r.revocation_reason)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevocationRow {
+    serial: String,
+    revoked_at: DateTime<Utc>,
+    revocation_reason: Option<i32>,
+}
+
+impl TryFrom<RevocationRow> for Revocation {
+    type Error = StoreError;
+
+    fn try_from(r: RevocationRow) -> StoreResult<Self> {
+        Ok(Revocation {
+            serial: r.serial,
+            revoked_at: r.revoked_at,
+            revocation_reason: reason(r.revocation_reason)?,
+        })
     }
 }
 
 /// Converts every row, failing on the first that does not decode.
 pub(crate) fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// Converts an optional row.
+pub(crate) fn convert_one<R, T: TryFrom<R, Error = StoreError>>(
+    row: Option<R>,
+) -> StoreResult<Option<T>> {
+    row.map(T::try_from).transpose()
 }

@@ -6,9 +6,14 @@
 //! test passed or failed. A server that does not answer fails the test loudly: the PostgreSQL
 //! suites are never skipped in silence.
 //!
+//! [`StoreProbe`] reads (and plants) in a test's database what the store offers no method for.
+//!
 //! [`pki`] checks what the CA issues with `openssl` and pkilint.
 
 pub mod pki;
+pub mod probe;
+
+pub use probe::{ProbedStore, StoreProbe};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -1,25 +1,80 @@
-//! Errors of the JSON API: always `{"error":{"code","message","field"?}}`, the message in Greek
-//! unless the request asked for English.
+//! The one error type of the web layer, for the API, the console and the portal.
 //!
-//! Policy: the client's mistakes are 4xx with a message that names the field and the reason;
-//! a refused transition is 409; what the caller may not see is 404; the database being away is
+//! Policy: the client's mistakes are 4xx with a message that names the field and the reason; a
+//! refused transition is 409; what the caller may not see is 404; the database being away is
 //! 503. Anything else is a 500 whose details go to the log, never to the client.
+//!
+//! A [`WebError`] holds no language: handlers turn any use-case error into one with `?`, and
+//! the message is written in the reader's language where the response is made: the API's
+//! [`localize`] layer reads `Accept-Language` (the body is `{"error":{"code","message",
+//! "field"?}}`), and the console and the portal pass their language to [`WebError::message`].
+
+use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use certdesk_domain::Lang;
-use certdesk_domain::validation::ValidationError;
+use certdesk_app::AppError;
+use certdesk_app::error::Registry;
+use certdesk_domain::validation::{Problem, ValidationError};
+use certdesk_domain::{DomainError, Lang};
 use certdesk_store::StoreError;
-use certdesk_store::workflow::WorkflowError;
 use serde::Serialize;
 
+use crate::portal::texts::portal_texts;
+use crate::texts::errors::{errors, field_mistyped, parameter_invalid};
+
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub field: Option<String>,
+pub enum WebError {
+    /// What a use case answered.
+    App(AppError),
+    /// No valid session or token.
+    Unauthorized,
+    /// The username or the password is wrong.
+    InvalidCredentials,
+    /// No such address, or nothing the caller may see.
+    NotFound,
+    MethodNotAllowed,
+    /// The body could not be read.
+    BodyUnreadable,
+    PayloadTooLarge,
+    MalformedJson,
+    /// The body is JSON but not an object.
+    NotAnObject,
+    /// A field of the body is missing or mistyped (serde names it when it can).
+    WrongShape {
+        field: Option<String>,
+    },
+    /// A query-string parameter has an invalid value.
+    InvalidQuery {
+        field: Option<String>,
+    },
+    /// No employee of the caller's organisations has the ΑΦΜ of the request.
+    UnknownAfm,
+}
+
+impl From<AppError> for WebError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound => WebError::NotFound,
+            other => WebError::App(other),
+        }
+    }
+}
+
+impl From<ValidationError> for WebError {
+    fn from(error: ValidationError) -> Self {
+        WebError::App(AppError::Invalid(error))
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> Self {
+        WebError::from(AppError::from(error))
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -38,133 +93,216 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            field: None,
-        }
-    }
-
-    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
-        self.field = Some(field.into());
-        self
-    }
-
-    pub fn validation(error: &ValidationError, lang: Lang) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            error.message(lang),
-        )
-        .with_field(error.field)
-    }
-
-    pub fn unauthorized(lang: Lang) -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            lang.pick(
-                "Απαιτείται σύνδεση: στείλτε ένα έγκυρο διακριτικό (Authorization: Bearer …).",
-                "Authentication required: send a valid token (Authorization: Bearer …).",
-            ),
-        )
-    }
-
-    pub fn not_found(lang: Lang) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            lang.pick("Δεν βρέθηκε.", "Not found."),
-        )
-    }
-
-    pub fn store(error: StoreError, lang: Lang) -> ApiError {
-        match error {
-            StoreError::NotFound => ApiError::not_found(lang),
-            StoreError::Unavailable(detail) => {
-                tracing::warn!(%detail, "database unavailable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    lang.pick(
-                        "Η βάση δεδομένων δεν είναι διαθέσιμη αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο.",
-                        "The database is unavailable right now. Please try again shortly.",
-                    ),
-                )
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::App(error) => app_status(error),
+            WebError::Unauthorized | WebError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::BodyUnreadable | WebError::MalformedJson | WebError::InvalidQuery { .. } => {
+                StatusCode::BAD_REQUEST
             }
-            StoreError::Conflict => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                lang.pick(
-                    "Η αίτηση άλλαξε ταυτόχρονα από άλλον χρήστη. Ανανεώστε και δοκιμάστε ξανά.",
-                    "The application was changed by someone else meanwhile. Reload and try again.",
-                ),
-            ),
-            StoreError::Duplicate(field) => ApiError::validation(
-                &ValidationError::new(field, certdesk_domain::validation::Problem::Taken),
-                lang,
-            )
-            .with_status(StatusCode::CONFLICT, "duplicate"),
-            StoreError::OpenApplicationExists => open_application_exists(lang),
-            other => {
-                tracing::error!(error = %other, "store error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    lang.pick(
-                        "Παρουσιάστηκε εσωτερικό σφάλμα.",
-                        "An internal error occurred.",
-                    ),
-                )
+            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::NotAnObject | WebError::WrongShape { .. } | WebError::UnknownAfm => {
+                StatusCode::UNPROCESSABLE_ENTITY
             }
         }
     }
 
-    pub fn workflow(error: WorkflowError, lang: Lang) -> ApiError {
-        match error {
-            WorkflowError::NotFound => ApiError::not_found(lang),
-            WorkflowError::Rule(rule) => {
-                let status = match rule {
-                    certdesk_domain::DomainError::NotPermitted { .. } => StatusCode::FORBIDDEN,
-                    _ => StatusCode::CONFLICT,
-                };
-                ApiError::new(status, rule.code(), rule.message(lang))
-            }
-            WorkflowError::OpenApplicationExists => open_application_exists(lang),
-            WorkflowError::Store(store) => ApiError::store(store, lang),
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::App(error) => app_code(error),
+            WebError::Unauthorized => "unauthorized",
+            WebError::InvalidCredentials => "invalid_credentials",
+            WebError::NotFound => "not_found",
+            WebError::MethodNotAllowed => "method_not_allowed",
+            WebError::BodyUnreadable => "bad_request",
+            WebError::PayloadTooLarge => "payload_too_large",
+            WebError::MalformedJson => "malformed_json",
+            WebError::NotAnObject | WebError::WrongShape { .. } => "invalid_field",
+            WebError::InvalidQuery { .. } => "invalid_query",
+            WebError::UnknownAfm => "unknown_afm",
         }
     }
 
-    fn with_status(mut self, status: StatusCode, code: &'static str) -> ApiError {
-        self.status = status;
-        self.code = code;
-        self
+    /// The field at fault, by its name in the API.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            WebError::App(AppError::Invalid(e)) => Some(e.field.name().to_owned()),
+            WebError::App(AppError::InvalidFields(errors)) => {
+                errors.first().map(|e| e.field.name().to_owned())
+            }
+            WebError::App(AppError::Store(StoreError::Duplicate(field))) => {
+                Some(field.name().to_owned())
+            }
+            WebError::WrongShape { field } | WebError::InvalidQuery { field } => field.clone(),
+            WebError::UnknownAfm => Some("afm".to_owned()),
+            _ => None,
+        }
     }
-}
 
-fn open_application_exists(lang: Lang) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "open_application_exists",
-        lang.pick(
-            "Ο υπάλληλος έχει ήδη ανοιχτή αίτηση έκδοσης ψηφιακού πιστοποιητικού.",
-            "The employee already has an open certificate application.",
-        ),
-    )
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-                field: self.field,
-            },
+    /// What went wrong, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let t = errors(lang);
+        let text = match self {
+            WebError::App(error) => return app_message(error, lang),
+            WebError::WrongShape { field: Some(f) } => return field_mistyped(f, lang),
+            WebError::InvalidQuery { field: Some(f) } => return parameter_invalid(f, lang),
+            WebError::Unauthorized => t.unauthorized,
+            WebError::InvalidCredentials => t.invalid_credentials,
+            WebError::NotFound => t.not_found,
+            WebError::MethodNotAllowed => t.method_not_allowed,
+            WebError::BodyUnreadable => t.body_unreadable,
+            WebError::PayloadTooLarge => t.payload_too_large,
+            WebError::MalformedJson => t.malformed_json,
+            WebError::NotAnObject => t.not_an_object,
+            WebError::WrongShape { field: None } => t.wrong_shape,
+            WebError::InvalidQuery { field: None } => t.query_invalid,
+            WebError::UnknownAfm => t.unknown_afm,
         };
-        (self.status, Json(body)).into_response()
+        text.to_owned()
+    }
+
+    /// The API's body for this error, in `lang`.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.message(lang),
+                field: self.field(),
+            },
+        }
+    }
+
+    /// Logs what the client is not told.
+    fn log(&self) {
+        match self {
+            WebError::App(AppError::Store(StoreError::Unavailable(detail))) => {
+                tracing::warn!(%detail, "database unavailable");
+            }
+            WebError::App(error) if self.status() == StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::error!(%error, "internal error");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn app_status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Rule(DomainError::NotPermitted { .. }) => StatusCode::FORBIDDEN,
+        AppError::Rule(_) | AppError::OpenApplicationExists | AppError::EnrolmentExpired => {
+            StatusCode::CONFLICT
+        }
+        AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::TotpCodesWrong => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        AppError::LoginRefused | AppError::LoginStateInvalid => StatusCode::BAD_REQUEST,
+        AppError::NotAtStep => StatusCode::CONFLICT,
+        AppError::Configuration(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Store(StoreError::Conflict | StoreError::Duplicate(_)) => StatusCode::CONFLICT,
+        AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+        AppError::Store(StoreError::OpenApplicationExists) => StatusCode::CONFLICT,
+        AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn app_code(error: &AppError) -> &'static str {
+    match error {
+        AppError::NotFound | AppError::Store(StoreError::NotFound) => "not_found",
+        AppError::Rule(rule) => rule.code(),
+        AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_field",
+        AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
+            "open_application_exists"
+        }
+        AppError::Throttled => "too_many_attempts",
+        AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => "registry_unavailable",
+        AppError::LoginRefused => "login_refused",
+        AppError::LoginStateInvalid => "login_state_invalid",
+        AppError::NotAtStep => "not_at_step",
+        AppError::EnrolmentExpired => "enrolment_expired",
+        AppError::TotpCodesWrong => "totp_codes_wrong",
+        AppError::Configuration(_) => "internal",
+        AppError::Store(StoreError::Unavailable(_)) => "unavailable",
+        AppError::Store(StoreError::Conflict) => "conflict",
+        AppError::Store(StoreError::Duplicate(_)) => "duplicate",
+        AppError::Store(_) => "internal",
+    }
+}
+
+fn app_message(error: &AppError, lang: Lang) -> String {
+    let (t, portal) = (errors(lang), portal_texts(lang));
+    let text = match error {
+        AppError::Rule(rule) => return rule.message(lang),
+        AppError::Invalid(e) => return e.message(lang),
+        AppError::InvalidFields(errors) => {
+            let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
+            return messages.join(" ");
+        }
+        AppError::Store(StoreError::Duplicate(field)) => {
+            return ValidationError::new(*field, Problem::Taken).message(lang);
+        }
+        AppError::NotFound | AppError::Store(StoreError::NotFound) => t.not_found,
+        AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
+            t.open_application_exists
+        }
+        AppError::Throttled => t.too_many_logins,
+        AppError::RegistryUnavailable(Registry::Tax) => portal.tax_registry_down,
+        AppError::RegistryUnavailable(Registry::Police) => portal.police_registry_down,
+        AppError::RegistryMissing(Registry::Tax) => portal.login_unavailable,
+        AppError::RegistryMissing(Registry::Police) => portal.police_registry_missing,
+        AppError::LoginRefused => portal.login_refused,
+        AppError::LoginStateInvalid => portal.login_state_invalid,
+        AppError::NotAtStep | AppError::EnrolmentExpired => portal.enrolment_expired,
+        AppError::TotpCodesWrong => portal.totp_codes_wrong,
+        AppError::Store(StoreError::Unavailable(_)) => t.unavailable,
+        AppError::Store(StoreError::Conflict) => t.conflict,
+        AppError::Configuration(_) | AppError::Store(_) => t.internal,
+    };
+    text.to_owned()
+}
+
+/// Carries the error to [`localize`], which writes it in the request's language.
+#[derive(Clone)]
+struct Unlocalized(Arc<WebError>);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        self.log();
+        // Greek, the product's language, unless `localize` rewrites it.
+        let mut response = (self.status(), Json(self.body(Lang::El))).into_response();
+        response
+            .extensions_mut()
+            .insert(Unlocalized(Arc::new(self)));
+        response
+    }
+}
+
+/// The language of an API answer: English when `Accept-Language` prefers it, Greek otherwise.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// The API's layer that writes every error in the language the request asked for.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = request_lang(request.headers());
+    let response = next.run(request).await;
+    if lang == Lang::El {
+        return response;
+    }
+    match response.extensions().get::<Unlocalized>().cloned() {
+        Some(Unlocalized(error)) => (error.status(), Json(error.body(lang))).into_response(),
+        None => response,
     }
 }

@@ -1,35 +1,28 @@
-//! Request extractors of the JSON API whose failures answer in the API's error format.
+//! Request extractors of the JSON API. Their failures are [`WebError`]s, written in the
+//! request's language by the API's `localize` layer.
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
-use certdesk_store::{Scope, SessionRecord, credentials::token_hash};
+use certdesk_store::SessionKind;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{WebError, request_lang};
 
 /// The language of an API answer: English when `Accept-Language` prefers it, Greek otherwise.
 pub struct ApiLang(pub Lang);
-
-pub fn api_lang(parts: &Parts) -> Lang {
-    parts
-        .headers
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language)
-        .unwrap_or_default()
-}
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ApiLang(api_lang(parts)))
+        Ok(ApiLang(request_lang(&parts.headers)))
     }
 }
 
@@ -39,103 +32,58 @@ pub struct ApiJson<T>(pub T);
 /// A JSON body that may be left out entirely (then `T::default()`).
 pub struct ApiJsonOrDefault<T>(pub T);
 
-async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<(Bytes, Lang), ApiError> {
-    let (parts, body) = req.into_parts();
-    let lang = api_lang(&parts);
-    let req = Request::from_parts(parts, body);
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, WebError> {
     match Bytes::from_request(req, state).await {
-        Ok(bytes) => Ok((bytes, lang)),
+        Ok(bytes) => Ok(bytes),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(too_large(lang))
+            Err(WebError::PayloadTooLarge)
         }
-        Err(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            lang.pick(
-                "Το σώμα του αιτήματος δεν μπορεί να διαβαστεί.",
-                "The request body cannot be read.",
-            ),
-        )),
+        Err(_) => Err(WebError::BodyUnreadable),
     }
 }
 
-fn parse_json<T: DeserializeOwned>(bytes: &[u8], lang: Lang) -> Result<T, ApiError> {
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
     // serde's derived structs also accept a JSON array of the fields in order; the API's
     // bodies are objects (SPEC §7), so anything else is refused before it can act.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                lang.pick(
-                    "Το σώμα του αιτήματος πρέπει να είναι αντικείμενο JSON ({…}) με τα πεδία του αιτήματος.",
-                    "The request body must be a JSON object ({…}) with the request's fields.",
-                ),
-            ),
-            Err(error) => json_error(&error, lang),
-        });
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => WebError::NotAnObject,
+                Err(error) => json_error(&error),
+            },
+        );
     }
-    serde_json::from_slice(bytes).map_err(|e| json_error(&e, lang))
+    serde_json::from_slice(bytes).map_err(|e| json_error(&e))
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (bytes, lang) = body_bytes(req, state).await?;
-        parse_json(&bytes, lang).map(ApiJson)
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
     }
 }
 
 impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrDefault<T> {
-    type Rejection = ApiError;
+    type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (bytes, lang) = body_bytes(req, state).await?;
+        let bytes = body_bytes(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiJsonOrDefault(T::default()));
         }
-        parse_json(&bytes, lang).map(ApiJsonOrDefault)
+        parse_json(&bytes).map(ApiJsonOrDefault)
     }
 }
 
-fn json_error(error: &serde_json::Error, lang: Lang) -> ApiError {
+fn json_error(error: &serde_json::Error) -> WebError {
     match error.classify() {
-        serde_json::error::Category::Data => {
-            let field = field_of_serde_message(&error.to_string());
-            let mut api_error = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                match (lang, &field) {
-                    (Lang::El, Some(f)) => format!("Το πεδίο «{f}» λείπει ή δεν έχει τον σωστό τύπο."),
-                    (Lang::En, Some(f)) => format!("The field “{f}” is missing or has the wrong type."),
-                    (Lang::El, None) => "Τα δεδομένα JSON δεν έχουν την αναμενόμενη μορφή (αναμένεται αντικείμενο με τα πεδία του αιτήματος).".to_owned(),
-                    (Lang::En, None) => "The JSON data does not have the expected shape (an object with the request's fields).".to_owned(),
-                },
-            );
-            api_error.field = field;
-            api_error
-        }
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            lang.pick(
-                "Το σώμα του αιτήματος δεν είναι έγκυρο JSON.",
-                "The request body is not valid JSON.",
-            ),
-        ),
+        serde_json::error::Category::Data => WebError::WrongShape {
+            field: field_of_serde_message(&error.to_string()),
+        },
+        _ => WebError::MalformedJson,
     }
-}
-
-pub fn too_large(lang: Lang) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        lang.pick(
-            "Το σώμα του αιτήματος είναι πολύ μεγάλο (έως 64 KiB).",
-            "The request body is too large (64 KiB at most).",
-        ),
-    )
 }
 
 /// serde_json names the field in messages like "missing field `afm`" or "invalid type: … at
@@ -153,10 +101,9 @@ fn field_of_serde_message(message: &str) -> Option<String> {
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+    type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = api_lang(parts);
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
@@ -167,57 +114,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                         .find(|f| detail.contains(f))
                         .map(str::to_owned)
                 });
-                let mut error = ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    match (lang, &field) {
-                        (Lang::El, Some(f)) => format!("Η παράμετρος «{f}» δεν έχει έγκυρη τιμή."),
-                        (Lang::En, Some(f)) => format!("The parameter “{f}” has an invalid value."),
-                        (Lang::El, None) => {
-                            "Οι παράμετροι της αναζήτησης δεν είναι έγκυρες.".to_owned()
-                        }
-                        (Lang::En, None) => "The search parameters are invalid.".to_owned(),
-                    },
-                );
-                error.field = field;
-                Err(error)
+                Err(WebError::InvalidQuery { field })
             }
-            Err(_) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                lang.pick("Μη έγκυρο αίτημα.", "Invalid request."),
-            )),
+            Err(_) => Err(WebError::InvalidQuery { field: None }),
         }
     }
 }
 
-/// A ΔΨΠ authenticated by `Authorization: Bearer <token>`.
+/// A ΔΨΠ authenticated by `Authorization: Bearer <token>`: the capability every API handler
+/// acts through, limited to the ΔΨΠ's organisations.
 pub struct ApiCaller {
-    pub session: SessionRecord,
+    pub admin: Administrator,
     pub lang: Lang,
 }
 
-impl ApiCaller {
-    pub fn scope(&self) -> Scope {
-        Scope::Organisations(self.session.organisation_ids.clone())
-    }
-
-    pub fn actor(&self) -> certdesk_domain::Actor {
-        certdesk_domain::Actor::administrator(
-            self.session.administrator_id,
-            self.session.full_name.clone(),
-        )
-    }
-}
-
 impl FromRequestParts<AppState> for ApiCaller {
-    type Rejection = ApiError;
+    type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = api_lang(parts);
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -225,14 +142,15 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthorized(lang))?;
-        let session = state
-            .store
-            .session(&token_hash(token), state.clock.now())
-            .await
-            .map_err(|e| ApiError::store(e, lang))?
-            .filter(|s| s.kind == "api")
-            .ok_or_else(|| ApiError::unauthorized(lang))?;
-        Ok(ApiCaller { session, lang })
+            .ok_or(WebError::Unauthorized)?;
+        let admin = state
+            .app
+            .administrator(token, SessionKind::Api)
+            .await?
+            .ok_or(WebError::Unauthorized)?;
+        Ok(ApiCaller {
+            admin,
+            lang: request_lang(&parts.headers),
+        })
     }
 }

@@ -1,100 +1,52 @@
-//! The web layer of certdesk: the ΔΨΠ console (server-rendered HTML, Greek by default), the JSON
-//! API under `/api/v1` with its OpenAPI document, and the static assets. Handlers turn requests
-//! into commands for `certdesk_store::workflow` and render the outcome; no rule lives here.
+//! The web layer of certdesk: the ΔΨΠ console (server-rendered HTML, Greek by default), the
+//! beneficiary's portal, the JSON API under `/api/v1` with its OpenAPI document, the PKI's
+//! publications, and the static assets. A handler translates HTTP into a call of a use case of
+//! `certdesk-app` and renders the outcome; no rule lives here, and no handler builds a scope: it
+//! acts through the [`Administrator`](certdesk_app::admin::Administrator) or the
+//! [`Beneficiary`](certdesk_app::portal::Beneficiary) its extractor was handed.
 
 pub mod api;
 pub mod console;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod pki;
 pub mod portal;
-
-use std::sync::Arc;
+pub mod texts;
+pub mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
-use certdesk_store::Store;
-use chrono::{DateTime, Utc};
+use certdesk_app::App;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Where "now" comes from; tests may set another clock.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
-
-impl Clock {
-    pub fn system() -> Clock {
-        Clock(Arc::new(Utc::now))
-    }
-
-    pub fn fixed(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
-        Clock(Arc::new(f))
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.0)()
-    }
-}
-
-#[derive(Clone)]
+/// How the web layer itself is set up (everything else is the installation's, in [`App`]).
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
-    /// How long a console session or an API token lasts.
-    pub session_hours: i64,
-    /// The address users reach certdesk at (e.g. `https://certdesk.example.gr`): the portal's
-    /// OAuth2 redirect URI is made from it. Without it, from the request's Host header.
-    pub public_url: Option<String>,
 }
 
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            secure_cookies: false,
-            session_hours: 8,
-            public_url: None,
-        }
-    }
-}
-
+/// What every handler receives.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub clock: Clock,
+    pub app: App,
     pub config: WebConfig,
-    /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks; without one, the
-    /// names come from certdesk's own employee records.
-    pub tax_registry: Option<Arc<dyn certdesk_registry::TaxRegistry>>,
-    /// The Police ID-card registry against which the portal identifies beneficiaries.
-    pub police_registry: Option<Arc<dyn certdesk_registry::PoliceRegistry>>,
-    /// The open CA, which signs the CRL and the OCSP responses (none before `certdesk ca init`).
-    pub ca: Option<Arc<certdesk_ca::CaIssuer>>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState {
-            store,
-            clock: Clock::system(),
-            config: WebConfig::default(),
-            tax_registry: None,
-            police_registry: None,
-            ca: None,
-        }
-    }
 }
 
 /// The whole application.
-pub fn app(state: AppState) -> Router {
+pub fn router(app: App, config: WebConfig) -> Router {
+    let (api, _) = api::router();
     Router::new()
         .merge(console::routes())
         .merge(portal::routes())
         .merge(pki::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -107,16 +59,11 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(AppState { app, config })
 }
 
-/// Serves `app` on `listener` until Ctrl-C / SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    serve_router(listener, app(state)).await
-}
-
-/// Serves a router made of [`app`] and more (e.g. the demo's built-in registry) until Ctrl-C /
-/// SIGTERM.
+/// Serves a router made of [`router`] and more (e.g. the demo's built-in registry) until
+/// Ctrl-C / SIGTERM.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -143,5 +90,41 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The web layer reaches data only through the `Administrator` or `Beneficiary` its
+    /// extractors were handed: it never names a scope, nor the unscoped store.
+    #[test]
+    fn no_handler_builds_a_scope_or_reaches_the_whole_store() {
+        fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    found.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 10, "the sources were found");
+        let this_file = std::path::Path::new(file!()).file_name().unwrap();
+        for file in files.iter().filter(|f| f.file_name() != Some(this_file)) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for forbidden in ["Scope::", ".store()", "certdesk_app::workflow"] {
+                assert!(
+                    !text.contains(forbidden),
+                    "{} uses {forbidden}: act through an Administrator or a Beneficiary",
+                    file.display()
+                );
+            }
+        }
     }
 }

@@ -1,23 +1,23 @@
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use certdesk_app::AppError;
 use certdesk_domain::Command;
-use certdesk_domain::transition::RevocationCategory;
+use certdesk_domain::certificate::RevocationCategory;
 use certdesk_domain::validation::{Afm, Email, Mobile, Reason};
-use certdesk_store::workflow::{WorkflowError, perform, start_application};
 
 use super::employees::application_view;
 use super::views::{
     ApplicationView, CancelRequest, NewApplicationRequest, RejectRequest, RevokeRequest,
 };
-use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ErrorBody, WebError};
 use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
 
 /// Starts the issuance process for an employee of the caller's organisations.
 #[utoipa::path(
     post,
-    path = "/api/v1/applications",
+    path = "/applications",
     request_body = NewApplicationRequest,
     responses(
         (status = 201, description = "Started: awaiting_data_check", body = ApplicationView),
@@ -29,78 +29,51 @@ use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
     tag = "applications"
 )]
 pub async fn create(
-    State(state): State<AppState>,
     caller: ApiCaller,
     ApiJson(request): ApiJson<NewApplicationRequest>,
-) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
-    let lang = caller.lang;
-    let invalid = |e: certdesk_domain::validation::ValidationError| ApiError::validation(&e, lang);
-    let afm = Afm::parse(&request.afm).map_err(invalid)?;
-    let email = Email::parse(&request.email).map_err(invalid)?;
+) -> Result<(StatusCode, Json<ApplicationView>), WebError> {
+    let afm = Afm::parse(&request.afm)?;
+    let email = Email::parse(&request.email)?;
     let mobile = match request
         .mobile
         .as_deref()
         .map(str::trim)
         .filter(|m| !m.is_empty())
     {
-        Some(m) => Some(Mobile::parse(m).map_err(invalid)?),
+        Some(m) => Some(Mobile::parse(m)?),
         None => None,
     };
-    let scope = caller.scope();
-    let app = start_application(
-        state.store.as_ref(),
-        &scope,
-        &afm,
-        &email,
-        mobile.as_ref(),
-        &caller.actor(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        WorkflowError::NotFound => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_afm",
-            lang.pick(
-                "ΑΦΜ: δεν βρέθηκε υπάλληλος των φορέων σας με αυτόν τον ΑΦΜ.",
-                "Tax number (AFM): no employee of your organisations has this AFM.",
-            ),
-        )
-        .with_field("afm"),
-        other => ApiError::workflow(other, lang),
-    })?;
+    let application = caller
+        .admin
+        .start_application(&afm, &email, mobile.as_ref())
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => WebError::UnknownAfm,
+            other => other.into(),
+        })?;
     Ok((
         StatusCode::CREATED,
-        Json(application_view(&state, &scope, app.id, lang).await?),
+        Json(application_view(&caller.admin, application.id, caller.lang).await?),
     ))
 }
 
+/// Applies a command to an application of the caller's organisations.
 async fn act(
-    state: &AppState,
     caller: &ApiCaller,
     id: &str,
     command: Command,
-) -> Result<Json<ApplicationView>, ApiError> {
-    let lang = caller.lang;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found(lang))?;
-    let scope = caller.scope();
-    perform(
-        state.store.as_ref(),
-        &scope,
-        id,
-        &command,
-        &caller.actor(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(|e| ApiError::workflow(e, lang))?;
-    Ok(Json(application_view(state, &scope, id, lang).await?))
+) -> Result<Json<ApplicationView>, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    caller.admin.perform(id, &command).await?;
+    Ok(Json(
+        application_view(&caller.admin, id, caller.lang).await?,
+    ))
 }
 
 /// Cancels the issuance while the application is pending (SPEC §3).
 #[utoipa::path(
     post,
-    path = "/api/v1/applications/{id}/cancel",
+    path = "/applications/{id}/cancel",
     params(("id" = i64, Path, description = "Application id")),
     request_body(content = CancelRequest, description = "Optional; may be left out"),
     responses(
@@ -114,20 +87,18 @@ async fn act(
     tag = "applications"
 )]
 pub async fn cancel(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     ApiJsonOrDefault(request): ApiJsonOrDefault<CancelRequest>,
-) -> Result<Json<ApplicationView>, ApiError> {
-    let reason = Reason::parse_optional(request.reason.as_deref())
-        .map_err(|e| ApiError::validation(&e, caller.lang))?;
-    act(&state, &caller, &id, Command::Cancel { reason }).await
+) -> Result<Json<ApplicationView>, WebError> {
+    let reason = Reason::parse_optional(request.reason.as_deref())?;
+    act(&caller, &id, Command::Cancel { reason }).await
 }
 
 /// Approves an application awaiting approval.
 #[utoipa::path(
     post,
-    path = "/api/v1/applications/{id}/approve",
+    path = "/applications/{id}/approve",
     params(("id" = i64, Path, description = "Application id")),
     responses(
         (status = 200, body = ApplicationView),
@@ -139,17 +110,16 @@ pub async fn cancel(
     tag = "applications"
 )]
 pub async fn approve(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<ApplicationView>, ApiError> {
-    act(&state, &caller, &id, Command::Approve).await
+) -> Result<Json<ApplicationView>, WebError> {
+    act(&caller, &id, Command::Approve).await
 }
 
 /// Rejects an application awaiting approval, with a mandatory reason.
 #[utoipa::path(
     post,
-    path = "/api/v1/applications/{id}/reject",
+    path = "/applications/{id}/reject",
     params(("id" = i64, Path, description = "Application id")),
     request_body = RejectRequest,
     responses(
@@ -163,20 +133,18 @@ pub async fn approve(
     tag = "applications"
 )]
 pub async fn reject(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RejectRequest>,
-) -> Result<Json<ApplicationView>, ApiError> {
-    let reason = Reason::parse_required(request.reason.as_deref())
-        .map_err(|e| ApiError::validation(&e, caller.lang))?;
-    act(&state, &caller, &id, Command::Reject { reason }).await
+) -> Result<Json<ApplicationView>, WebError> {
+    let reason = Reason::parse_required(request.reason.as_deref())?;
+    act(&caller, &id, Command::Reject { reason }).await
 }
 
 /// The certificate of an issued application, with the issuing CA's and the root's after it.
 #[utoipa::path(
     get,
-    path = "/api/v1/applications/{id}/certificate",
+    path = "/applications/{id}/certificate",
     params(("id" = i64, Path, description = "Application id")),
     responses(
         (status = 200, description = "The certificate chain as PEM: the certificate, the issuing CA, the root CA", content_type = "application/pem-certificate-chain", body = String),
@@ -186,41 +154,28 @@ pub async fn reject(
     security(("bearer" = [])),
     tag = "applications"
 )]
-pub async fn certificate(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    let lang = caller.lang;
-    let not_found = || ApiError::not_found(lang);
-    let id: i64 = id.parse().map_err(|_| not_found())?;
-    let store_error = |e| ApiError::store(e, lang);
-    let application = state
-        .store
-        .application(&caller.scope(), id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
-    let certificate = state
-        .store
+pub async fn certificate(caller: ApiCaller, Path(id): Path<String>) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    // Within the caller's organisations, or not found.
+    let (application, _) = caller.admin.application(id).await?;
+    let certificate = caller
+        .admin
         .certificate(application.id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
+        .await?
+        .ok_or(WebError::NotFound)?;
     let mut chain = certdesk_ca::certificate_pem(&certificate.der);
-    if let Some(ca) = state.store.authority().await.map_err(store_error)? {
-        chain.push_str(&certdesk_ca::certificate_pem(&ca.issuing_der));
-        chain.push_str(&certdesk_ca::certificate_pem(&ca.root_der));
+    if let Some((issuing, root)) = caller.admin.chain().await? {
+        chain.push_str(&certdesk_ca::certificate_pem(&issuing));
+        chain.push_str(&certdesk_ca::certificate_pem(&root));
     }
     Ok((
         [
             (
-                axum::http::header::CONTENT_TYPE,
+                header::CONTENT_TYPE,
                 "application/pem-certificate-chain".to_owned(),
             ),
             (
-                axum::http::header::CONTENT_DISPOSITION,
+                header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"certificate-{}.pem\"",
                     certificate.serial
@@ -237,7 +192,7 @@ pub async fn certificate(
 /// destroyed; the employee is told.
 #[utoipa::path(
     post,
-    path = "/api/v1/applications/{id}/revoke",
+    path = "/applications/{id}/revoke",
     params(("id" = i64, Path, description = "Application id")),
     request_body = RevokeRequest,
     responses(
@@ -251,18 +206,13 @@ pub async fn certificate(
     tag = "applications"
 )]
 pub async fn revoke(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
-) -> Result<Json<ApplicationView>, ApiError> {
-    let lang = caller.lang;
-    let category =
-        parse_category(request.category.as_deref()).map_err(|e| ApiError::validation(&e, lang))?;
-    let description = parse_description(request.description.as_deref())
-        .map_err(|e| ApiError::validation(&e, lang))?;
+) -> Result<Json<ApplicationView>, WebError> {
+    let category = RevocationCategory::parse(request.category.as_deref())?;
+    let description = Reason::parse_description(request.description.as_deref())?;
     act(
-        &state,
         &caller,
         &id,
         Command::Revoke {
@@ -271,25 +221,4 @@ pub async fn revoke(
         },
     )
     .await
-}
-
-/// The optional «Περιγραφή» of a revocation (a reason by its rules, named as itself).
-pub fn parse_description(
-    input: Option<&str>,
-) -> Result<Option<Reason>, certdesk_domain::validation::ValidationError> {
-    Reason::parse_optional(input)
-        .map_err(|e| certdesk_domain::validation::ValidationError::new("description", e.problem))
-}
-
-/// The revocation category of a form or a request.
-pub fn parse_category(
-    code: Option<&str>,
-) -> Result<RevocationCategory, certdesk_domain::validation::ValidationError> {
-    use certdesk_domain::validation::{Problem, ValidationError};
-    match code.map(str::trim) {
-        None | Some("") => Err(ValidationError::new("category", Problem::Missing)),
-        Some("employee_request") => Ok(RevocationCategory::EmployeeRequest),
-        Some("authority_decision") => Ok(RevocationCategory::AuthorityDecision),
-        Some(_) => Err(ValidationError::new("category", Problem::Format)),
-    }
 }

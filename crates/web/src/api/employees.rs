@@ -1,13 +1,12 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
+use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
-use certdesk_store::{EmployeeRecord, Scope};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::views::{ApplicationView, EmployeeRowView, EmployeeView, SearchView};
-use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ErrorBody, WebError};
 use crate::extract::{ApiCaller, ApiQuery};
 
 /// The search of SPEC §4, as query parameters.
@@ -32,7 +31,7 @@ pub struct SearchParams {
 /// Finds the employees of the caller's organisations.
 #[utoipa::path(
     get,
-    path = "/api/v1/employees",
+    path = "/employees",
     params(SearchParams),
     responses(
         (status = 200, description = "One page of results, sorted by surname, with the total", body = SearchView),
@@ -43,18 +42,11 @@ pub struct SearchParams {
     tag = "employees"
 )]
 pub async fn search(
-    State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<SearchView>, ApiError> {
-    let lang = caller.lang;
-    let query = crate::console::search::employee_query(&params)
-        .map_err(|e| ApiError::validation(&e, lang))?;
-    let page = state
-        .store
-        .search_employees(&caller.scope(), &query)
-        .await
-        .map_err(|e| ApiError::store(e, lang))?;
+) -> Result<Json<SearchView>, WebError> {
+    let query = crate::console::search::employee_query(&params)?;
+    let page = caller.admin.search(&query).await?;
     Ok(Json(SearchView {
         total: page.total,
         page: query.page,
@@ -62,7 +54,7 @@ pub async fn search(
         items: page
             .items
             .iter()
-            .map(|row| EmployeeRowView::new(row, lang))
+            .map(|row| EmployeeRowView::new(row, caller.lang))
             .collect(),
     }))
 }
@@ -70,7 +62,7 @@ pub async fn search(
 /// One employee of the caller's organisations, with the current application and its history.
 #[utoipa::path(
     get,
-    path = "/api/v1/employees/{id}",
+    path = "/employees/{id}",
     params(("id" = i64, Path, description = "Employee id")),
     responses(
         (status = 200, body = EmployeeView),
@@ -81,50 +73,24 @@ pub async fn search(
     tag = "employees"
 )]
 pub async fn card(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<EmployeeView>, ApiError> {
-    let lang = caller.lang;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found(lang))?;
-    let employee = state
-        .store
-        .employee(&caller.scope(), id)
-        .await
-        .map_err(|e| ApiError::store(e, lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
-    let application = current_application(&state, &caller.scope(), &employee, lang).await?;
-    Ok(Json(EmployeeView::new(&employee, application, lang)))
-}
-
-pub async fn current_application(
-    state: &AppState,
-    scope: &Scope,
-    employee: &EmployeeRecord,
-    lang: Lang,
-) -> Result<Option<ApplicationView>, ApiError> {
-    let Some(id) = employee.current_application_id else {
-        return Ok(None);
+) -> Result<Json<EmployeeView>, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let employee = caller.admin.employee(id).await?;
+    let application = match employee.current_application_id {
+        Some(id) => Some(application_view(&caller.admin, id, caller.lang).await?),
+        None => None,
     };
-    application_view(state, scope, id, lang).await.map(Some)
+    Ok(Json(EmployeeView::new(&employee, application, caller.lang)))
 }
 
+/// An application of the caller's organisations as the API shows it.
 pub async fn application_view(
-    state: &AppState,
-    scope: &Scope,
+    admin: &Administrator,
     id: i64,
     lang: Lang,
-) -> Result<ApplicationView, ApiError> {
-    let app = state
-        .store
-        .application(scope, id)
-        .await
-        .map_err(|e| ApiError::store(e, lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
-    let history = state
-        .store
-        .history(id)
-        .await
-        .map_err(|e| ApiError::store(e, lang))?;
-    Ok(ApplicationView::new(&app, &history, lang))
+) -> Result<ApplicationView, WebError> {
+    let (application, history) = admin.application(id).await?;
+    Ok(ApplicationView::new(&application, &history, lang))
 }

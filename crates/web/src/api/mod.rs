@@ -1,53 +1,67 @@
 //! The JSON API under `/api/v1` (SPEC §7), described by `/api/v1/openapi.json`.
+//!
+//! Each operation is registered with utoipa-axum's `routes!`, which adds the route to the router
+//! and its `#[utoipa::path]` to the document in one step: a route cannot be served without being
+//! documented, nor documented without being served.
 
 pub(crate) mod applications;
 mod auth;
 pub mod employees;
 pub mod views;
 
+use std::sync::LazyLock;
+
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::error::WebError;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/employees", get(employees::search))
-        .route("/employees/{id}", get(employees::card))
-        .route("/applications", post(applications::create))
-        .route("/applications/{id}/approve", post(applications::approve))
-        .route("/applications/{id}/reject", post(applications::reject))
-        .route("/applications/{id}/cancel", post(applications::cancel))
-        .route("/applications/{id}/revoke", post(applications::revoke))
-        .route(
-            "/applications/{id}/certificate",
-            get(applications::certificate),
-        )
+/// Where the API lives; the operations' paths in the document are under it.
+pub const BASE: &str = "/api/v1";
+
+/// The API's router (to be nested at [`BASE`]) and the OpenAPI document of exactly its routes.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(employees::search))
+        .routes(routes!(employees::card))
+        .routes(routes!(applications::create))
+        .routes(routes!(applications::approve))
+        .routes(routes!(applications::reject))
+        .routes(routes!(applications::cancel))
+        .routes(routes!(applications::revoke))
+        .routes(routes!(applications::certificate))
+        .split_for_parts();
+    let router = router
+        // The document itself is not an operation of the API.
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::error::localize));
+    (router, with_base(document))
 }
 
-async fn method_not_allowed(
-    crate::extract::ApiLang(lang): crate::extract::ApiLang,
-) -> crate::error::ApiError {
-    crate::error::ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        lang.pick(
-            "Η μέθοδος HTTP δεν επιτρέπεται σε αυτή τη διεύθυνση.",
-            "This HTTP method is not allowed at this address.",
-        ),
-    )
+/// The handlers' paths are relative to the API's base; the document names them in full.
+fn with_base(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut document.paths.paths);
+    document.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{BASE}{path}"), item))
+        .collect();
+    document
 }
 
-async fn not_found(
-    crate::extract::ApiLang(lang): crate::extract::ApiLang,
-) -> crate::error::ApiError {
-    crate::error::ApiError::not_found(lang)
+async fn method_not_allowed() -> WebError {
+    WebError::MethodNotAllowed
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
 }
 
 #[derive(OpenApi)]
@@ -55,17 +69,6 @@ async fn not_found(
     info(
         title = "certdesk API",
         description = "Issuance of personal digital-signature certificates: find employees, follow and cancel their applications. Errors are always {\"error\":{\"code\",\"message\",\"field\"?}}, in Greek unless Accept-Language asks for English.",
-    ),
-    paths(
-        auth::login,
-        employees::search,
-        employees::card,
-        applications::create,
-        applications::approve,
-        applications::reject,
-        applications::certificate,
-        applications::revoke,
-        applications::cancel,
     ),
     modifiers(&BearerAuth),
 )]
@@ -83,8 +86,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The OpenAPI document, as `/api/v1/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| router().1);
+    DOCUMENT.clone()
 }
 
 async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {

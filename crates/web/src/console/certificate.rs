@@ -3,18 +3,18 @@
 //! category, an optional «Περιγραφή», then «Επιβεβαίωση».
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use certdesk_domain::Command;
-use certdesk_store::workflow::perform;
+use certdesk_domain::certificate::RevocationCategory;
+use certdesk_domain::validation::Reason;
+use certdesk_store::CertificateRecord;
 use serde::Deserialize;
 
-use super::card::{Done, card_response, load, local_time};
+use super::card::{Done, card_response, load, load_for_form, refused};
 use super::{ConsoleUser, error_page};
-use crate::AppState;
-use crate::api::applications::{parse_category, parse_description};
-use crate::error::ApiError;
+use crate::view::local_time;
 
 /// What the card shows of a certificate.
 pub struct CertificateView {
@@ -25,58 +25,26 @@ pub struct CertificateView {
     pub revoked_at: Option<String>,
 }
 
-/// The certificate of application `application_id`, if it has one.
-pub(super) async fn view(
-    state: &AppState,
-    application_id: i64,
-) -> Result<Option<CertificateView>, Response> {
-    let certificate = state.store.certificate(application_id).await.map_err(|e| {
-        error_page(
-            Default::default(),
-            &ApiError::store(e, Default::default()).message,
-            StatusCode::SERVICE_UNAVAILABLE,
-        )
-    })?;
-    Ok(certificate.map(|c| CertificateView {
-        serial: c.serial.clone(),
-        not_before: local_time(c.not_before),
-        not_after: local_time(c.not_after),
-        fingerprint: certdesk_ca::fingerprint(&c.der),
-        revoked_at: c.revoked_at.map(local_time),
-    }))
+impl CertificateView {
+    pub fn new(c: &CertificateRecord) -> CertificateView {
+        CertificateView {
+            serial: c.serial.clone(),
+            not_before: local_time(c.not_before),
+            not_after: local_time(c.not_after),
+            fingerprint: certdesk_ca::fingerprint(&c.der),
+            revoked_at: c.revoked_at.map(local_time),
+        }
+    }
 }
 
 /// `GET /employees/{id}/certificate.pem` and `.der`.
-pub async fn download(
-    State(state): State<AppState>,
-    user: ConsoleUser,
-    Path((id, format)): Path<(String, String)>,
-) -> Response {
-    let loaded = match load(&state, &user, &id).await {
-        Ok(loaded) => loaded,
+pub async fn download(user: ConsoleUser, Path((id, format)): Path<(String, String)>) -> Response {
+    let card = match load(&user, &id).await {
+        Ok(card) => card,
         Err(response) => return response,
     };
-    let not_found = || {
-        error_page(
-            user.lang,
-            user.lang
-                .pick("Δεν υπάρχει πιστοποιητικό.", "There is no certificate."),
-            StatusCode::NOT_FOUND,
-        )
-    };
-    let Some(application) = &loaded.application else {
-        return not_found();
-    };
-    let certificate = match state.store.certificate(application.id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return not_found(),
-        Err(e) => {
-            return error_page(
-                user.lang,
-                &ApiError::store(e, user.lang).message,
-                StatusCode::SERVICE_UNAVAILABLE,
-            );
-        }
+    let Some(certificate) = &card.certificate else {
+        return no_certificate(&user);
     };
     let (body, content_type, extension) = match format.as_str() {
         "certificate.pem" => (
@@ -85,7 +53,7 @@ pub async fn download(
             "pem",
         ),
         "certificate.der" => (certificate.der.clone(), "application/pkix-cert", "cer"),
-        _ => return not_found(),
+        _ => return no_certificate(&user),
     };
     (
         [
@@ -103,6 +71,14 @@ pub async fn download(
         .into_response()
 }
 
+fn no_certificate(user: &ConsoleUser) -> Response {
+    error_page(
+        user.lang,
+        user.texts().no_certificate,
+        StatusCode::NOT_FOUND,
+    )
+}
+
 #[derive(Deserialize)]
 pub struct RevokeForm {
     #[serde(default)]
@@ -115,25 +91,20 @@ pub struct RevokeForm {
 
 /// `POST /employees/{id}/revoke`.
 pub async fn revoke_submit(
-    State(state): State<AppState>,
     user: ConsoleUser,
     Path(id): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Response {
-    let lang = user.lang;
-    if !user.csrf_ok(&form.csrf) {
-        return error_page(lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
-    }
-    let loaded = match load(&state, &user, &id).await {
-        Ok(loaded) => loaded,
+    let card = match load_for_form(&user, &form.csrf, &id).await {
+        Ok(card) => card,
         Err(response) => return response,
     };
-    let employee_id = loaded.employee.id;
-    let Some(application_id) = loaded.application.as_ref().map(|a| a.id) else {
+    let employee_id = card.employee.id;
+    let Some(application_id) = card.application.as_ref().map(|a| a.id) else {
         return Redirect::to(&format!("/employees/{employee_id}")).into_response();
     };
-    let command = parse_category(form.category.as_deref()).and_then(|category| {
-        parse_description(Some(&form.description)).map(|description| Command::Revoke {
+    let command = RevocationCategory::parse(form.category.as_deref()).and_then(|category| {
+        Reason::parse_description(Some(&form.description)).map(|description| Command::Revoke {
             category,
             description,
         })
@@ -141,45 +112,13 @@ pub async fn revoke_submit(
     let command = match command {
         Ok(command) => command,
         Err(error) => {
-            let page = card_response(
-                &state,
-                &user,
-                loaded,
-                Done::Nothing,
-                Some(error.message(lang)),
-                form.description.clone(),
-            )
-            .await;
+            let message = Some(error.message(user.lang));
+            let page = card_response(&user, card, Done::Nothing, message, form.description);
             return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
         }
     };
-    match perform(
-        state.store.as_ref(),
-        &user.scope(),
-        application_id,
-        &command,
-        &user.actor(),
-        state.clock.now(),
-    )
-    .await
-    {
+    match user.admin.perform(application_id, &command).await {
         Ok(_) => Redirect::to(&format!("/employees/{employee_id}?revoked=1")).into_response(),
-        Err(error) => {
-            let message = ApiError::workflow(error, lang).message;
-            match load(&state, &user, &id).await {
-                Ok(reloaded) => {
-                    card_response(
-                        &state,
-                        &user,
-                        reloaded,
-                        Done::Nothing,
-                        Some(message),
-                        String::new(),
-                    )
-                    .await
-                }
-                Err(response) => response,
-            }
-        }
+        Err(error) => refused(&user, &id, error, String::new()).await,
     }
 }

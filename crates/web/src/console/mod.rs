@@ -3,9 +3,10 @@
 //! cookie. Every form carries a CSRF token tied to the session.
 
 pub mod auth;
+mod cancel;
 pub(crate) mod card;
 mod certificate;
-mod cookies;
+mod decision;
 pub mod search;
 mod start;
 pub mod texts;
@@ -15,19 +16,20 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use certdesk_domain::{Actor, Lang};
-use certdesk_store::credentials::token_hash;
-use certdesk_store::{Scope, SessionRecord};
+use certdesk_app::admin::Administrator;
+use certdesk_domain::Lang;
+use certdesk_store::{SessionKind, SessionRecord};
 use serde::Deserialize;
 
 use crate::AppState;
-pub use cookies::{cookie, set_cookie};
+use crate::cookies::{LANG_COOKIE, cookie, page_lang, set_cookie};
+use crate::error::WebError;
+pub use crate::view::render;
 use texts::{Texts, texts};
 
 pub const SESSION_COOKIE: &str = "certdesk_session";
-pub const LANG_COOKIE: &str = "certdesk_lang";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,7 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/employees/{id}", get(card::card_page))
         .route(
             "/employees/{id}/cancel",
-            get(card::cancel_confirm_page).post(card::cancel_submit),
+            get(cancel::cancel_confirm_page).post(cancel::cancel_submit),
         )
         .route(
             "/applications/new",
@@ -46,11 +48,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/employees/{id}/approve",
-            axum::routing::post(card::approve_submit),
+            axum::routing::post(decision::approve_submit),
         )
         .route(
             "/employees/{id}/reject",
-            axum::routing::post(card::reject_submit),
+            axum::routing::post(decision::reject_submit),
         )
         .route(
             "/employees/{id}/revoke",
@@ -144,9 +146,7 @@ async fn font(axum::extract::Path(file): axum::extract::Path<String>) -> Respons
 
 /// The console's language: the switch's cookie, else Greek.
 pub fn console_lang(headers: &HeaderMap) -> Lang {
-    cookie(headers, LANG_COOKIE)
-        .and_then(|c| Lang::parse(&c))
-        .unwrap_or_default()
+    page_lang(headers)
 }
 
 #[derive(Deserialize)]
@@ -184,23 +184,20 @@ async fn switch_language(
         .into_response()
 }
 
-/// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page.
+/// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page. Every handler acts
+/// through its [`Administrator`], limited to the ΔΨΠ's organisations.
 pub struct ConsoleUser {
-    pub session: SessionRecord,
+    pub admin: Administrator,
     pub lang: Lang,
-    pub token_hash: String,
 }
 
 impl ConsoleUser {
-    pub fn scope(&self) -> Scope {
-        Scope::Organisations(self.session.organisation_ids.clone())
+    pub fn session(&self) -> &SessionRecord {
+        self.admin.session()
     }
 
-    pub fn actor(&self) -> Actor {
-        Actor::administrator(
-            self.session.administrator_id,
-            self.session.full_name.clone(),
-        )
+    pub fn csrf(&self) -> &str {
+        self.admin.csrf_token()
     }
 
     pub fn texts(&self) -> &'static Texts {
@@ -209,12 +206,14 @@ impl ConsoleUser {
 
     /// Constant-time comparison of a submitted CSRF token with the session's.
     pub fn csrf_ok(&self, submitted: &str) -> bool {
-        constant_time_eq(submitted.as_bytes(), self.session.csrf_token.as_bytes())
+        certdesk_app::tokens::constant_time_eq(submitted.as_bytes(), self.csrf().as_bytes())
     }
-}
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    /// A page that says what went wrong, in the ΔΨΠ's language.
+    pub fn failure(&self, error: impl Into<WebError>) -> Response {
+        let error = error.into();
+        error_page(self.lang, &error.message(self.lang), error.status())
+    }
 }
 
 impl FromRequestParts<AppState> for ConsoleUser {
@@ -229,30 +228,13 @@ impl FromRequestParts<AppState> for ConsoleUser {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_login());
         };
-        let hash = token_hash(&token);
-        match state.store.session(&hash, state.clock.now()).await {
-            Ok(Some(session)) if session.kind == "console" => Ok(ConsoleUser {
-                session,
-                lang,
-                token_hash: hash,
-            }),
-            Ok(_) => Err(to_login()),
-            Err(error) => Err(error_page(
-                lang,
-                &crate::error::ApiError::store(error, lang).message,
-                StatusCode::SERVICE_UNAVAILABLE,
-            )),
-        }
-    }
-}
-
-/// Renders a template; a template error is a bug, logged and answered with 500.
-pub fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "template rendering failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        match state.app.administrator(&token, SessionKind::Console).await {
+            Ok(Some(admin)) => Ok(ConsoleUser { admin, lang }),
+            Ok(None) => Err(to_login()),
+            Err(error) => {
+                let error = WebError::from(error);
+                Err(error_page(lang, &error.message(lang), error.status()))
+            }
         }
     }
 }

@@ -1,19 +1,18 @@
 //! Finding employees (SPEC §4): the console page, and the query both the page and the API use.
 
 use askama::Template;
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{Query, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use certdesk_domain::status::{status_code, status_label};
 use certdesk_domain::text::query_tokens;
-use certdesk_domain::validation::{Afm, IdCard, Problem, ValidationError};
+use certdesk_domain::validation::{Afm, Field, IdCard, Problem, ValidationError};
 use certdesk_domain::{Lang, Status};
 use certdesk_store::{EmployeeQuery, SearchPage, SessionRecord, StatusFilter};
 use serde::Deserialize;
 
 use super::texts::Texts;
 use super::{ConsoleUser, render};
-use crate::AppState;
 use crate::api::employees::SearchParams;
 
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -30,7 +29,7 @@ pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, Validation
         None => None,
         Some("none") => Some(StatusFilter::NoApplication),
         Some(code) => Some(StatusFilter::Is(
-            Status::parse(code).ok_or(ValidationError::new("status", Problem::Format))?,
+            Status::parse(code).ok_or(ValidationError::new(Field::Status, Problem::Format))?,
         )),
     };
     Ok(EmployeeQuery {
@@ -128,7 +127,6 @@ fn page_url(raw_query: &str, page: u32) -> String {
 }
 
 pub async fn employees_page(
-    State(state): State<AppState>,
     user: ConsoleUser,
     RawQuery(raw): RawQuery,
     form: Result<Query<SearchForm>, axum::extract::rejection::QueryRejection>,
@@ -136,8 +134,7 @@ pub async fn employees_page(
     let raw = raw.unwrap_or_default();
     let params: SearchParams = form.map(|Query(f)| f).unwrap_or_default().into();
     let lang = user.lang;
-    let scope = user.scope();
-    let units = state.store.units(&scope).await.unwrap_or_default();
+    let units = user.admin.units().await.unwrap_or_default();
     let path = if raw.is_empty() {
         "/employees".to_owned()
     } else {
@@ -145,8 +142,8 @@ pub async fn employees_page(
     };
     let mut page = EmployeesPage {
         t: user.texts(),
-        user: Some(&user.session),
-        csrf: &user.session.csrf_token,
+        user: Some(user.session()),
+        csrf: user.csrf(),
         current_path: &path,
         params: &params,
         statuses: status_options(non_empty(&params.status), lang),
@@ -173,19 +170,13 @@ pub async fn employees_page(
         Ok(query) => query,
         Err(error) => {
             page.error = Some(error.message(lang));
-            page.error_field = error.field;
+            page.error_field = error.field.name();
             return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
         }
     };
-    let SearchPage { total, items } = match state.store.search_employees(&scope, &query).await {
+    let SearchPage { total, items } = match user.admin.search(&query).await {
         Ok(result) => result,
-        Err(error) => {
-            return super::error_page(
-                lang,
-                &crate::error::ApiError::store(error, lang).message,
-                StatusCode::SERVICE_UNAVAILABLE,
-            );
-        }
+        Err(error) => return user.failure(error),
     };
     page.total = total;
     page.page = query.page;
@@ -196,10 +187,10 @@ pub async fn employees_page(
         .into_iter()
         .map(|e| Row {
             id: e.id,
-            surname: e.surname,
-            given_name: e.given_name,
-            father_name: e.father_name,
-            afm: e.afm,
+            surname: e.surname.to_string(),
+            given_name: e.given_name.to_string(),
+            father_name: e.father_name.to_string(),
+            afm: e.afm.to_string(),
             unit: e.unit,
             status_code: status_code(e.status),
             status_label: status_label(e.status, lang),

@@ -9,18 +9,17 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use certdesk_app::AppError;
+use certdesk_app::admin::{Lookup, Names};
 use certdesk_domain::validation::{Afm, Email, Mobile, ValidationError};
-use certdesk_store::workflow::{WorkflowError, start_application};
-use certdesk_store::{EmployeeRecord, SessionRecord};
+use certdesk_store::SessionRecord;
 use serde::Deserialize;
 
 use super::texts::Texts;
 use super::{ConsoleUser, error_page, render};
-use crate::AppState;
-use crate::error::ApiError;
+use crate::error::WebError;
 
 #[derive(Template)]
 #[template(path = "new_application.html")]
@@ -36,23 +35,6 @@ struct NewApplicationPage<'a> {
     field_error: Option<(&'static str, String)>,
     /// An error shown as a dialog with «ΟΚ» (unknown or invalid ΑΦΜ, open application).
     dialog: Option<String>,
-}
-
-/// «Επώνυμο», «Όνομα», «Όνομα Πατρός» as the magnifier shows them.
-pub struct Names {
-    pub surname: String,
-    pub given_name: String,
-    pub father_name: String,
-}
-
-impl From<&EmployeeRecord> for Names {
-    fn from(e: &EmployeeRecord) -> Names {
-        Names {
-            surname: e.surname.clone(),
-            given_name: e.given_name.clone(),
-            father_name: e.father_name.clone(),
-        }
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -81,8 +63,8 @@ impl NewApplicationPage<'_> {
 fn page<'a>(user: &'a ConsoleUser, form: &'a StartForm) -> NewApplicationPage<'a> {
     NewApplicationPage {
         t: user.texts(),
-        user: Some(&user.session),
-        csrf: &user.session.csrf_token,
+        user: Some(user.session()),
+        csrf: user.csrf(),
         current_path: "/applications/new",
         form,
         found: None,
@@ -97,66 +79,42 @@ pub async fn new_application_page(user: ConsoleUser) -> Response {
 }
 
 fn field_error(error: &ValidationError, user: &ConsoleUser) -> Option<(&'static str, String)> {
-    Some((error.field, error.message(user.lang)))
+    Some((error.field.name(), error.message(user.lang)))
 }
 
-pub async fn new_application_submit(
-    State(state): State<AppState>,
-    user: ConsoleUser,
-    Form(form): Form<StartForm>,
-) -> Response {
+pub async fn new_application_submit(user: ConsoleUser, Form(form): Form<StartForm>) -> Response {
     let lang = user.lang;
     if !user.csrf_ok(&form.csrf) {
         return error_page(lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
     let mut view = page(&user, &form);
+    let dialog = |mut view: NewApplicationPage, text: String, status: StatusCode| {
+        view.dialog = Some(text);
+        (status, render(&view)).into_response()
+    };
     let afm = match Afm::parse(&form.afm) {
         Ok(afm) => afm,
-        Err(error) => {
-            view.dialog = Some(error.message(lang));
-            return (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response();
-        }
+        Err(error) => return dialog(view, error.message(lang), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let employee = match state
-        .store
-        .employee_by_afm(&user.scope(), afm.as_str())
-        .await
-    {
-        Ok(employee) => employee,
-        Err(error) => {
-            return error_page(
-                lang,
-                &ApiError::store(error, lang).message,
-                StatusCode::SERVICE_UNAVAILABLE,
+    let t = user.texts();
+    match user.admin.look_up(&afm).await {
+        Ok(Lookup::Found(names)) => view.found = Some(names),
+        Ok(Lookup::NotInTaxRegistry) => {
+            let text = t.afm_not_in_tax_registry.to_owned();
+            return dialog(view, text, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Ok(Lookup::UnknownEmployee) => {
+            return dialog(
+                view,
+                t.unknown_afm.to_owned(),
+                StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
-    };
-    if let Some(registry) = &state.tax_registry {
-        match registry.lookup(&afm).await {
-            Ok(Some(person)) => {
-                view.found = Some(Names {
-                    surname: person.surname.as_str().to_owned(),
-                    given_name: person.given_name.as_str().to_owned(),
-                    father_name: person.father_name.as_str().to_owned(),
-                });
-            }
-            Ok(None) => {
-                view.dialog = Some(user.texts().afm_not_in_tax_registry.to_owned());
-                return (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response();
-            }
-            Err(error) => {
-                tracing::warn!(%error, "tax registry lookup failed");
-                view.dialog = Some(user.texts().tax_registry_unavailable.to_owned());
-                return (StatusCode::SERVICE_UNAVAILABLE, render(&view)).into_response();
-            }
+        Err(AppError::RegistryUnavailable(_)) => {
+            let text = t.tax_registry_unavailable.to_owned();
+            return dialog(view, text, StatusCode::SERVICE_UNAVAILABLE);
         }
-    }
-    let Some(employee) = employee else {
-        view.dialog = Some(user.texts().unknown_afm.to_owned());
-        return (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response();
-    };
-    if view.found.is_none() {
-        view.found = Some(Names::from(&employee));
+        Err(error) => return user.failure(error),
     }
     if form.lookup.is_some() {
         return render(&view);
@@ -178,33 +136,29 @@ pub async fn new_application_submit(
             }
         },
     };
-    let outcome = start_application(
-        state.store.as_ref(),
-        &user.scope(),
-        &afm,
-        &email,
-        mobile.as_ref(),
-        &user.actor(),
-        state.clock.now(),
-    )
-    .await;
-    match outcome {
+    match user
+        .admin
+        .start_application(&afm, &email, mobile.as_ref())
+        .await
+    {
         Ok(application) => {
             Redirect::to(&format!("/employees/{}?started=1", application.employee_id))
                 .into_response()
         }
-        Err(WorkflowError::NotFound) => {
-            view.dialog = Some(user.texts().unknown_afm.to_owned());
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response()
-        }
+        Err(AppError::NotFound) => dialog(
+            view,
+            t.unknown_afm.to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(error) => {
-            let status = if matches!(error, WorkflowError::Store(_)) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::CONFLICT
+            let error = WebError::from(error);
+            let status = match error.status() {
+                StatusCode::SERVICE_UNAVAILABLE | StatusCode::INTERNAL_SERVER_ERROR => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                _ => StatusCode::CONFLICT,
             };
-            view.dialog = Some(ApiError::workflow(error, lang).message);
-            (status, render(&view)).into_response()
+            dialog(view, error.message(lang), status)
         }
     }
 }

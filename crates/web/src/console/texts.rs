@@ -96,6 +96,10 @@ pub struct Texts {
     pub started: &'static str,
     pub error_title: &'static str,
     pub csrf_failed: &'static str,
+    pub employee_not_found: &'static str,
+    pub no_application: &'static str,
+    pub no_application_to_cancel: &'static str,
+    pub no_certificate: &'static str,
     pub footer: &'static str,
 }
 
@@ -200,6 +204,10 @@ static EL: Texts = Texts {
     started: "Έναρξη",
     error_title: "Υπάρχει πρόβλημα",
     csrf_failed: "Η φόρμα έληξε ή δεν προέρχεται από αυτή τη σελίδα. Δοκιμάστε ξανά.",
+    employee_not_found: "Δεν βρέθηκε ο υπάλληλος.",
+    no_application: "Ο υπάλληλος δεν έχει αίτηση.",
+    no_application_to_cancel: "Ο υπάλληλος δεν έχει αίτηση για ακύρωση.",
+    no_certificate: "Δεν υπάρχει πιστοποιητικό.",
     footer: "certdesk — σύστημα έκδοσης ψηφιακών πιστοποιητικών",
 };
 
@@ -297,5 +305,9 @@ static EN: Texts = Texts {
     started: "Started",
     error_title: "There is a problem",
     csrf_failed: "The form expired or did not come from this page. Please try again.",
+    employee_not_found: "Employee not found.",
+    no_application: "The employee has no application.",
+    no_application_to_cancel: "The employee has no application to cancel.",
+    no_certificate: "There is no certificate.",
     footer: "certdesk — digital certificate issuance",
 };

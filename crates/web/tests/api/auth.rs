@@ -1,6 +1,7 @@
 //! Logging in to the API, and refusing callers without a valid bearer token (SPEC §7, §9).
 
 use certdesk_domain::Status;
+use certdesk_domain::throttle::ThrottleKey;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
@@ -138,7 +139,7 @@ async fn an_expired_token_is_refused() {
     ] {
         app.store
             .create_session(&certdesk_store::NewSession {
-                token_hash: certdesk_store::credentials::token_hash(token),
+                token_hash: certdesk_app::tokens::token_hash(token),
                 administrator_id: app.admin.id,
                 kind: certdesk_store::SessionKind::Api,
                 csrf_token: "unused".to_owned(),
@@ -158,7 +159,10 @@ async fn repeated_wrong_passwords_pause_the_account_for_a_while() {
     let other = app
         .add_admin(app.org_id, "other@example.gr", "Άλλος Διαχειριστής")
         .await;
-    for _ in 0..certdesk_domain::throttle::MAX_FAILURES {
+    let allowed = ThrottleKey::administrator_login(&app.admin.username)
+        .policy()
+        .max_attempts;
+    for _ in 0..allowed {
         assert_error(
             app.login(&app.admin.username, "λάθος").await,
             401,
@@ -185,18 +189,17 @@ async fn repeated_wrong_passwords_pause_the_account_for_a_while() {
 async fn old_failures_and_a_successful_login_do_not_count() {
     let app = spawn_app().await;
     let long_ago = chrono::Utc::now() - chrono::Duration::minutes(20);
+    let key = ThrottleKey::administrator_login(&app.admin.username);
     for _ in 0..10 {
-        app.store
-            .record_login_failure(&app.admin.username, long_ago)
-            .await
-            .unwrap();
+        app.store.record_attempt(&key, long_ago).await.unwrap();
     }
-    for _ in 0..certdesk_domain::throttle::MAX_FAILURES - 1 {
+    let allowed = key.policy().max_attempts;
+    for _ in 0..allowed - 1 {
         assert_eq!(app.login(&app.admin.username, "λάθος").await.status(), 401);
     }
     assert_eq!(app.login(&app.admin.username, PASSWORD).await.status(), 200);
     // The success cleared the count: four more mistakes are still allowed.
-    for _ in 0..certdesk_domain::throttle::MAX_FAILURES - 1 {
+    for _ in 0..allowed - 1 {
         assert_eq!(app.login(&app.admin.username, "λάθος").await.status(), 401);
     }
     assert_eq!(app.login(&app.admin.username, PASSWORD).await.status(), 200);

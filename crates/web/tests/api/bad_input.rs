@@ -273,7 +273,7 @@ async fn json_arrays_are_not_request_objects() {
     ];
     let started = app
         .store
-        .applications_of_employee(employee.id)
+        .applications_of_employee(&certdesk_store::Scope::Everything, employee.id)
         .await
         .unwrap()
         .len();

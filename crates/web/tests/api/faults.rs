@@ -1,6 +1,10 @@
 //! Faults of the database under a running server (issue 3, "Bad input and faults"): losing the
 //! connection to PostgreSQL answers 503 in the API's error format, quickly, writes nothing, and the
 //! server reconnects by itself once the database is back.
+//!
+//! These tests take the database away, which only a server can do: they are PostgreSQL's, ignored
+//! by default so that a SQLite run does not count them as passed; `scripts/test` runs them in its
+//! PostgreSQL stage (`--include-ignored`), and on SQLite they fail, saying so.
 
 use std::time::{Duration, Instant};
 
@@ -8,10 +12,22 @@ use certdesk_domain::Status;
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE};
 use serde_json::json;
 
+use crate::backend::PgTestDatabase;
 use crate::helpers::*;
 
 /// Longest acceptable wait for an answer while the database is away.
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
+/// The test's PostgreSQL database; on SQLite, a failure that says why.
+fn postgres_of<'a>(app: &'a TestApp, test: &str) -> &'a PgTestDatabase {
+    app.database.postgres().unwrap_or_else(|| {
+        panic!(
+            "{test} cuts the running server off its PostgreSQL database: run it with \
+             CERTDESK_TEST_STORE=postgres (scripts/test does, in its PostgreSQL stage); \
+             on SQLite there is no database server to lose"
+        )
+    })
+}
 
 /// Sends a request with a hard limit, so that a hanging server fails the test instead of
 /// hanging it; returns the response and how long it took.
@@ -25,15 +41,13 @@ async fn timed(request: reqwest::RequestBuilder) -> (reqwest::Response, Duration
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: scripts/test runs them in its PostgreSQL stage (--include-ignored)"]
 async fn losing_the_database_answers_503_and_the_server_reconnects() {
     let app = spawn_app().await;
-    let Some(pg) = app.database.postgres() else {
-        eprintln!(
-            "losing_the_database_answers_503_and_the_server_reconnects: PostgreSQL-only \
-             (CERTDESK_TEST_STORE=postgres); nothing to do on SQLite"
-        );
-        return;
-    };
+    let pg = postgres_of(
+        &app,
+        "losing_the_database_answers_503_and_the_server_reconnects",
+    );
     // Everything the calls need, made while the database is there.
     let token = app.token().await;
     let (employee, id) = app.application_in(Status::AwaitingApproval).await;
@@ -113,15 +127,13 @@ async fn losing_the_database_answers_503_and_the_server_reconnects() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: scripts/test runs them in its PostgreSQL stage (--include-ignored)"]
 async fn sessions_killed_under_the_server_are_replaced_without_an_error() {
     let app = spawn_app().await;
-    let Some(pg) = app.database.postgres() else {
-        eprintln!(
-            "sessions_killed_under_the_server_are_replaced_without_an_error: PostgreSQL-only \
-             (CERTDESK_TEST_STORE=postgres); nothing to do on SQLite"
-        );
-        return;
-    };
+    let pg = postgres_of(
+        &app,
+        "sessions_killed_under_the_server_are_replaced_without_an_error",
+    );
     let token = app.token().await;
     let (employee, _) = app.application_in(Status::AwaitingApproval).await;
     // Several pooled connections, all to be killed.

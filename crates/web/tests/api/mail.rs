@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use certdesk_app::mail::SmtpMailer;
+use certdesk_app::worker::{Delivery, WorkerConfig, deliver_outbox};
 use certdesk_domain::Status;
-use certdesk_store::mail::SmtpMailer;
-use certdesk_store::worker::{Delivery, WorkerConfig, deliver_outbox};
 use certdesk_store::{OutboxMessage, Store};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::json;

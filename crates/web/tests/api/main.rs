@@ -15,6 +15,7 @@ mod faults;
 mod helpers;
 mod jobs;
 mod mail;
+mod one_open;
 mod openapi;
 mod pki;
 mod portal;

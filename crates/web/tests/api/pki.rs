@@ -6,8 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use certdesk_app::worker::run_one_job;
 use certdesk_domain::Status;
-use certdesk_store::worker::{Issuing, WorkerConfig, run_one_job};
+use certdesk_store::Scope;
 use certdesk_testkit::pki::{
     openssl_crl_text, openssl_ocsp_status, pkilint_crl, pkilint_ocsp_response, skip_requested,
 };
@@ -18,21 +19,31 @@ use crate::helpers::*;
 /// An application issued by the real job, with the test CA: its id and its certificate (PEM).
 async fn issued(app: &TestApp) -> (i64, String) {
     let (_, id) = app.application_in(Status::AwaitingIssuance).await;
-    let worker = WorkerConfig {
-        issuer: Some(Issuing(test_ca())),
-        ..Default::default()
-    };
     assert!(
-        run_one_job(app.store.as_ref(), &worker, chrono::Utc::now())
-            .await
-            .unwrap()
+        run_one_job(
+            app.store.as_ref(),
+            &app.issuing_worker(),
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
     );
-    let certificate = app.store.certificate(id).await.unwrap().unwrap();
+    let certificate = app
+        .store
+        .certificate(&Scope::Everything, id)
+        .await
+        .unwrap()
+        .unwrap();
     (id, certdesk_ca::certificate_pem(&certificate.der))
 }
 
 async fn serial_of(app: &TestApp, id: i64) -> String {
-    app.store.certificate(id).await.unwrap().unwrap().serial
+    app.store
+        .certificate(&Scope::Everything, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .serial
 }
 
 fn issuing_pem() -> String {
@@ -344,16 +355,22 @@ async fn the_crl_lists_the_revoked_certificates_with_their_reasons_signed_by_the
     // Cancelled before its issuance job ran: no certificate, ever.
     let (_, cancelled) = app.application_in(Status::AwaitingIssuance).await;
     assert_eq!(app.cancel(&token, cancelled, None).await.status(), 200);
-    let worker = WorkerConfig {
-        issuer: Some(Issuing(test_ca())),
-        ..Default::default()
-    };
     assert!(
-        !run_one_job(app.store.as_ref(), &worker, chrono::Utc::now())
+        !run_one_job(
+            app.store.as_ref(),
+            &app.issuing_worker(),
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        app.store
+            .certificate(&Scope::Everything, cancelled)
             .await
             .unwrap()
+            .is_none()
     );
-    assert!(app.store.certificate(cancelled).await.unwrap().is_none());
 
     let empty = get_der(&app, "/pki/crl", "application/pkix-crl").await;
     let text = openssl_crl_text(&empty, &issuing_pem()).unwrap_or_else(|e| panic!("{e}"));
@@ -408,7 +425,7 @@ async fn the_ca_certificates_are_served_and_without_a_ca_every_pki_address_is_40
         record.root_der
     );
 
-    let bare = spawn_app_with(|state| state.ca = None).await;
+    let bare = spawn_app_with(|app| app.ca = None).await;
     for path in [
         "/pki/crl",
         "/pki/ocsp/MAA%3D",

@@ -196,18 +196,19 @@ async fn id_card_and_username_are_exact() {
         .store
         .insert_employees(
             app.org_id,
-            &[certdesk_store::NewEmployee {
-                afm: next_afm(),
-                surname: "Καρρά".to_owned(),
-                given_name: "Δήμητρα".to_owned(),
-                father_name: "Νικόλαος".to_owned(),
-                id_card: Some("AB123456".to_owned()),
-                birth_date: None,
-                email: Some("d.karra@example.gr".to_owned()),
-                mobile: None,
-                unit: IT.to_owned(),
-                position: "Προϊσταμένη".to_owned(),
-            }],
+            &[certdesk_domain::employee::EmployeeInput {
+                afm: &next_afm(),
+                surname: "Καρρά",
+                given_name: "Δήμητρα",
+                father_name: "Νικόλαος",
+                id_card: "AB123456",
+                email: "d.karra@example.gr",
+                unit: IT,
+                position: "Προϊσταμένη",
+                ..Default::default()
+            }
+            .validate()
+            .unwrap()],
             chrono::Utc::now(),
         )
         .await

@@ -1,0 +1,352 @@
+//! A ΔΨΠ's use cases: logging in (console session or API token, throttled per account), and,
+//! once authenticated, everything they may do, within their organisations only.
+//!
+//! An [`Administrator`] is handed out only by [`App::administrator`] for a live session; it
+//! carries the ΔΨΠ's organisations as its scope, and every method reads and writes through it,
+//! so a handler holding one cannot reach another organisation's employee, history or certificate.
+
+use std::sync::LazyLock;
+
+use certdesk_domain::throttle::ThrottleKey;
+use certdesk_domain::validation::{Afm, Email, Mobile};
+use certdesk_domain::{Actor, Command, HistoryEntry};
+use certdesk_registry::RegistryError;
+use certdesk_store::prelude::*;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{AppError, AppResult, Registry};
+use crate::tokens::{hash_password, new_token, token_hash, verify_password};
+use crate::{App, workflow};
+
+/// Verified against when the username is unknown, so that both answers take as long.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
+
+/// What a login attempt came to.
+pub enum LoginOutcome {
+    LoggedIn(OpenedSession),
+    WrongCredentials,
+    /// Too many failed attempts for this account lately (SPEC §9).
+    Throttled,
+}
+
+/// A session just opened: the token goes to the client, only its hash to the store.
+pub struct OpenedSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub administrator_id: i64,
+}
+
+impl App {
+    /// Checks a username and password and opens a session of `kind`. Failures are counted per
+    /// account (the console's and the API's together: the same password is guessed either way).
+    pub async fn log_in(
+        &self,
+        username: &str,
+        password: &str,
+        kind: SessionKind,
+    ) -> AppResult<LoginOutcome> {
+        let username = username.trim();
+        let now = self.now();
+        let key = ThrottleKey::administrator_login(username);
+        let policy = key.policy();
+        let failures = self
+            .store()
+            .attempts_since(&key, policy.window_start(now))
+            .await?;
+        if !policy.allows(failures) {
+            return Ok(LoginOutcome::Throttled);
+        }
+        let admin = self.store().administrator_by_username(username).await?;
+        let stored = admin
+            .as_ref()
+            .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+        let password = password.to_owned();
+        // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false);
+        match admin.filter(|_| matches) {
+            Some(admin) => {
+                self.store().clear_attempts(&key).await?;
+                Ok(LoginOutcome::LoggedIn(
+                    self.open_session(admin.id, kind).await?,
+                ))
+            }
+            None => {
+                self.store().record_attempt(&key, now).await?;
+                Ok(LoginOutcome::WrongCredentials)
+            }
+        }
+    }
+
+    async fn open_session(
+        &self,
+        administrator_id: i64,
+        kind: SessionKind,
+    ) -> AppResult<OpenedSession> {
+        let now = self.now();
+        let token = new_token();
+        let csrf_token = new_token();
+        let expires_at = now + Duration::hours(self.settings.session_hours);
+        self.store()
+            .create_session(&NewSession {
+                token_hash: token_hash(&token),
+                administrator_id,
+                kind,
+                csrf_token: csrf_token.clone(),
+                created_at: now,
+                expires_at,
+            })
+            .await?;
+        Ok(OpenedSession {
+            token,
+            csrf_token,
+            expires_at,
+            administrator_id,
+        })
+    }
+
+    /// The ΔΨΠ of a live session of `kind` (a console cookie is no API token, nor the reverse).
+    pub async fn administrator(
+        &self,
+        token: &str,
+        kind: SessionKind,
+    ) -> AppResult<Option<Administrator>> {
+        let hash = token_hash(token);
+        let session = self.store().session(&hash, self.now()).await?;
+        Ok(session
+            .filter(|s| s.kind == kind)
+            .map(|session| Administrator {
+                app: self.clone(),
+                session,
+                token_hash: hash,
+            }))
+    }
+}
+
+/// An authenticated ΔΨΠ, limited to their organisations.
+pub struct Administrator {
+    app: App,
+    session: SessionRecord,
+    token_hash: String,
+}
+
+/// The employee card: the record, the current application with its history and certificate,
+/// and the earlier applications.
+pub struct Card {
+    pub employee: EmployeeRecord,
+    pub application: Option<ApplicationRecord>,
+    pub history: Vec<HistoryEntry>,
+    pub certificate: Option<CertificateRecord>,
+    pub earlier: Vec<ApplicationRecord>,
+}
+
+/// «Επώνυμο», «Όνομα», «Όνομα Πατρός» as the magnifier found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub surname: String,
+    pub given_name: String,
+    pub father_name: String,
+}
+
+/// What the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» found for an ΑΦΜ.
+pub enum Lookup {
+    /// The names (from the tax registry when one is configured, else from the employee record)
+    /// of an employee of the ΔΨΠ's organisations.
+    Found(Names),
+    /// The tax registry does not know the ΑΦΜ.
+    NotInTaxRegistry,
+    /// No employee of the ΔΨΠ's organisations has it.
+    UnknownEmployee,
+}
+
+impl Administrator {
+    fn scope(&self) -> Scope {
+        Scope::Organisations(self.session.organisation_ids.clone())
+    }
+
+    pub fn session(&self) -> &SessionRecord {
+        &self.session
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        &self.session.csrf_token
+    }
+
+    /// The ΔΨΠ as the history names them.
+    pub fn actor(&self) -> Actor {
+        Actor::administrator(
+            self.session.administrator_id,
+            self.session.full_name.clone(),
+        )
+    }
+
+    pub async fn log_out(&self) -> AppResult<()> {
+        Ok(self.app.store().delete_session(&self.token_hash).await?)
+    }
+
+    pub async fn search(&self, query: &EmployeeQuery) -> AppResult<SearchPage> {
+        Ok(self
+            .app
+            .store()
+            .search_employees(&self.scope(), query)
+            .await?)
+    }
+
+    pub async fn units(&self) -> AppResult<Vec<String>> {
+        Ok(self.app.store().units(&self.scope()).await?)
+    }
+
+    pub async fn employee(&self, id: i64) -> AppResult<EmployeeRecord> {
+        self.app
+            .store()
+            .employee(&self.scope(), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// An application and its history.
+    pub async fn application(&self, id: i64) -> AppResult<(ApplicationRecord, Vec<HistoryEntry>)> {
+        let store = self.app.store();
+        let application = store
+            .application(&self.scope(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let history = store.history(&self.scope(), id).await?;
+        Ok((application, history))
+    }
+
+    /// Everything the employee card shows.
+    pub async fn card(&self, employee_id: i64) -> AppResult<Card> {
+        let store = self.app.store();
+        let scope = self.scope();
+        let employee = self.employee(employee_id).await?;
+        let application = match employee.current_application_id {
+            Some(id) => store.application(&scope, id).await?,
+            None => None,
+        };
+        let (history, certificate) = match &application {
+            Some(a) => (
+                store.history(&scope, a.id).await?,
+                store.certificate(&scope, a.id).await?,
+            ),
+            None => (Vec::new(), None),
+        };
+        let current = application.as_ref().map(|a| a.id);
+        let earlier = store
+            .applications_of_employee(&scope, employee_id)
+            .await?
+            .into_iter()
+            .filter(|a| Some(a.id) != current)
+            .collect();
+        Ok(Card {
+            employee,
+            application,
+            history,
+            certificate,
+            earlier,
+        })
+    }
+
+    /// Whether the rules would let this ΔΨΠ give `command` to `application` now (what the card
+    /// offers is the transition table's, not a copy of it).
+    pub fn may(&self, application: &ApplicationRecord, command: &Command) -> bool {
+        certdesk_domain::transition::decide(
+            &application.as_domain(),
+            command,
+            &self.actor(),
+            self.app.now(),
+        )
+        .is_ok()
+    }
+
+    /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations.
+    pub async fn perform(
+        &self,
+        application_id: i64,
+        command: &Command,
+    ) -> AppResult<ApplicationRecord> {
+        workflow::perform(
+            self.app.store().as_ref(),
+            &self.scope(),
+            application_id,
+            command,
+            &self.actor(),
+            self.app.now(),
+        )
+        .await
+    }
+
+    /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.
+    pub async fn look_up(&self, afm: &Afm) -> AppResult<Lookup> {
+        let employee = self.app.store().employee_by_afm(&self.scope(), afm).await?;
+        if let Some(registry) = &self.app.registries.tax {
+            match registry.lookup(afm).await {
+                Ok(Some(person)) if employee.is_some() => {
+                    return Ok(Lookup::Found(Names {
+                        surname: person.surname.to_string(),
+                        given_name: person.given_name.to_string(),
+                        father_name: person.father_name.to_string(),
+                    }));
+                }
+                Ok(Some(_)) => return Ok(Lookup::UnknownEmployee),
+                Ok(None) => return Ok(Lookup::NotInTaxRegistry),
+                Err(RegistryError::Unavailable(detail)) => {
+                    tracing::warn!(%detail, "tax registry lookup failed");
+                    return Err(AppError::RegistryUnavailable(Registry::Tax));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "tax registry lookup failed");
+                    return Err(AppError::RegistryUnavailable(Registry::Tax));
+                }
+            }
+        }
+        Ok(match employee {
+            Some(e) => Lookup::Found(Names {
+                surname: e.surname.to_string(),
+                given_name: e.given_name.to_string(),
+                father_name: e.father_name.to_string(),
+            }),
+            None => Lookup::UnknownEmployee,
+        })
+    }
+
+    /// «Νέο Ψηφιακό Πιστοποιητικό»: starts the issuance process for an employee (SPEC §2).
+    pub async fn start_application(
+        &self,
+        afm: &Afm,
+        email: &Email,
+        mobile: Option<&Mobile>,
+    ) -> AppResult<ApplicationRecord> {
+        workflow::start_application(
+            self.app.store().as_ref(),
+            &self.scope(),
+            afm,
+            email,
+            mobile,
+            &self.actor(),
+            self.app.now(),
+        )
+        .await
+    }
+
+    /// The certificate of an application, once issued.
+    pub async fn certificate(&self, application_id: i64) -> AppResult<Option<CertificateRecord>> {
+        Ok(self
+            .app
+            .store()
+            .certificate(&self.scope(), application_id)
+            .await?)
+    }
+
+    /// The CA certificates that follow a certificate in its chain (issuing CA, then root).
+    pub async fn chain(&self) -> AppResult<Option<(Vec<u8>, Vec<u8>)>> {
+        Ok(self
+            .app
+            .store()
+            .authority()
+            .await?
+            .map(|ca| (ca.issuing_der, ca.root_der)))
+    }
+}

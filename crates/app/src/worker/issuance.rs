@@ -1,0 +1,142 @@
+//! Issuing the certificates of signed applications. The certificate is stored only by the
+//! transition to `issued`, guarded by the application's version: when a cancellation got there
+//! first, the transition is refused and the certificate, made in memory, is dropped without ever
+//! being stored.
+
+use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject};
+use certdesk_domain::job::JobKind;
+use certdesk_domain::{Actor, Command, Status, Transition};
+use certdesk_store::prelude::*;
+use chrono::{DateTime, Utc};
+
+use super::{Issuing, WorkerConfig, job_backoff};
+use crate::error::{AppError, AppResult};
+
+/// How many issuance jobs one batch takes.
+pub const ISSUANCE_BATCH: i64 = 64;
+
+/// Issues the certificate of application `id`, if it still awaits issuance.
+pub(super) async fn issue(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    // Lost a race: the application changed meanwhile; look again (a cancellation ends it).
+    for _ in 0..5 {
+        let Some(transition) = prepare_issue(store, issuer, id, now).await? else {
+            return Ok(());
+        };
+        match store.commit_transition(&transition).await {
+            Ok(()) => {
+                tracing::debug!(application = id, "certificate issued");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(AppError::Store(StoreError::Conflict))
+}
+
+/// Issues up to `limit` certificates at once: the jobs are taken together, the certificates made
+/// in memory, and every transition to `issued` stored in one transaction, so that a batch costs
+/// one durable commit instead of one per certificate (the commit, not the signature, is what
+/// limits issuance). A transition that lost its race (a cancellation came first) is skipped by
+/// the store and its certificate dropped unstored, exactly as in [`issue`]. Returns how many jobs
+/// the batch took.
+pub async fn run_issuance_batch(
+    store: &dyn Store,
+    config: &WorkerConfig,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<usize> {
+    let Some(Issuing(issuer)) = &config.issuer else {
+        return Ok(0);
+    };
+    let jobs = store
+        .claim_jobs(&[JobKind::IssueCertificate], now, now + config.lease, limit)
+        .await?;
+    let mut transitions = Vec::with_capacity(jobs.len());
+    let mut pending_jobs = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let prepared = match job.application_id {
+            Some(id) => prepare_issue(store, issuer.as_ref(), id, now).await,
+            None => Ok(None),
+        };
+        match prepared {
+            Ok(Some(transition)) => {
+                transitions.push(transition);
+                pending_jobs.push(job.id);
+            }
+            // Moved on since it was queued (or gone): nothing to issue.
+            Ok(None) => store.complete_job(job.id).await?,
+            Err(error) => {
+                tracing::warn!(job = job.id, %error, "issuance failed; it will be tried again");
+                store
+                    .release_job(job.id, now + job_backoff(job.attempts))
+                    .await?;
+            }
+        }
+    }
+    if transitions.is_empty() {
+        return Ok(jobs.len());
+    }
+    let applied = match store.commit_transitions(&transitions).await {
+        Ok(applied) => applied,
+        Err(error) => {
+            for job in &pending_jobs {
+                store.release_job(*job, now).await?;
+            }
+            return Err(error);
+        }
+    };
+    for (job, applied) in pending_jobs.iter().zip(applied) {
+        // Issued: the transition dropped the job. Lost: a cancellation dropped it, or, if the
+        // application still awaits issuance, the next batch looks again.
+        if !applied {
+            store.release_job(*job, now).await?;
+        }
+    }
+    Ok(jobs.len())
+}
+
+/// The transition that issues application `id`'s certificate, if it still awaits issuance.
+async fn prepare_issue(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Transition>> {
+    let Some(application) = store.application(&Scope::Everything, id).await? else {
+        return Ok(None);
+    };
+    if application.status != Status::AwaitingIssuance {
+        return Ok(None);
+    }
+    let Some(employee) = store
+        .employee(&Scope::Everything, application.employee_id)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let subject = CertificateSubject {
+        application_id: id,
+        given_name: employee.given_name.to_string(),
+        surname: employee.surname.to_string(),
+        afm: employee.afm.to_string(),
+        organisation: employee.organisation_name.clone(),
+        unit: employee.unit.clone(),
+        email: application.email.to_string(),
+    };
+    let certificate = issuer
+        .issue(&subject, now)
+        .map_err(AppError::Configuration)?;
+    let transition = certdesk_domain::transition::decide(
+        &application.as_domain(),
+        &Command::Issue { certificate },
+        &Actor::system(),
+        now,
+    )?;
+    Ok(Some(transition))
+}

@@ -1,0 +1,171 @@
+//! The demo data (`certdesk demo`, `certdesk serve --demo`): two organisations with a few hundred
+//! employees each, spread over every state of SPEC §2, each application with a believable
+//! history. Histories are made by the domain's own transitions at simulated times, so they are
+//! exactly what real use would have written (hash chain included): `person` draws the employees,
+//! `story` plays each one's application.
+
+mod person;
+mod story;
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use certdesk_app::tokens::{generate_password, hash_password};
+use certdesk_domain::certificate::CertificateIssuer;
+use certdesk_domain::job::JobKind;
+use certdesk_domain::{Actor, Status};
+use certdesk_store::{NewAdministrator, NewEmployee, Store};
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::demo_names::{DemoOrganisation, ORGANISATIONS};
+use crate::signing::MadeUpSigning;
+pub(crate) use person::{Person, person};
+use story::{Scenario, Story, pick_scenario};
+
+pub struct DemoAccount {
+    pub organisation: &'static str,
+    pub username: &'static str,
+    pub password: String,
+}
+
+/// Creates what is missing of the demo data and (re)sets the demo accounts' password: from
+/// `CERTDESK_DEMO_PASSWORD`, or a new random one (printed, since it cannot be read back).
+pub async fn load(
+    store: &dyn Store,
+    issuer: &dyn CertificateIssuer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let password = std::env::var("CERTDESK_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(generate_password);
+    let password_hash = hash_password(&password);
+    let signing = MadeUpSigning::new(&password, password_hash.clone());
+    let mut accounts = Vec::new();
+    for demo in ORGANISATIONS {
+        let (organisation, created) = match store.organisation_by_code(demo.code).await? {
+            Some(org) => (org, false),
+            None => (
+                store.create_organisation(demo.code, demo.name, now).await?,
+                true,
+            ),
+        };
+        let admin_id = match store.administrator_by_username(demo.admin_username).await? {
+            Some(admin) => {
+                store
+                    .set_administrator_password(admin.id, &password_hash)
+                    .await?;
+                admin.id
+            }
+            None => {
+                let admin = NewAdministrator {
+                    username: demo.admin_username.to_owned(),
+                    full_name: demo.admin_name.to_owned(),
+                    password_hash: password_hash.clone(),
+                    organisation_ids: vec![organisation.id],
+                };
+                store.create_administrator(&admin, now).await?
+            }
+        };
+        if created {
+            populate(
+                store,
+                demo,
+                organisation.id,
+                Actor::administrator(admin_id, demo.admin_name),
+                &signing,
+                issuer,
+                now,
+            )
+            .await
+            .with_context(|| format!("loading the demo organisation {}", demo.code))?;
+            // The demo's history is made up: its emails are not for sending. Its applications
+            // awaiting issuance stay there (no job issues them), so that a ΔΨΠ trying the demo
+            // can still cancel one.
+            store
+                .settle_outbox_of_organisation(organisation.id, now)
+                .await?;
+            store
+                .drop_jobs_of_organisation(organisation.id, JobKind::IssueCertificate)
+                .await?;
+        }
+        accounts.push(DemoAccount {
+            organisation: demo.name,
+            username: demo.admin_username,
+            password: password.clone(),
+        });
+    }
+    Ok(accounts)
+}
+
+pub fn print_accounts(listen: &str, accounts: &[DemoAccount]) {
+    println!("console: http://{listen}/");
+    for account in accounts {
+        println!("# {}", account.organisation);
+        println!("username: {}", account.username);
+        println!("password: {}", account.password);
+    }
+}
+
+async fn populate(
+    store: &dyn Store,
+    demo: &DemoOrganisation,
+    organisation_id: i64,
+    admin: Actor,
+    signing: &MadeUpSigning,
+    issuer: &dyn CertificateIssuer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(demo.seed);
+    let (mut afms, mut emails) = (HashSet::new(), HashMap::new());
+    let people: Vec<Person> = (0..demo.employees)
+        .map(|_| person(&mut rng, demo, &mut afms, &mut emails))
+        .collect();
+    let employees: Vec<NewEmployee> = people.iter().map(|p| p.employee.clone()).collect();
+    let ids = store
+        .insert_employees(organisation_id, &employees, now)
+        .await?;
+    // Every state of SPEC §2 at least once, whatever the dice say.
+    let guaranteed = [
+        Scenario::Pending(Status::AwaitingDataCheck),
+        Scenario::Pending(Status::AwaitingApproval),
+        Scenario::Pending(Status::AwaitingIdentification),
+        Scenario::Pending(Status::AwaitingSignature),
+        Scenario::Pending(Status::AwaitingIssuance),
+        Scenario::Issued,
+        Scenario::CancelledAt(Status::AwaitingApproval),
+        Scenario::Revoked,
+        Scenario::CertificateExpired,
+        Scenario::NoApplication,
+    ];
+    for (index, (person, employee_id)) in people.iter().zip(ids).enumerate() {
+        let scenario = guaranteed
+            .get(index)
+            .copied()
+            .unwrap_or_else(|| pick_scenario(&mut rng));
+        let mut story = Story {
+            store,
+            rng: &mut rng,
+            admin: &admin,
+            signing,
+            issuer,
+            organisation_name: demo.name,
+            person,
+            employee_id,
+            now,
+        };
+        if !matches!(scenario, Scenario::NoApplication) && story.rng.random_bool(0.08) {
+            // An earlier attempt that was cancelled, before the current one.
+            story
+                .play(
+                    Scenario::CancelledAt(Status::AwaitingApproval),
+                    Duration::days(400),
+                )
+                .await?;
+        }
+        story.play(scenario, Duration::days(0)).await?;
+    }
+    Ok(())
+}

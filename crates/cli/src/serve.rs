@@ -1,0 +1,220 @@
+//! `certdesk serve`: the flags of one server, wired into an installation (`certdesk_app::build`),
+//! its background worker and the web layer. With `--demo`, the demo data, its CA and its local
+//! registry come first.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use certdesk_app::mail::{Mailer, SmtpMailer};
+use certdesk_app::worker::WorkerConfig;
+use certdesk_app::{App, AppError, Config, Registries};
+use clap::Args;
+
+use crate::{DbArg, ca_cmd, demo};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    db: DbArg,
+    /// Load the demo data first (see `certdesk demo`).
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure (set this when users reach certdesk over HTTPS).
+    #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Reject a pending application nobody moved on for this many days.
+    #[arg(long, env = "CERTDESK_EXPIRE_AFTER_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
+    expire_after_days: u32,
+    /// SMTP relay that delivers the notification emails: smtp://HOST[:PORT] (plain SMTP, no
+    /// TLS or login: a local or trusted relay). Without it, emails stay in the outbox.
+    #[arg(long, env = "CERTDESK_SMTP")]
+    smtp: Option<String>,
+    /// Sender of the emails, e.g. "certdesk <noreply@example.gr>" (needed with --smtp).
+    #[arg(long, env = "CERTDESK_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks, e.g. the local
+    /// registry of `certdesk registry serve` at http://127.0.0.1:8090/. Without it, the names
+    /// come from the employee records.
+    #[arg(long, env = "CERTDESK_REGISTRY_URL")]
+    registry_url: Option<String>,
+    #[arg(long, env = "CERTDESK_REGISTRY_CLIENT_ID", default_value = "certdesk")]
+    registry_client_id: String,
+    /// The client secret certdesk presents to the registry (the local registry's default).
+    #[arg(
+        long,
+        env = "CERTDESK_REGISTRY_CLIENT_SECRET",
+        default_value = "certdesk-local",
+        hide_default_value = true
+    )]
+    registry_client_secret: String,
+    /// The address users reach certdesk at, e.g. https://certdesk.example.gr (behind a
+    /// proxy, the proxy's). The emails link to its /portal and the tax registry sends
+    /// beneficiaries back to its /portal/callback. Default: http://<the --listen address>.
+    #[arg(long, env = "CERTDESK_PUBLIC_URL")]
+    public_url: Option<String>,
+    #[command(flatten)]
+    kek: ca_cmd::KekArg,
+    #[command(flatten)]
+    token: ca_cmd::TokenArg,
+    /// Minutes between the signature and the issuance: a window in which a ΔΨΠ can still
+    /// cancel a signed application. 0 issues at once.
+    #[arg(long, env = "CERTDESK_ISSUANCE_DELAY_MINUTES", default_value_t = 0)]
+    issuance_delay_minutes: u32,
+}
+
+/// The session lifetime of the console, the API and the portal.
+const SESSION_HOURS: i64 = 8;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let mailer = mailer(args.smtp, args.mail_from)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{address}"));
+    // The demo without a registry of its own gets the local registry with the demo's people,
+    // served by this same server under /local-registry/, so that the whole journey (login
+    // through the "tax registry", identification) works from one command.
+    let builtin_registry = args.demo && args.registry_url.is_none();
+    let registry_url = if builtin_registry {
+        Some(format!("{public_url}/local-registry/"))
+    } else {
+        args.registry_url
+    };
+    let registries = registries(
+        registry_url,
+        &args.registry_client_id,
+        &args.registry_client_secret,
+    )?;
+    // The CA: one made by `ca init` is opened with the KEK given (a wrong or missing KEK stops
+    // the start). The demo makes its own, so it needs a KEK even when none is given.
+    let kek = if args.demo {
+        Some(ca_cmd::demo_kek(&args.kek, &args.db.db)?)
+    } else {
+        args.kek.load()?
+    };
+    let token = args.token.load()?;
+    let config = Config {
+        database_url: args.db.db.clone(),
+        public_url: Some(public_url.clone()),
+        issuance_delay: chrono::Duration::minutes(i64::from(args.issuance_delay_minutes)),
+        session_hours: SESSION_HOURS,
+        kek,
+        token: token.clone(),
+        registries,
+    };
+    let mut app = build(config).await?;
+    if args.demo {
+        if app.ca.is_none() {
+            // `build` took the KEK into the installation; the demo's CA is sealed with the same
+            // one, read again from where it was found (the demo file exists by now).
+            let issuer = ca_cmd::demo_issuer(
+                app.store().as_ref(),
+                ca_cmd::demo_kek(&args.kek, &args.db.db)?,
+                token.as_ref(),
+                &public_url,
+                app.now(),
+            )
+            .await?;
+            app.ca = Some(Arc::new(issuer));
+        }
+        let issuer = app.ca.clone().context("the demo CA vanished")?;
+        let accounts = demo::load(app.store().as_ref(), issuer.as_ref(), app.now()).await?;
+        demo::print_accounts(&args.listen, &accounts);
+    }
+    if app.ca.is_none() {
+        tracing::warn!(
+            "no CA yet (`certdesk ca init`): signed applications wait for their certificate"
+        );
+    }
+    tracing::info!("certdesk serves http://{address}/");
+    eprintln!("certdesk: http://{address}/");
+    // Every server takes background jobs; the store hands each to exactly one.
+    let worker = WorkerConfig {
+        expire_after: chrono::Duration::days(i64::from(args.expire_after_days)),
+        ..Default::default()
+    };
+    app.spawn_worker(worker, mailer);
+    let web = certdesk_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+    };
+    let mut router = certdesk_web::router(app, web);
+    if builtin_registry {
+        let people = certdesk_registry::local::People::demo();
+        tracing::info!(
+            "the demo's local registry ({} people) answers at /local-registry/",
+            people.len()
+        );
+        router = router.nest(
+            "/local-registry",
+            certdesk_registry::local::router(
+                people,
+                &args.registry_client_id,
+                &args.registry_client_secret,
+            ),
+        );
+    }
+    certdesk_web::serve_router(listener, router).await?;
+    Ok(())
+}
+
+/// The installation, with the errors worded for the operator: what `build` says of the CA (a
+/// KEK missing or wrong, a token not opened) as it is, anything else as the database's.
+async fn build(config: Config) -> anyhow::Result<App> {
+    let database_url = config.database_url.clone();
+    match certdesk_app::build(config).await {
+        Ok(app) => Ok(app),
+        Err(error @ AppError::Configuration(_)) => Err(error.into()),
+        Err(error) => {
+            Err(anyhow::Error::new(error).context(crate::cannot_open_database(&database_url)))
+        }
+    }
+}
+
+fn mailer(
+    smtp: Option<String>,
+    mail_from: Option<String>,
+) -> anyhow::Result<Option<Arc<dyn Mailer>>> {
+    match (smtp, mail_from) {
+        (Some(smtp), Some(from)) => {
+            let mailer = SmtpMailer::new(&smtp, &from).context("--smtp / --mail-from")?;
+            tracing::info!("emails are delivered through {}", mailer.relay());
+            Ok(Some(Arc::new(mailer)))
+        }
+        (Some(_), None) => bail!("--smtp needs --mail-from (or CERTDESK_MAIL_FROM)"),
+        (None, _) => {
+            tracing::warn!(
+                "no --smtp: emails are not sent; they stay in the outbox until certdesk runs \
+                 with an SMTP server"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The registries at `url`, if one is given. The local registry, like the real services,
+/// answers both: the tax registry (login, lookups) and the Police ID-card registry at the same
+/// base address.
+fn registries(
+    url: Option<String>,
+    client_id: &str,
+    client_secret: &str,
+) -> anyhow::Result<Registries> {
+    let Some(url) = url else {
+        return Ok(Registries::default());
+    };
+    let config =
+        certdesk_registry::RegistryConfig::new(url, client_id.to_owned(), client_secret.to_owned());
+    let tax = certdesk_registry::HttpTaxRegistry::new(&config).context("--registry-url")?;
+    let police = certdesk_registry::HttpPoliceRegistry::new(&config).context("--registry-url")?;
+    Ok(Registries {
+        tax: Some(Arc::new(tax)),
+        police: Some(Arc::new(police)),
+    })
+}

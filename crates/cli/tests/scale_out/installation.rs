@@ -1,0 +1,248 @@
+//! One installation on a test database, prepared as the operator and the domain's rules would:
+//! the organisation and the ΔΨΠ made by the CLI, employees and applications through the store.
+
+use std::sync::Arc;
+
+use certdesk_domain::employee::EmployeeInput;
+use certdesk_domain::otp::{OtpChannel, SigningCredentials};
+use certdesk_domain::signing::{self, SigningCheck};
+use certdesk_domain::transition::{decide, start};
+use certdesk_domain::validation::{Username, afm_with_check_digit};
+use certdesk_domain::{Actor, Command, SigningProof, Status};
+use certdesk_store::{ApplicationContact, NewEmployee, Scope, Store};
+use certdesk_testkit::PgTestDatabase;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Connection;
+
+use crate::{ADMIN_NAME, ADMIN_USERNAME, ORG_CODE, ORG_NAME, PASSWORD, PENDING};
+
+/// The beneficiaries' signing password (email channel).
+const SIGNING_PASSWORD: &str = "Κωδικός υπογραφής δοκιμής";
+
+/// Runs the binary to completion and returns its stdout; fails the test when it fails.
+pub async fn certdesk(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(args)
+        .env_remove("CERTDESK_DB")
+        .env_remove("CERTDESK_LISTEN")
+        .env_remove("CERTDESK_ADMIN_PASSWORD")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("the certdesk binary runs");
+    assert!(
+        output.status.success(),
+        "certdesk {:?} failed ({}):\n{}\n{}",
+        args.first(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// One installation on a test database: an organisation and a ΔΨΠ made by the CLI, and the
+/// store opened on it for preparing data and checking what the servers did. Declare it after the
+/// [`PgTestDatabase`], so that its connections close before the database is dropped.
+pub struct Installation {
+    pub store: Arc<dyn Store>,
+    organisation_id: i64,
+    admin: Actor,
+    next_employee: u32,
+    pub url: String,
+    /// What the beneficiaries chose at identification: [`SIGNING_PASSWORD`] and email codes.
+    signing: SigningCredentials,
+}
+
+impl Installation {
+    pub async fn new(db: &PgTestDatabase) -> Installation {
+        let out = certdesk(&[
+            "org",
+            "create",
+            "--code",
+            ORG_CODE,
+            "--name",
+            ORG_NAME,
+            "--db",
+            db.url(),
+        ])
+        .await;
+        assert!(out.contains("organisation scale created"), "{out}");
+        let out = certdesk(&[
+            "admin",
+            "create",
+            "--org",
+            ORG_CODE,
+            "--username",
+            ADMIN_USERNAME,
+            "--name",
+            ADMIN_NAME,
+            "--password",
+            PASSWORD,
+            "--db",
+            db.url(),
+        ])
+        .await;
+        assert!(out.contains("created"), "{out}");
+        let store = certdesk_store::connect(db.url())
+            .await
+            .expect("the store opens on the test database");
+        let organisation = store
+            .organisation_by_code(ORG_CODE)
+            .await
+            .unwrap()
+            .expect("the CLI created the organisation");
+        let admin = store
+            .administrator_by_username(ADMIN_USERNAME)
+            .await
+            .unwrap()
+            .expect("the CLI created the administrator");
+        assert_eq!(admin.organisation_ids, vec![organisation.id]);
+        Installation {
+            store,
+            organisation_id: organisation.id,
+            admin: Actor::administrator(admin.id, admin.full_name),
+            next_employee: 0,
+            url: db.url().to_owned(),
+            signing: SigningCredentials {
+                password_hash: certdesk_domain::password::hash(
+                    SIGNING_PASSWORD,
+                    b"0123456789abcdef",
+                ),
+                otp: OtpChannel::Email,
+            },
+        }
+    }
+
+    /// Inserts `count` employees; returns them with their ids.
+    pub async fn employees(&mut self, count: usize) -> Vec<(i64, NewEmployee)> {
+        const NAMES: [(&str, &str, &str); 6] = [
+            ("Νικολάου", "Γεώργιος", "Ιωάννης"),
+            ("Παπαδάκη", "Μαρία", "Κωνσταντίνος"),
+            ("Οικονόμου", "Δημήτριος", "Νικόλαος"),
+            ("Γεωργίου", "Αικατερίνη", "Παναγιώτης"),
+            ("Βασιλείου", "Ιωάννης", "Χρήστος"),
+            ("Αντωνίου", "Σοφία", "Αθανάσιος"),
+        ];
+        let employees: Vec<NewEmployee> = (0..count)
+            .map(|_| {
+                self.next_employee += 1;
+                let n = self.next_employee;
+                let (surname, given, father) = NAMES[n as usize % NAMES.len()];
+                let birth_date = chrono::NaiveDate::from_ymd_opt(1980, 1 + n % 12, 1 + n % 28)
+                    .expect("days 1 to 28 exist in every month")
+                    .to_string();
+                EmployeeInput {
+                    afm: &afm_with_check_digit(&format!("{:08}", 30_000_000 + n)),
+                    surname,
+                    given_name: given,
+                    father_name: father,
+                    id_card: &format!("ΑΚ{:06}", 100_000 + n),
+                    birth_date: &birth_date,
+                    email: &format!("employee{n}@scale.test.gov.gr"),
+                    mobile: &format!("+30697{:07}", n),
+                    unit: "Διεύθυνση Ψηφιακής Διακυβέρνησης",
+                    position: "Διοικητικός υπάλληλος",
+                }
+                .validate()
+                .expect("the test's employees are valid")
+            })
+            .collect();
+        let ids = self
+            .store
+            .insert_employees(self.organisation_id, &employees, Utc::now())
+            .await
+            .unwrap();
+        ids.into_iter().zip(employees).collect()
+    }
+
+    /// Starts an application at `at` and drives it, through the domain's own transitions one
+    /// hour apart, to the pending state `target`. Returns its id.
+    pub async fn application_in(
+        &self,
+        employee_id: i64,
+        employee: &NewEmployee,
+        target: Status,
+        at: DateTime<Utc>,
+    ) -> i64 {
+        let steps = PENDING
+            .iter()
+            .position(|s| *s == target)
+            .expect("a pending state");
+        let contact = ApplicationContact {
+            email: employee.email.clone().unwrap(),
+            mobile: employee.mobile.clone(),
+        };
+        let id = self
+            .store
+            .create_application(employee_id, &contact, &start(0, &self.admin, at).unwrap())
+            .await
+            .unwrap();
+        let beneficiary = Actor::beneficiary(
+            employee_id,
+            format!("{} {}", employee.given_name, employee.surname),
+        );
+        // Each step leads to the next pending state, an hour after the one before.
+        for (hour, next) in PENDING[1..=steps].iter().enumerate() {
+            let (command, actor) = match next {
+                Status::AwaitingApproval => (Command::ConfirmData, beneficiary.clone()),
+                Status::AwaitingIdentification => (Command::Approve, self.admin.clone()),
+                Status::AwaitingSignature => (
+                    Command::CompleteIdentification {
+                        username: Username::parse(&format!("benef{employee_id}")).unwrap(),
+                        credentials: self.signing.clone(),
+                    },
+                    beneficiary.clone(),
+                ),
+                Status::AwaitingIssuance => (
+                    Command::Sign {
+                        proof: self.signing_proof(id),
+                    },
+                    beneficiary.clone(),
+                ),
+                other => unreachable!("no step leads to {other:?}"),
+            };
+            let application = self.application(id).await;
+            let when = at + Duration::hours(hour as i64 + 1);
+            let transition = decide(&application.as_domain(), &command, &actor, when).unwrap();
+            self.store.commit_transition(&transition).await.unwrap();
+        }
+        assert_eq!(self.application(id).await.status, target);
+        id
+    }
+
+    /// The proof that the beneficiary signed `application_id`. No email code was sent, so the
+    /// code is taken as claimed: the signature is preparation here, not what is tested.
+    fn signing_proof(&self, application_id: i64) -> SigningProof {
+        match signing::check(
+            application_id,
+            &self.signing,
+            None,
+            signing::verify_password(SIGNING_PASSWORD, &self.signing.password_hash).as_ref(),
+            "000000",
+            Utc::now(),
+        ) {
+            SigningCheck::Claim(claim) => claim.conclude(true).unwrap(),
+            SigningCheck::Refused(failure) => panic!("the signature was refused: {failure:?}"),
+        }
+    }
+
+    pub async fn application(&self, id: i64) -> certdesk_store::ApplicationRecord {
+        self.store
+            .application(&Scope::Everything, id)
+            .await
+            .unwrap()
+            .expect("the application exists")
+    }
+
+    /// `(kind, application_id)` of every row of the jobs table, read with SQL directly.
+    pub async fn jobs_table(&self) -> Vec<(String, Option<i64>)> {
+        let mut connection = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        let rows = sqlx::query_as("SELECT kind, application_id FROM jobs ORDER BY id")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.ok();
+        rows
+    }
+}

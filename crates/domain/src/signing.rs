@@ -1,0 +1,334 @@
+//! Signing an application needs proof (SPEC §2, `awaiting_signature`): the right signing
+//! password and a one-time code that counts once. Only [`OtpClaim::conclude`] makes a
+//! [`SigningProof`], and [`Command::Sign`](crate::Command::Sign) carries one, so the rules cannot
+//! be asked to sign without the checks having passed.
+//!
+//! The checks are split in two because a code must count once even under concurrent requests:
+//! [`check`] decides what the code would be (a TOTP step, an email code's digest), the store
+//! claims it atomically, and [`OtpClaim::conclude`] turns a successful claim into the proof.
+
+use chrono::{DateTime, Utc};
+
+use crate::otp::{OtpChannel, SigningCredentials, TotpSecret, email_code_digest};
+use crate::password;
+use crate::validation::{Field, Problem, ValidationError};
+
+/// That the beneficiary proved, with password and one-time code, that they sign this
+/// application. No public constructor: see [`OtpClaim::conclude`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningProof {
+    application_id: i64,
+}
+
+impl SigningProof {
+    pub fn application_id(&self) -> i64 {
+        self.application_id
+    }
+}
+
+/// What the store must still claim, atomically, for the code to count once: mark the TOTP step
+/// as used (only if it is later than the last used one), or take the email code (only if it is
+/// still there and fresh). Only [`check`] makes one (its fields are private), so a proof always
+/// follows a right password and a code checked against the channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpClaim {
+    application_id: i64,
+    code: ClaimedCode,
+}
+
+/// The code a claim is for, as the store claims it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimedCode {
+    /// The TOTP step whose code was given.
+    TotpStep(i64),
+    /// The digest of the email code given (see [`email_code_digest`]).
+    EmailCode(String),
+}
+
+impl OtpClaim {
+    pub fn application_id(&self) -> i64 {
+        self.application_id
+    }
+
+    pub fn code(&self) -> &ClaimedCode {
+        &self.code
+    }
+
+    /// The store's answer: `claimed` is false when another request used the code first (or the
+    /// email code was not there), which makes it a wrong code.
+    pub fn conclude(self, claimed: bool) -> Result<SigningProof, SigningFailure> {
+        if !claimed {
+            return Err(SigningFailure::WrongCode);
+        }
+        Ok(SigningProof {
+            application_id: self.application_id,
+        })
+    }
+}
+
+/// The outcome of [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningCheck {
+    /// Password and code are right; the code still has to be claimed.
+    Claim(OtpClaim),
+    Refused(SigningFailure),
+}
+
+/// Why signing was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningFailure {
+    WrongPassword,
+    /// Wrong, too old, already used, or not checkable (a TOTP secret that cannot be unsealed).
+    WrongCode,
+}
+
+impl SigningFailure {
+    /// The form field the failure is shown at.
+    pub fn field(self) -> Field {
+        match self {
+            SigningFailure::WrongPassword => Field::SigningPassword,
+            SigningFailure::WrongCode => Field::Otp,
+        }
+    }
+
+    pub fn error(self) -> ValidationError {
+        ValidationError::new(self.field(), Problem::Incorrect)
+    }
+}
+
+/// That a signing password matched a stored Argon2id hash. Made only by [`verify_password`], and
+/// good only for credentials with that very hash. Verifying costs tens of milliseconds, so the
+/// edge runs it off the async threads; a made-up history (the demo's) verifies once and signs
+/// many applications whose credentials share the hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPassword {
+    password_hash: String,
+}
+
+/// Verifies `password` against `password_hash` (Argon2id); `None` when it does not match.
+pub fn verify_password(password: &str, password_hash: &str) -> Option<VerifiedPassword> {
+    password::verify(password, password_hash).then(|| VerifiedPassword {
+        password_hash: password_hash.to_owned(),
+    })
+}
+
+/// Checks the one-time `code` of application `application_id`, once its signing password was
+/// verified: `password` is what [`verify_password`] gave for the password typed (`None`: it did
+/// not match). `totp_secret` is the unsealed secret of a TOTP channel (`None` when it cannot be
+/// unsealed).
+///
+/// The password comes first and a wrong one ends the check: a code is used up only with the
+/// right password, so someone guessing passwords cannot burn the beneficiary's codes.
+pub fn check(
+    application_id: i64,
+    credentials: &SigningCredentials,
+    totp_secret: Option<&TotpSecret>,
+    password: Option<&VerifiedPassword>,
+    code: &str,
+    now: DateTime<Utc>,
+) -> SigningCheck {
+    if password.is_none_or(|p| p.password_hash != credentials.password_hash) {
+        return SigningCheck::Refused(SigningFailure::WrongPassword);
+    }
+    match &credentials.otp {
+        OtpChannel::Totp { last_step, .. } => {
+            match totp_secret.and_then(|secret| secret.verify(code, now, Some(*last_step))) {
+                Some(step) => SigningCheck::Claim(OtpClaim {
+                    application_id,
+                    code: ClaimedCode::TotpStep(step),
+                }),
+                None => SigningCheck::Refused(SigningFailure::WrongCode),
+            }
+        }
+        // Whether the code is right is known only to the store, which holds its digest.
+        OtpChannel::Email => SigningCheck::Claim(OtpClaim {
+            application_id,
+            code: ClaimedCode::EmailCode(email_code_digest(application_id, code)),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::Lang;
+    use crate::otp::{StoredSecret, step_at};
+
+    const PASSWORD: &str = "κωδικός-υπογραφής";
+
+    /// Argon2 is slow without optimisations: one hash for all the tests.
+    static HASH: LazyLock<String> = LazyLock::new(|| password::hash(PASSWORD, b"signing-salt-16b"));
+
+    /// The password verified once against [`HASH`].
+    static VERIFIED: LazyLock<Option<VerifiedPassword>> =
+        LazyLock::new(|| verify_password(PASSWORD, &HASH));
+
+    fn secret() -> TotpSecret {
+        TotpSecret::from_bytes(*b"12345678901234567890")
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
+    }
+
+    fn totp_credentials(last_step: i64) -> SigningCredentials {
+        SigningCredentials {
+            password_hash: HASH.clone(),
+            otp: OtpChannel::Totp {
+                secret: StoredSecret("sealed:..".to_owned()),
+                last_step,
+            },
+        }
+    }
+
+    fn email_credentials() -> SigningCredentials {
+        SigningCredentials {
+            password_hash: HASH.clone(),
+            otp: OtpChannel::Email,
+        }
+    }
+
+    #[test]
+    fn the_right_password_and_totp_code_claim_that_step_and_prove_signing() {
+        let step = step_at(now());
+        let code = secret().code_at(step);
+        let outcome = check(
+            4,
+            &totp_credentials(step - 5),
+            Some(&secret()),
+            VERIFIED.as_ref(),
+            &code,
+            now(),
+        );
+        let SigningCheck::Claim(claim) = outcome else {
+            panic!("expected a claim, got {outcome:?}");
+        };
+        assert_eq!(claim.application_id(), 4);
+        assert_eq!(claim.code(), &ClaimedCode::TotpStep(step));
+        let proof = claim.conclude(true).unwrap();
+        assert_eq!(proof.application_id(), 4);
+    }
+
+    #[test]
+    fn a_wrong_password_is_refused_even_with_the_right_code() {
+        let step = step_at(now());
+        for credentials in [totp_credentials(step - 5), email_credentials()] {
+            let outcome = check(
+                4,
+                &credentials,
+                Some(&secret()),
+                verify_password("λάθος-κωδικός", &HASH).as_ref(),
+                &secret().code_at(step),
+                now(),
+            );
+            assert_eq!(
+                outcome,
+                SigningCheck::Refused(SigningFailure::WrongPassword)
+            );
+        }
+    }
+
+    #[test]
+    fn a_used_old_or_wrong_code_is_refused_with_the_right_password() {
+        let step = step_at(now());
+        let refused = |last_step: i64, code: &str, secret: Option<&TotpSecret>| {
+            check(
+                4,
+                &totp_credentials(last_step),
+                secret,
+                VERIFIED.as_ref(),
+                code,
+                now(),
+            )
+        };
+        let wrong = SigningCheck::Refused(SigningFailure::WrongCode);
+        let current = secret().code_at(step);
+        assert_eq!(refused(step, &current, Some(&secret())), wrong, "used");
+        assert_eq!(
+            refused(step - 10, &secret().code_at(step - 3), Some(&secret())),
+            wrong,
+            "too old"
+        );
+        let other = if current == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert_eq!(refused(step - 10, other, Some(&secret())), wrong, "wrong");
+        assert_eq!(
+            refused(step - 10, &current, None),
+            wrong,
+            "secret unreadable"
+        );
+    }
+
+    #[test]
+    fn an_email_code_is_claimed_by_its_digest() {
+        let outcome = check(
+            9,
+            &email_credentials(),
+            None,
+            VERIFIED.as_ref(),
+            " 123456 ",
+            now(),
+        );
+        let SigningCheck::Claim(claim) = outcome else {
+            panic!("expected a claim, got {outcome:?}");
+        };
+        assert_eq!(claim.application_id(), 9);
+        assert_eq!(
+            claim.code(),
+            &ClaimedCode::EmailCode(email_code_digest(9, "123456"))
+        );
+    }
+
+    #[test]
+    fn a_code_claimed_by_someone_else_is_a_wrong_code() {
+        let SigningCheck::Claim(claim) = check(
+            9,
+            &email_credentials(),
+            None,
+            VERIFIED.as_ref(),
+            "123456",
+            now(),
+        ) else {
+            panic!("expected a claim");
+        };
+        assert_eq!(claim.conclude(false), Err(SigningFailure::WrongCode));
+    }
+
+    #[test]
+    fn a_password_verified_against_other_credentials_signs_nothing() {
+        let other = password::hash(PASSWORD, b"another-salt-16b");
+        let verified = verify_password(PASSWORD, &other);
+        assert!(verified.is_some(), "the password matches its own hash");
+        assert_eq!(
+            check(
+                9,
+                &email_credentials(),
+                None,
+                verified.as_ref(),
+                "123456",
+                now()
+            ),
+            SigningCheck::Refused(SigningFailure::WrongPassword)
+        );
+        assert_eq!(verify_password("λάθος", &HASH), None);
+    }
+
+    #[test]
+    fn failures_are_shown_at_their_field() {
+        assert_eq!(
+            SigningFailure::WrongPassword.error().message(Lang::El),
+            "Κωδικός υπογραφής: δεν είναι σωστός"
+        );
+        assert_eq!(
+            SigningFailure::WrongCode.error(),
+            ValidationError::new(Field::Otp, Problem::Incorrect)
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! What a history entry records, with the label and description the history shows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Started,
+    DataConfirmed,
+    Approved,
+    Rejected,
+    IdentificationFailed,
+    Identified,
+    Signed,
+    Issued,
+    Cancelled,
+    TimedOut,
+    Revoked,
+    CertificateExpired,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::Started,
+        Action::DataConfirmed,
+        Action::Approved,
+        Action::Rejected,
+        Action::IdentificationFailed,
+        Action::Identified,
+        Action::Signed,
+        Action::Issued,
+        Action::Cancelled,
+        Action::TimedOut,
+        Action::Revoked,
+        Action::CertificateExpired,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Started => "started",
+            Action::DataConfirmed => "data_confirmed",
+            Action::Approved => "approved",
+            Action::Rejected => "rejected",
+            Action::IdentificationFailed => "identification_failed",
+            Action::Identified => "identified",
+            Action::Signed => "signed",
+            Action::Issued => "issued",
+            Action::Cancelled => "cancelled",
+            Action::TimedOut => "timed_out",
+            Action::Revoked => "revoked",
+            Action::CertificateExpired => "certificate_expired",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// The action column of the history table.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Action::Started => {
+                lang.pick("Έναρξη διαδικασίας έκδοσης ΨΠ", "Issuance process started")
+            }
+            Action::DataConfirmed => lang.pick("Επιβεβαίωση στοιχείων", "Data confirmed"),
+            Action::Approved => lang.pick("Έγκριση αίτησης", "Application approved"),
+            Action::Rejected => lang.pick("Απόρριψη αίτησης", "Application rejected"),
+            Action::IdentificationFailed => {
+                lang.pick("Αποτυχία ταυτοποίησης", "Identification failed")
+            }
+            Action::Identified => lang.pick("Ταυτοποίηση δικαιούχου", "Beneficiary identified"),
+            Action::Signed => lang.pick("Υπογραφή αίτησης", "Application signed"),
+            Action::Issued => lang.pick("Έκδοση πιστοποιητικού", "Certificate issued"),
+            Action::Cancelled => lang.pick("Ακύρωση διαδικασίας έκδοσης ΨΠ", "Issuance cancelled"),
+            Action::TimedOut => lang.pick("Λήξη αίτησης λόγω αδράνειας", "Application expired"),
+            Action::Revoked => lang.pick("Ανάκληση πιστοποιητικού", "Certificate revoked"),
+            Action::CertificateExpired => lang.pick("Λήξη πιστοποιητικού", "Certificate expired"),
+        }
+    }
+
+    /// The description (Περιγραφή) of a history entry. The Greek text is what the history
+    /// records; the English one is rendered from the same facts.
+    pub fn describe(self, actor_name: &str, lang: Lang) -> String {
+        let fixed = |el: &str, en: &str| lang.pick_owned(el, en);
+        match self {
+            Action::Started => match lang {
+                Lang::El => format!("Η διαδικασία έκδοσης ξεκίνησε από τον χρήστη {actor_name}"),
+                Lang::En => format!("The issuance process was started by user {actor_name}"),
+            },
+            Action::DataConfirmed => fixed(
+                "Ο δικαιούχος επιβεβαίωσε τα στοιχεία του",
+                "The beneficiary confirmed their data",
+            ),
+            Action::Approved => match lang {
+                Lang::El => format!("Η αίτηση εγκρίθηκε από τον χρήστη {actor_name}"),
+                Lang::En => format!("The application was approved by user {actor_name}"),
+            },
+            Action::Rejected => match lang {
+                Lang::El => format!("Η αίτηση απορρίφθηκε από τον χρήστη {actor_name}"),
+                Lang::En => format!("The application was rejected by user {actor_name}"),
+            },
+            Action::IdentificationFailed => fixed(
+                "Η ταυτοποίηση του δικαιούχου απέτυχε: τα στοιχεία του Μητρώου δεν συμφωνούν με της Αστυνομίας",
+                "Identification failed: the tax registry and the Police records do not match",
+            ),
+            Action::Identified => fixed(
+                "Ο δικαιούχος ταυτοποιήθηκε και όρισε όνομα χρήστη",
+                "The beneficiary was identified and chose a username",
+            ),
+            Action::Signed => fixed(
+                "Ο δικαιούχος υπέγραψε την αίτηση",
+                "The beneficiary signed the application",
+            ),
+            Action::Issued => fixed("Το πιστοποιητικό εκδόθηκε", "The certificate was issued"),
+            // The seed's words, exactly.
+            Action::Cancelled => match lang {
+                Lang::El => {
+                    format!("Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη {actor_name}")
+                }
+                Lang::En => {
+                    format!("The issuance of the certificate was cancelled by user {actor_name}")
+                }
+            },
+            Action::TimedOut => fixed(
+                "Η αίτηση απορρίφθηκε αυτόματα επειδή δεν προχώρησε για μεγάλο διάστημα",
+                "The application was rejected automatically because it did not move on for too long",
+            ),
+            Action::Revoked => match lang {
+                Lang::El => format!("Το πιστοποιητικό ανακλήθηκε από τον χρήστη {actor_name}"),
+                Lang::En => format!("The certificate was revoked by user {actor_name}"),
+            },
+            Action::CertificateExpired => fixed(
+                "Η ισχύς του πιστοποιητικού έληξε",
+                "The certificate expired",
+            ),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Why the rules refuse a command, with a stable code for APIs and a sentence for people.
+
+use super::{Action, ActorKind};
+use crate::{Lang, Status};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The command does not apply to an application in this state.
+    #[error("{action:?} is not possible in state {status:?}")]
+    InvalidState { action: Action, status: Status },
+    /// This kind of actor may not do this.
+    #[error("{actor:?} may not perform {action:?}")]
+    NotPermitted { action: Action, actor: ActorKind },
+    /// The application is not yet stale enough to expire.
+    #[error("the application is not stale yet")]
+    NotDue,
+}
+
+impl DomainError {
+    /// A stable code for APIs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::InvalidState {
+                action: Action::Cancelled,
+                ..
+            } => "not_cancellable",
+            DomainError::InvalidState {
+                action: Action::Revoked,
+                ..
+            } => "not_revocable",
+            DomainError::InvalidState { .. } => "invalid_state",
+            DomainError::NotPermitted { .. } => "forbidden",
+            DomainError::NotDue => "not_due",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            DomainError::InvalidState { action: Action::Cancelled, status: Status::Issued } => lang
+                .pick_owned(
+                    "Η διαδικασία έκδοσης δεν μπορεί να ακυρωθεί: το πιστοποιητικό έχει ήδη εκδοθεί. Για να πάψει να ισχύει, χρησιμοποιήστε την «Ανάκληση πιστοποιητικού».",
+                    "The issuance cannot be cancelled: the certificate has already been issued. To end its validity, revoke it («Ανάκληση πιστοποιητικού»).",
+                ),
+            DomainError::InvalidState { action: Action::Cancelled, status } => match lang {
+                Lang::El => format!(
+                    "Η διαδικασία έκδοσης δεν μπορεί να ακυρωθεί, γιατί η αίτηση δεν εκκρεμεί (κατάσταση: «{}»).",
+                    status.label(Lang::El)
+                ),
+                Lang::En => format!(
+                    "The issuance cannot be cancelled because the application is not pending (status: “{}”).",
+                    status.label(Lang::En)
+                ),
+            },
+            DomainError::InvalidState { action, status } => match lang {
+                Lang::El => format!(
+                    "Η ενέργεια «{}» δεν επιτρέπεται στην κατάσταση «{}».",
+                    action.label(Lang::El),
+                    status.label(Lang::El)
+                ),
+                Lang::En => format!(
+                    "The action “{}” is not possible in the status “{}”.",
+                    action.label(Lang::En),
+                    status.label(Lang::En)
+                ),
+            },
+            DomainError::NotPermitted { action, .. } => match lang {
+                Lang::El => format!("Δεν έχετε δικαίωμα για την ενέργεια «{}».", action.label(Lang::El)),
+                Lang::En => format!("You may not perform “{}”.", action.label(Lang::En)),
+            },
+            DomainError::NotDue => lang.pick_owned(
+                "Η αίτηση δεν έχει μείνει αδρανής αρκετό καιρό για να λήξει.",
+                "The application has not been idle long enough to expire.",
+            ),
+        }
+    }
+}

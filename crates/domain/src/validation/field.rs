@@ -1,0 +1,283 @@
+//! The fields people type into, named once: the wire name used by forms, the API and the CSV
+//! header, the label shown next to the field, and what a value of the wrong form should look like.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::Lang;
+
+/// A field of a form, an API body or a CSV row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Afm,
+    IdCard,
+    Email,
+    Mobile,
+    Username,
+    Surname,
+    GivenName,
+    FatherName,
+    BirthDate,
+    Unit,
+    Position,
+    Reason,
+    Password,
+    OrganisationCode,
+    OrganisationName,
+    Status,
+    SigningPassword,
+    PasswordConfirm,
+    OtpChannel,
+    Otp,
+    Code1,
+    Code2,
+    Category,
+    Description,
+    Authority,
+}
+
+impl Field {
+    pub const ALL: [Field; 25] = [
+        Field::Afm,
+        Field::IdCard,
+        Field::Email,
+        Field::Mobile,
+        Field::Username,
+        Field::Surname,
+        Field::GivenName,
+        Field::FatherName,
+        Field::BirthDate,
+        Field::Unit,
+        Field::Position,
+        Field::Reason,
+        Field::Password,
+        Field::OrganisationCode,
+        Field::OrganisationName,
+        Field::Status,
+        Field::SigningPassword,
+        Field::PasswordConfirm,
+        Field::OtpChannel,
+        Field::Otp,
+        Field::Code1,
+        Field::Code2,
+        Field::Category,
+        Field::Description,
+        Field::Authority,
+    ];
+
+    /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Afm => "afm",
+            Field::IdCard => "id_card",
+            Field::Email => "email",
+            Field::Mobile => "mobile",
+            Field::Username => "username",
+            Field::Surname => "surname",
+            Field::GivenName => "given_name",
+            Field::FatherName => "father_name",
+            Field::BirthDate => "birth_date",
+            Field::Unit => "unit",
+            Field::Position => "position",
+            Field::Reason => "reason",
+            Field::Password => "password",
+            Field::OrganisationCode => "code",
+            Field::OrganisationName => "name",
+            Field::Status => "status",
+            Field::SigningPassword => "signing_password",
+            Field::PasswordConfirm => "password_confirm",
+            Field::OtpChannel => "otp_channel",
+            Field::Otp => "otp",
+            Field::Code1 => "code1",
+            Field::Code2 => "code2",
+            Field::Category => "category",
+            Field::Description => "description",
+            Field::Authority => "authority",
+        }
+    }
+
+    /// The field of a wire name.
+    pub fn parse(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The label of the field in forms and messages.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (el, en) = match self {
+            Field::Afm => ("ΑΦΜ", "Tax number (AFM)"),
+            Field::IdCard => ("ΑΔΤ", "ID card number (ADT)"),
+            Field::Email => ("Email", "Email"),
+            Field::Mobile => ("Κινητό τηλέφωνο", "Mobile phone"),
+            Field::Username => ("Όνομα χρήστη", "Username"),
+            Field::Surname => ("Επώνυμο", "Surname"),
+            Field::GivenName => ("Όνομα", "First name"),
+            Field::FatherName => ("Όνομα Πατρός", "Father's name"),
+            Field::BirthDate => ("Ημερομηνία γέννησης", "Date of birth"),
+            Field::Unit => ("Οργανική μονάδα", "Organisational unit"),
+            Field::Position => ("Θέση", "Position"),
+            Field::Reason => ("Αιτιολογία", "Reason"),
+            Field::Password => ("Κωδικός", "Password"),
+            Field::OrganisationCode => ("Κωδικός φορέα", "Organisation code"),
+            Field::OrganisationName => ("Επωνυμία", "Organisation name"),
+            Field::Status => ("Κατάσταση", "Status"),
+            Field::SigningPassword => ("Κωδικός υπογραφής", "Signing password"),
+            Field::PasswordConfirm => ("Επιβεβαίωση κωδικού υπογραφής", "Signing password (again)"),
+            Field::OtpChannel => (
+                "Τρόπος λήψης κωδικού μίας χρήσης",
+                "One-time password channel",
+            ),
+            Field::Otp => ("Κωδικός μίας χρήσης", "One-time password"),
+            Field::Code1 => ("Πρώτος κωδικός της εφαρμογής", "First code of the app"),
+            Field::Code2 => ("Δεύτερος κωδικός της εφαρμογής", "Second code of the app"),
+            Field::Category => ("Κατηγορία ανάκλησης", "Revocation category"),
+            Field::Description => ("Περιγραφή", "Description"),
+            Field::Authority => ("Αρχή πιστοποίησης", "Certificate authority"),
+        };
+        lang.pick(el, en)
+    }
+
+    /// What a value of the wrong form should look like. Exhaustive on purpose: a new field has
+    /// to choose between its own sentence and the generic one.
+    pub(crate) fn format_expectation(self, lang: Lang) -> &'static str {
+        match self {
+            Field::Afm => lang.pick(
+                "πρέπει να αποτελείται από 9 ψηφία",
+                "must consist of 9 digits",
+            ),
+            Field::IdCard => lang.pick(
+                "πρέπει να αποτελείται από ένα ή δύο γράμματα και έξι ψηφία, π.χ. ΑΒ123456",
+                "must be one or two letters followed by six digits, e.g. AB123456",
+            ),
+            Field::Email => lang.pick(
+                "δεν είναι έγκυρη διεύθυνση email, π.χ. onoma@example.gr",
+                "is not a valid email address, e.g. name@example.gr",
+            ),
+            Field::Mobile => lang.pick(
+                "πρέπει να είναι αριθμός κινητού σε μορφή E.164, π.χ. +306912345678 \
+                 (οι ελληνικοί αριθμοί πρέπει να είναι κινητά, +3069…)",
+                "must be a mobile number in E.164 format, e.g. +306912345678 \
+                 (Greek numbers must be mobiles, +3069…)",
+            ),
+            Field::Username => lang.pick(
+                "επιτρέπονται μόνο λατινικά γράμματα, ψηφία, «.» και «-»· πρέπει να αρχίζει από \
+                 γράμμα και να τελειώνει σε γράμμα ή ψηφίο",
+                "only Latin letters, digits, '.' and '-' are allowed; it must start with a letter \
+                 and end with a letter or digit",
+            ),
+            Field::Surname
+            | Field::GivenName
+            | Field::FatherName
+            | Field::OrganisationName
+            | Field::Unit
+            | Field::Position => lang.pick(
+                "περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου",
+                "contains control characters, which are not allowed",
+            ),
+            Field::BirthDate => lang.pick(
+                "πρέπει να είναι ημερομηνία σε μορφή ΕΕΕΕ-ΜΜ-ΗΗ ή ΗΗ/ΜΜ/ΕΕΕΕ",
+                "must be a date as YYYY-MM-DD or DD/MM/YYYY",
+            ),
+            Field::Status => lang.pick(
+                "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
+                "must be one of the status codes (e.g. awaiting_approval) or none",
+            ),
+            Field::Otp | Field::Code1 | Field::Code2 => lang.pick(
+                "πρέπει να αποτελείται από 6 ψηφία",
+                "must consist of 6 digits",
+            ),
+            Field::Category => lang.pick(
+                "πρέπει να είναι «Μετά από αίτημα υπαλλήλου» (employee_request) ή «Μετά από απόφαση \
+                 του φορέα/ δικαστικής αρχής/ εποπτικής αρχής» (authority_decision)",
+                "must be employee_request or authority_decision",
+            ),
+            Field::OtpChannel => lang.pick(
+                "επιλέξτε εφαρμογή επαλήθευσης ή email",
+                "choose an authenticator app or email",
+            ),
+            Field::Reason
+            | Field::Password
+            | Field::OrganisationCode
+            | Field::SigningPassword
+            | Field::PasswordConfirm
+            | Field::Description
+            | Field::Authority => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Serialized as its wire name, so an API error names the field as the request did.
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let names: HashSet<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names.len(), Field::ALL.len());
+        for field in Field::ALL {
+            assert_eq!(Field::parse(field.name()), Some(field));
+            assert_eq!(field.to_string(), field.name());
+        }
+        assert_eq!(Field::parse("nope"), None);
+        assert_eq!(Field::parse("AFM"), None, "names are exact");
+    }
+
+    #[test]
+    fn the_wire_names_are_the_stable_ones() {
+        assert_eq!(Field::OrganisationCode.name(), "code");
+        assert_eq!(Field::OrganisationName.name(), "name");
+        assert_eq!(Field::PasswordConfirm.name(), "password_confirm");
+        assert_eq!(Field::Authority.name(), "authority");
+    }
+
+    #[test]
+    fn every_field_has_a_label_in_each_language_and_no_two_share_one() {
+        for lang in [Lang::El, Lang::En] {
+            let labels: HashSet<&str> = Field::ALL.iter().map(|f| f.label(lang)).collect();
+            assert_eq!(labels.len(), Field::ALL.len(), "{lang:?}");
+            assert!(!labels.contains(""), "{lang:?}");
+        }
+        assert_eq!(Field::Afm.label(Lang::El), "ΑΦΜ");
+        assert_eq!(Field::OrganisationCode.label(Lang::El), "Κωδικός φορέα");
+        assert_eq!(Field::OrganisationName.label(Lang::El), "Επωνυμία");
+        assert_eq!(Field::BirthDate.label(Lang::En), "Date of birth");
+        assert_eq!(Field::Authority.label(Lang::El), "Αρχή πιστοποίησης");
+        assert_eq!(Field::Authority.label(Lang::En), "Certificate authority");
+    }
+
+    #[test]
+    fn every_field_says_what_its_form_should_be() {
+        for field in Field::ALL {
+            for lang in [Lang::El, Lang::En] {
+                assert!(!field.format_expectation(lang).is_empty(), "{field}");
+            }
+        }
+        assert_eq!(
+            Field::Description.format_expectation(Lang::En),
+            "the format is not valid"
+        );
+    }
+
+    #[test]
+    fn serializes_as_its_name() {
+        assert_eq!(
+            serde_json::to_string(&Field::GivenName).unwrap(),
+            "\"given_name\""
+        );
+    }
+}

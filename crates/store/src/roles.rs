@@ -1,0 +1,322 @@
+//! The store's interface, one small trait per role. Each backend implements all of them, and
+//! [`Store`] is their sum; a use case needs only the roles it names.
+
+use async_trait::async_trait;
+use certdesk_domain::job::JobKind;
+use certdesk_domain::notification::Email;
+use certdesk_domain::otp::SigningCredentials;
+use certdesk_domain::throttle::ThrottleKey;
+use certdesk_domain::validation::Afm;
+use certdesk_domain::{HistoryEntry, Transition};
+use chrono::{DateTime, Utc};
+
+use crate::models::*;
+use crate::{Scope, StoreError, StoreResult};
+
+/// Everything the store does. Implemented by every type that plays every role.
+pub trait Store:
+    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+{
+}
+
+impl<T> Store for T where
+    T: Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+{
+}
+
+/// Organisations and the ΔΨΠ accounts that serve them (the operator's commands).
+#[async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    async fn create_organisation(
+        &self,
+        code: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Organisation>;
+    async fn organisation_by_code(&self, code: &str) -> StoreResult<Option<Organisation>>;
+    async fn create_administrator(
+        &self,
+        admin: &NewAdministrator,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    async fn administrator_by_username(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<AdministratorRecord>>;
+    async fn set_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn add_administrator_to_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()>;
+}
+
+/// Employee records and finding them (SPEC §4, §5).
+#[async_trait]
+pub trait Employees: Send + Sync + 'static {
+    /// Inserts employees all or nothing (the CSV import and the demo).
+    async fn insert_employees(
+        &self,
+        organisation_id: i64,
+        employees: &[NewEmployee],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
+    async fn search_employees(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage>;
+    async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>>;
+    async fn employee_by_afm(
+        &self,
+        scope: &Scope,
+        afm: &Afm,
+    ) -> StoreResult<Option<EmployeeRecord>>;
+    async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>>;
+    /// Whether any employee holds (or has reserved) this username, in the whole installation.
+    async fn username_taken(&self, username: &str) -> StoreResult<bool>;
+}
+
+/// Applications, their transitions (with the effects, in one transaction) and their histories.
+#[async_trait]
+pub trait Applications: Send + Sync + 'static {
+    /// Creates an application from the domain's `start` transition, with its first history
+    /// entry and effects, in one transaction. Fails with `OpenApplicationExists`.
+    async fn create_application(
+        &self,
+        employee_id: i64,
+        contact: &ApplicationContact,
+        start: &Transition,
+    ) -> StoreResult<i64>;
+    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>>;
+    /// The latest application of the person with this ΑΦΜ (an open one is always the latest,
+    /// since a new one needs the previous one closed), for the beneficiary's portal.
+    async fn latest_application_of(&self, afm: &Afm) -> StoreResult<Option<ApplicationRecord>>;
+    /// Stores several transitions in one transaction (group commit: one durable write for all).
+    /// Each is guarded by a conditional update on its expected state and version; one that lost
+    /// its race is skipped and reported `false`, and the others are stored with their history
+    /// entry and effects. Any other error stores none of them.
+    async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>>;
+    /// Stores one transition as [`Applications::commit_transitions`] does; `Conflict` when the
+    /// application changed since it was read (nothing is written then).
+    async fn commit_transition(&self, transition: &Transition) -> StoreResult<()> {
+        match self
+            .commit_transitions(std::slice::from_ref(transition))
+            .await?[..]
+        {
+            [true] => Ok(()),
+            _ => Err(StoreError::Conflict),
+        }
+    }
+    /// The history of an application within `scope` (empty when it is outside).
+    async fn history(&self, scope: &Scope, application_id: i64) -> StoreResult<Vec<HistoryEntry>>;
+    async fn applications_of_employee(
+        &self,
+        scope: &Scope,
+        employee_id: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>>;
+    /// All application ids, for verifying every hash chain.
+    async fn application_ids(&self) -> StoreResult<Vec<i64>>;
+    /// Pending applications that have not changed since `updated_before`, oldest first.
+    async fn stale_applications(
+        &self,
+        updated_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>>;
+    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>>;
+}
+
+/// Background jobs, taken by any server of the installation.
+#[async_trait]
+pub trait Jobs: Send + Sync + 'static {
+    /// Queues a job; at most one job of a kind waits per application (a second is ignored).
+    async fn enqueue_job(
+        &self,
+        kind: JobKind,
+        application_id: Option<i64>,
+        run_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Takes up to `limit` due jobs of `kinds` that no live worker holds, oldest due first, and
+    /// leases them until `lease_until`: two workers never hold one job, and a job whose worker
+    /// dies is taken again once its lease runs out.
+    async fn claim_jobs(
+        &self,
+        kinds: &[JobKind],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// As [`Jobs::claim_jobs`], one job.
+    async fn claim_job(
+        &self,
+        kinds: &[JobKind],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>> {
+        Ok(self
+            .claim_jobs(kinds, now, lease_until, 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+    async fn complete_job(&self, id: i64) -> StoreResult<()>;
+    /// Gives a job back, to be tried again at `run_at`.
+    async fn release_job(&self, id: i64, run_at: DateTime<Utc>) -> StoreResult<()>;
+    /// The jobs waiting for an application.
+    async fn pending_jobs(&self, application_id: i64) -> StoreResult<Vec<Job>>;
+    /// Drops the queued jobs of a kind for an organisation's applications (the demo keeps its
+    /// applications awaiting issuance where they are).
+    async fn drop_jobs_of_organisation(
+        &self,
+        organisation_id: i64,
+        kind: JobKind,
+    ) -> StoreResult<u64>;
+}
+
+/// The outbox of emails, written in the transactions of the changes they tell of.
+#[async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// The emails of an application, oldest first.
+    async fn outbox(&self, application_id: i64) -> StoreResult<Vec<OutboxMessage>>;
+    /// Takes up to `limit` unsent messages that are due at `now` and that no live worker holds,
+    /// oldest due first, and leases them until `lease_until`: two runs never hold one message,
+    /// and a message whose worker dies is taken again once its lease runs out.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    /// The SMTP server accepted the message: it is never sent again.
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// A delivery failed: one more attempt, the lease is given back, and the message is due
+    /// again at `next_attempt_at`. `error` is kept for the operator; it must hold no secret.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
+    /// Marks every unsent email of an organisation's applications as sent without sending it:
+    /// the demo's made-up past must not be mailed to made-up addresses.
+    async fn settle_outbox_of_organisation(
+        &self,
+        organisation_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
+/// Console sessions and API tokens, the portal's login states and sessions (all stored
+/// hashed), and the counters of failed attempts that throttling reads.
+#[async_trait]
+pub trait Sessions: Send + Sync + 'static {
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.
+    async fn create_portal_login_state(
+        &self,
+        state_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses up a login state: `true` once for a state that exists and has not expired, `false`
+    /// for a forged, replayed or expired one.
+    async fn take_portal_login_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn create_portal_session(&self, session: &NewPortalSession) -> StoreResult<()>;
+    async fn portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PortalSessionRecord>>;
+    async fn set_portal_enrolment(
+        &self,
+        token_hash: &str,
+        enrolment: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Deletes expired portal sessions, portal login states and console sessions and tokens.
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Counts one attempt (a failed login, a wrong code, a code sent) under `key`.
+    async fn record_attempt(&self, key: &ThrottleKey, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The attempts counted under `key` since `since`.
+    async fn attempts_since(&self, key: &ThrottleKey, since: DateTime<Utc>) -> StoreResult<u64>;
+    /// Forgets the attempts under `key` (after a success).
+    async fn clear_attempts(&self, key: &ThrottleKey) -> StoreResult<()>;
+}
+
+/// The certificate authority and the certificates it issued.
+#[async_trait]
+pub trait Pki: Send + Sync + 'static {
+    /// Stores the CA; there is one per installation (`Duplicate(Field::Authority)` for a second).
+    async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()>;
+    async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
+    /// The certificate of an application within `scope`.
+    async fn certificate(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+    ) -> StoreResult<Option<CertificateRecord>>;
+    /// A certificate by its serial (the OCSP responder: public information).
+    async fn certificate_by_serial(&self, serial: &str) -> StoreResult<Option<CertificateRecord>>;
+    /// Every revocation (for the CRL), oldest first.
+    async fn revocations(&self) -> StoreResult<Vec<Revocation>>;
+    /// Issued, unrevoked certificates expiring by `until` whose holder was not told yet.
+    async fn certificates_to_warn(
+        &self,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CertificateRecord>>;
+    /// Writes the expiry notice of an application's certificate to the outbox, once (`false`
+    /// when it was written already, by this server or another).
+    async fn send_expiry_notice(
+        &self,
+        application_id: i64,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Issued applications whose certificate is past its notAfter.
+    async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
+}
+
+/// What a beneficiary signs with: the signing credentials chosen at identification and the
+/// one-time codes of their channel.
+#[async_trait]
+pub trait Credentials: Send + Sync + 'static {
+    /// The signing credentials of an application within `scope`.
+    async fn signing_credentials(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+    ) -> StoreResult<Option<SigningCredentials>>;
+    /// Marks the TOTP code of `step` used: `false` when that step or a later one was used
+    /// already (a code counts once, even when two requests race with it).
+    async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool>;
+    /// Keeps a new email code's digest (replacing an earlier code) and writes the email that
+    /// carries it to the outbox, in one transaction.
+    async fn send_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses up the email code with this digest: `true` once, if it is the latest code sent and
+    /// has not expired.
+    async fn take_email_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}

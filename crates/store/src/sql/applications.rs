@@ -1,0 +1,174 @@
+//! Applications: creating one, storing transitions (the conditional update that gives a race one
+//! winner), and reading them with their histories.
+
+use async_trait::async_trait;
+use certdesk_domain::validation::Afm;
+use certdesk_domain::{HistoryEntry, Status, Transition};
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+
+use super::effects::{append_history, apply_effects};
+use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
+use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
+use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
+
+#[async_trait]
+impl Applications for SqlStore {
+    async fn create_application(
+        &self,
+        employee_id: i64,
+        contact: &ApplicationContact,
+        start: &Transition,
+    ) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO applications (employee_id, organisation_id, status, version, email, \
+             mobile, created_at, updated_at) \
+             SELECT id, organisation_id, $1, 1, $2, $3, $4, $4 FROM employees WHERE id = $5 \
+             RETURNING id",
+        )
+        .bind(start.to.code())
+        .bind(contact.email.as_str())
+        .bind(contact.mobile.as_ref().map(|m| m.as_str()))
+        .bind(start.at)
+        .bind(employee_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::OpenApplicationExists
+            } else {
+                e.into()
+            }
+        })?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE employees SET current_application_id = $1 WHERE id = $2")
+            .bind(id)
+            .bind(employee_id)
+            .execute(&mut *tx)
+            .await?;
+        let start = Transition {
+            application_id: id,
+            ..start.clone()
+        };
+        append_history(&mut tx, &start).await?;
+        apply_effects(&mut tx, &start, &self.options).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {
+        let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id = ");
+        q.push_bind(id);
+        push_application_scope(&mut q, "a", scope);
+        let row: Option<ApplicationRow> = q.build_query_as().fetch_optional(&self.read).await?;
+        convert_one(row)
+    }
+
+    async fn latest_application_of(&self, afm: &Afm) -> StoreResult<Option<ApplicationRecord>> {
+        let row: Option<ApplicationRow> = sqlx::query_as(
+            "SELECT a.* FROM applications a JOIN employees e ON e.id = a.employee_id \
+             WHERE e.afm = $1 ORDER BY a.id DESC LIMIT 1",
+        )
+        .bind(afm.as_str())
+        .fetch_optional(&self.read)
+        .await?;
+        convert_one(row)
+    }
+
+    async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.write.begin().await?;
+        let mut applied = Vec::with_capacity(transitions.len());
+        for t in transitions {
+            let Some(from) = t.from else {
+                applied.push(false);
+                continue;
+            };
+            let updated = sqlx::query(
+                "UPDATE applications SET status = $1, version = version + 1, updated_at = $2 \
+                 WHERE id = $3 AND status = $4 AND version = $5",
+            )
+            .bind(t.to.code())
+            .bind(t.at)
+            .bind(t.application_id)
+            .bind(from.code())
+            .bind(t.expected_version)
+            .execute(&mut *tx)
+            .await?;
+            // Lost its race: nothing of it is written; the others go on.
+            if updated.rows_affected() != 1 {
+                applied.push(false);
+                continue;
+            }
+            append_history(&mut tx, t).await?;
+            apply_effects(&mut tx, t, &self.options).await?;
+            applied.push(true);
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    async fn history(&self, scope: &Scope, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT h.* FROM application_history h JOIN applications a \
+             ON a.id = h.application_id WHERE h.application_id = ",
+        );
+        q.push_bind(application_id);
+        push_application_scope(&mut q, "a", scope);
+        q.push(" ORDER BY h.seq");
+        let rows: Vec<HistoryRow> = q.build_query_as().fetch_all(&self.read).await?;
+        convert(rows)
+    }
+
+    async fn applications_of_employee(
+        &self,
+        scope: &Scope,
+        employee_id: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        let mut q =
+            QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.employee_id = ");
+        q.push_bind(employee_id);
+        push_application_scope(&mut q, "a", scope);
+        q.push(" ORDER BY a.id DESC");
+        let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&self.read).await?;
+        convert(rows)
+    }
+
+    async fn application_ids(&self) -> StoreResult<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM applications ORDER BY id")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn stale_applications(
+        &self,
+        updated_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>> {
+        // Which states are pending is the domain's rule, not this query's.
+        let mut q = QueryBuilder::<Db>::new("SELECT id FROM applications WHERE status");
+        push_in(
+            &mut q,
+            Status::ALL
+                .into_iter()
+                .filter(|s| s.is_pending())
+                .map(Status::code),
+        );
+        q.push(" AND updated_at < ")
+            .push_bind(updated_before)
+            .push(" ORDER BY updated_at LIMIT ")
+            .push_bind(limit);
+        Ok(q.build_query_scalar().fetch_all(&self.read).await?)
+    }
+
+    async fn reserved_username(&self, application_id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT username FROM usernames WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+}

@@ -1,0 +1,139 @@
+//! Every statement of the store, written once. This directory is mounted as a module twice, by
+//! `sqlite.rs` and by `postgres.rs`, each of which defines `dialect` first (the sqlx database,
+//! pool and connection types, and the clauses that differ); see the crate's documentation for
+//! why. Nothing in here names a backend.
+
+mod accounts;
+mod applications;
+mod credentials;
+mod effects;
+mod employees;
+mod jobs;
+mod outbox;
+mod pki;
+mod sessions;
+
+use certdesk_domain::validation::Field;
+use sqlx::QueryBuilder;
+
+use super::dialect::{Conn, Db, MIGRATIONS, Pool, SKIP_LOCKED};
+use crate::{Scope, StoreError, StoreOptions, StoreResult};
+
+/// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;
+/// on SQLite one writer connection, see `sqlite.rs`).
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) read: Pool,
+    pub(crate) write: Pool,
+    pub(crate) options: StoreOptions,
+}
+
+/// Applies this backend's embedded migrations. A newer schema than this binary knows is accepted,
+/// so that servers of the previous version keep running during a rolling upgrade (migrations
+/// only add).
+pub(crate) async fn migrate(pool: &Pool) -> StoreResult<()> {
+    let mut migrator = MIGRATIONS;
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await?;
+    Ok(())
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// Maps a unique violation to `Duplicate(field)`.
+fn duplicate(field: Field) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(field)
+        } else {
+            e.into()
+        }
+    }
+}
+
+/// ` IN ($…, $…)` of the values, or a list that matches nothing when there are none.
+fn push_in<T>(builder: &mut QueryBuilder<Db>, values: impl IntoIterator<Item = T>)
+where
+    T: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
+{
+    builder.push(" IN (");
+    let mut values = values.into_iter().peekable();
+    if values.peek().is_none() {
+        builder.push("NULL");
+    }
+    let mut list = builder.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    builder.push(")");
+}
+
+/// Limits a query to the employee records of `scope`; `employee` is the alias of `employees`.
+fn push_employee_scope(builder: &mut QueryBuilder<Db>, employee: &str, scope: &Scope) {
+    match scope {
+        Scope::Organisations(ids) => {
+            builder.push(format!(" AND {employee}.organisation_id"));
+            push_in(builder, ids.clone());
+        }
+        Scope::Person(afm) => {
+            builder
+                .push(format!(" AND {employee}.afm = "))
+                .push_bind(afm.as_str().to_owned());
+        }
+        Scope::Everything => {}
+    }
+}
+
+/// Limits a query to the applications of `scope`; `application` is the alias of `applications`.
+fn push_application_scope(builder: &mut QueryBuilder<Db>, application: &str, scope: &Scope) {
+    match scope {
+        Scope::Organisations(ids) => {
+            builder.push(format!(" AND {application}.organisation_id"));
+            push_in(builder, ids.clone());
+        }
+        Scope::Person(afm) => {
+            builder
+                .push(format!(
+                    " AND {application}.employee_id IN (SELECT id FROM employees WHERE afm = "
+                ))
+                .push_bind(afm.as_str().to_owned())
+                .push(")");
+        }
+        Scope::Everything => {}
+    }
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Writes an email to the outbox of an application, due at once.
+async fn queue_email(
+    conn: &mut Conn,
+    application_id: i64,
+    email: &certdesk_domain::notification::Email,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+         created_at, next_attempt_at) \
+         SELECT id, email, $1, $2, $3, $4, $4 FROM applications WHERE id = $5",
+    )
+    .bind(&email.subject)
+    .bind(&email.body_text)
+    .bind(&email.body_html)
+    .bind(now)
+    .bind(application_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A statement put together from this module's constants only (column lists, the dialect's
+/// clauses), never from input: sqlx asks for such a string to be vouched for.
+fn assembled(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}

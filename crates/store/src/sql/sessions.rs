@@ -1,0 +1,190 @@
+//! Sessions of the console, the API and the portal (stored hashed), the portal's login states,
+//! and the counters of attempts that throttling reads.
+
+use async_trait::async_trait;
+use certdesk_domain::throttle::ThrottleKey;
+use chrono::{DateTime, Utc};
+
+use super::SqlStore;
+use super::accounts::organisations_of;
+use crate::rows::{PortalSessionRow, SessionRow, convert_one};
+use crate::{
+    NewPortalSession, NewSession, PortalSessionRecord, SessionRecord, Sessions, StoreResult,
+};
+
+#[async_trait]
+impl Sessions for SqlStore {
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.administrator_id)
+        .bind(session.kind.code())
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, \
+             a.full_name FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let organisation_ids = organisations_of(&self.read, row.administrator_id).await?;
+        row.into_record(organisation_ids).map(Some)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_portal_login_state(
+        &self,
+        state_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO portal_login_states (state_hash, expires_at) VALUES ($1, $2)")
+            .bind(state_hash)
+            .bind(expires_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_portal_login_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "DELETE FROM portal_login_states WHERE state_hash = $1 AND expires_at > $2",
+        )
+        .bind(state_hash)
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        // Expired states are of no use to anyone: tidy them while here.
+        sqlx::query("DELETE FROM portal_login_states WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(taken == 1)
+    }
+
+    async fn create_portal_session(&self, s: &NewPortalSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO portal_sessions (token_hash, afm, identity, csrf_token, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.afm.as_str())
+        .bind(&s.identity)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PortalSessionRecord>> {
+        let row: Option<PortalSessionRow> = sqlx::query_as(
+            "SELECT afm, identity, csrf_token, enrolment, expires_at FROM portal_sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?;
+        convert_one(row)
+    }
+
+    async fn set_portal_enrolment(
+        &self,
+        token_hash: &str,
+        enrolment: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE portal_sessions SET enrolment = $1 WHERE token_hash = $2")
+            .bind(enrolment)
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM portal_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut purged = 0;
+        for sql in [
+            "DELETE FROM portal_sessions WHERE expires_at <= $1",
+            "DELETE FROM portal_login_states WHERE expires_at <= $1",
+            "DELETE FROM sessions WHERE expires_at <= $1",
+        ] {
+            purged += sqlx::query(sql)
+                .bind(now)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        }
+        Ok(purged)
+    }
+
+    async fn record_attempt(&self, key: &ThrottleKey, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+            .bind(key.storage_key())
+            .bind(at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn attempts_since(&self, key: &ThrottleKey, since: DateTime<Utc>) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM login_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(key.storage_key())
+        .bind(since)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(count as u64)
+    }
+
+    async fn clear_attempts(&self, key: &ThrottleKey) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(key.storage_key())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

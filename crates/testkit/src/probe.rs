@@ -1,0 +1,121 @@
+//! A look into a test's database from outside the store: what a test must read or plant that the
+//! store, rightly, offers no method for (the key material of an application, every row of every
+//! table). It opens its own connection to the test database's URL, `sqlite://FILE` or
+//! `postgres://…`, through sqlx's `Any` driver, so that one probe serves both stores.
+//!
+//! Every method panics, saying what it tried, when the database refuses: a probe that fails is a
+//! test that fails, never one that passes without looking.
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AssertSqlSafe, Row};
+
+/// Which store a probe looks into, as its URL says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbedStore {
+    Sqlite,
+    Postgres,
+}
+
+pub struct StoreProbe {
+    pool: AnyPool,
+    store: ProbedStore,
+}
+
+impl StoreProbe {
+    /// A probe of the database at `url`. It connects on first use (the store must have made the
+    /// schema by then), with at most two connections of its own.
+    pub fn new(url: &str) -> StoreProbe {
+        sqlx::any::install_default_drivers();
+        let store = if url.starts_with("sqlite:") {
+            ProbedStore::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            ProbedStore::Postgres
+        } else {
+            panic!("the store probe opens sqlite:// or postgres:// URLs, not {url:?}")
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(2)
+            .connect_lazy(url)
+            .unwrap_or_else(|e| {
+                panic!("the store probe cannot use {} ({e})", crate::redacted(url))
+            });
+        StoreProbe { pool, store }
+    }
+
+    pub fn store(&self) -> ProbedStore {
+        self.store
+    }
+
+    /// Whether key material is stored for the application.
+    pub async fn has_key_material(&self, application_id: i64) -> bool {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM key_material WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("count the key material of {application_id}: {e}"));
+        count > 0
+    }
+
+    /// Stores (already sealed) key material for the application, as the CA's issuance would.
+    pub async fn put_key_material(&self, application_id: i64, sealed_key: &[u8]) {
+        // `Any` binds no date types: the database gives the time.
+        sqlx::query(
+            "INSERT INTO key_material (application_id, encrypted_key, created_at) \
+             VALUES ($1, $2, CURRENT_TIMESTAMP)",
+        )
+        .bind(application_id)
+        .bind(sealed_key.to_vec())
+        .execute(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("store key material for {application_id}: {e}"));
+    }
+
+    /// The sealed key stored for the application; panics when there is none.
+    pub async fn sealed_key(&self, application_id: i64) -> Vec<u8> {
+        sqlx::query_scalar("SELECT encrypted_key FROM key_material WHERE application_id = $1")
+            .bind(application_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("read the sealed key of {application_id}: {e}"))
+    }
+
+    /// PostgreSQL: every row of every table of schema `public`, each as PostgreSQL writes a row
+    /// as text (`(1,"\\x0a0b…",…)`: `bytea` as `\x` and lower-case hex), with its table's name.
+    /// Values that PostgreSQL compressed or moved out of line (TOAST) are read back whole, which a
+    /// scan of the files would not see. Panics on SQLite, whose file a test reads instead.
+    pub async fn every_row_as_text(&self) -> Vec<(String, String)> {
+        assert_eq!(
+            self.store,
+            ProbedStore::Postgres,
+            "every_row_as_text reads PostgreSQL; on SQLite, read the database file"
+        );
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("list the tables: {e}"));
+        assert!(!tables.is_empty(), "the schema public has tables");
+        let mut rows = Vec::new();
+        for table in tables {
+            // A name the server just listed, quoted as an identifier.
+            let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+            let texts = sqlx::query(AssertSqlSafe(format!(
+                "SELECT t::text AS row FROM {quoted} t"
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("read the rows of {table}: {e}"));
+            for text in texts {
+                let text: String = text
+                    .try_get("row")
+                    .unwrap_or_else(|e| panic!("a row of {table} as text: {e}"));
+                rows.push((table.clone(), text));
+            }
+        }
+        rows
+    }
+}

@@ -1,0 +1,72 @@
+//! The application page (whatever the step), the confirmation of the data, and the download of
+//! the certificate once issued.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{
+    CsrfForm, PortalUser, Typed, application_page, beneficiary, landing, message_page, refused,
+    see_portal,
+};
+use crate::AppState;
+use crate::cookies::page_lang;
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `/portal`: the landing page, or the beneficiary's application with what was just done.
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DoneQuery>,
+) -> Response {
+    let user = match beneficiary(&headers, &state).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return landing(page_lang(&headers), None, StatusCode::OK),
+        Err(response) => return response,
+    };
+    let t = user.texts();
+    let notice = match query.done.as_deref() {
+        Some("confirmed") => Some(t.confirmed_notice),
+        Some("identified") => Some(t.identified_notice),
+        Some("code_sent") => Some(t.code_sent_notice),
+        Some("signed") => Some(t.signed_notice),
+        _ => None,
+    };
+    application_page(&user, notice, Vec::new(), Typed::default(), StatusCode::OK).await
+}
+
+/// «Επιβεβαίωση στοιχείων».
+pub async fn confirm(user: PortalUser, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(refusal) = user.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    match user.who.confirm_data().await {
+        Ok(()) => see_portal(Some("confirmed")),
+        Err(error) => refused(&user, error, Typed::default()).await,
+    }
+}
+
+/// The beneficiary's own certificate, as PEM.
+pub async fn download_certificate(user: PortalUser) -> Response {
+    match user.who.certificate().await {
+        Ok(Some(c)) => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"certificate-{}.pem\"", c.serial),
+                ),
+            ],
+            certdesk_ca::certificate_pem(&c.der),
+        )
+            .into_response(),
+        Ok(None) => see_portal(None),
+        Err(error) => message_page(user.lang, user.who.csrf_token(), &error.into()),
+    }
+}

@@ -1,0 +1,286 @@
+//! The beneficiary's portal over HTTP: the login through a real local registry (OAuth2 code flow,
+//! driven the way a browser does it), the data check, identification against the Police record,
+//! username, signing password, TOTP or email codes, signing; and its bad input.
+
+mod enrolment;
+mod identification;
+mod journey;
+mod login;
+mod signing;
+
+use std::sync::Arc;
+
+use certdesk_domain::Status;
+use certdesk_domain::employee::EmployeeInput;
+use certdesk_domain::otp::{TotpSecret, step_at};
+use certdesk_domain::validation::Afm;
+use chrono::Utc;
+use reqwest::header::COOKIE;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const PEOPLE_HEADER: &str = "afm,surname,given_name,father_name,birth_date,id_card,police_surname,police_given_name,police_father_name,police_birth_date";
+const SIGNING_PASSWORD: &str = "υπογραφή-2026!";
+
+/// A person of the registries' file, and the same person as an employee of the test organisation.
+struct Person {
+    afm: String,
+    employee_id: i64,
+    email: String,
+}
+
+/// A running local registry (tax and Police) with `lines` of people.
+async fn local_registry(lines: &str) -> String {
+    let people =
+        certdesk_registry::local::People::from_csv(format!("{PEOPLE_HEADER}\n{lines}").as_bytes())
+            .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(certdesk_registry::local::serve(
+        listener, people, "certdesk", "secret",
+    ));
+    address
+}
+
+fn connectors(
+    address: &str,
+) -> (
+    Arc<dyn certdesk_registry::TaxRegistry>,
+    Arc<dyn certdesk_registry::PoliceRegistry>,
+) {
+    let config = certdesk_registry::RegistryConfig::new(address, "certdesk", "secret");
+    (
+        Arc::new(certdesk_registry::HttpTaxRegistry::new(&config).unwrap()),
+        Arc::new(certdesk_registry::HttpPoliceRegistry::new(&config).unwrap()),
+    )
+}
+
+/// An app whose registries know one person (`police` overrides the Police columns), and that
+/// person as an employee with an application started by the ΔΨΠ through the API.
+async fn portal_app_with(police: &str, police_address: Option<String>) -> (TestApp, Person) {
+    let afm = next_afm();
+    let registry = local_registry(&format!(
+        "{afm},Καραγιάννη,Ελένη,Δημήτριος,1988-06-15,ΑΚ123456,{police}\n"
+    ))
+    .await;
+    let (tax, police_registry) = connectors(&registry);
+    let police_registry = match police_address {
+        Some(address) => connectors(&address).1,
+        None => police_registry,
+    };
+    let app = spawn_app_with(move |app| {
+        app.registries.tax = Some(tax);
+        app.registries.police = Some(police_registry);
+    })
+    .await;
+    let record = EmployeeInput {
+        afm: &afm,
+        surname: "ΚΑΡΑΓΙΑΝΝΗ",
+        given_name: "ΕΛΕΝΗ",
+        father_name: "ΔΗΜΗΤΡΙΟΣ",
+        id_card: "ΑΚ123456",
+        birth_date: "1988-06-15",
+        unit: "Τμήμα Α",
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let ids = app
+        .store
+        .insert_employees(app.org_id, &[record], Utc::now())
+        .await
+        .unwrap();
+    let email = format!("e.karagianni.{afm}@example.gr");
+    let token = app.token().await;
+    let created = app
+        .create_application(&token, &json!({"afm": afm, "email": email}))
+        .await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let person = Person {
+        afm,
+        employee_id: ids[0],
+        email,
+    };
+    (app, person)
+}
+
+async fn portal_app() -> (TestApp, Person) {
+    portal_app_with(",,,", None).await
+}
+
+/// The registry's login as a browser does it; returns the portal session cookie's value.
+async fn portal_login(app: &TestApp, afm: &str) -> String {
+    let (callback, state_cookie) = login_until_callback(app, afm).await;
+    let response = app
+        .client
+        .get(&callback)
+        .header(COOKIE, format!("certdesk_portal_state={state_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    assert_eq!(location(&response), "/portal");
+    cookie_value(&response, "certdesk_portal").expect("a portal session cookie")
+}
+
+/// Up to the registry's redirect back to certdesk: the callback URL and the state cookie.
+async fn login_until_callback(app: &TestApp, afm: &str) -> (String, String) {
+    let start = app
+        .client
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let authorize = location(&start);
+    let state_cookie = cookie_value(&start, "certdesk_portal_state").expect("a state cookie");
+    let url = reqwest::Url::parse(&authorize).unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["redirect_uri"], app.url("/portal/callback"));
+    let form_url = url.join("authorize").unwrap();
+    let login = app
+        .client
+        .post(form_url)
+        .form(&[
+            ("client_id", query["client_id"].as_str()),
+            ("redirect_uri", query["redirect_uri"].as_str()),
+            ("state", query["state"].as_str()),
+            ("afm", afm),
+            ("password", "οποιοσδήποτε"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    (location(&login), state_cookie)
+}
+
+async fn portal_get(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header(COOKIE, format!("certdesk_portal={session}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn portal_page(app: &TestApp, session: &str) -> String {
+    let response = portal_get(app, session, "/portal").await;
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// Posts a portal form with the page's CSRF token.
+async fn portal_post(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = hidden_csrf(&portal_page(app, session).await);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    form.extend_from_slice(fields);
+    app.client
+        .post(app.url(path))
+        .header(COOKIE, format!("certdesk_portal={session}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The text of the element with this id (the first text node after its opening tag).
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("#{id} in {html}"));
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find('<').unwrap();
+    html[open_end..close].trim().to_owned()
+}
+
+async fn status_of(app: &TestApp, person: &Person) -> Status {
+    let id = application_id(app, person).await;
+    app.application(id).await.status
+}
+
+/// The application the portal shows the person: their latest.
+async fn application_id(app: &TestApp, person: &Person) -> i64 {
+    app.store
+        .latest_application_of(&Afm::parse(&person.afm).unwrap())
+        .await
+        .unwrap()
+        .expect("the person has an application")
+        .id
+}
+
+/// Logs in, confirms and has the ΔΨΠ approve: the application awaits identification.
+async fn up_to_identification(app: &TestApp, person: &Person) -> String {
+    let session = portal_login(app, &person.afm).await;
+    let confirmed = portal_post(app, &session, "/portal/confirm", &[]).await;
+    assert_eq!(confirmed.status(), 303);
+    let id = application_id(app, person).await;
+    let token = app.token().await;
+    let approved = app
+        .client
+        .post(app.url(&format!("/api/v1/applications/{id}/approve")))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200, "{}", approved.text().await.unwrap());
+    session
+}
+
+fn identification_form<'a>(username: &'a str, channel: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("username", username),
+        ("password", SIGNING_PASSWORD),
+        ("password_confirm", SIGNING_PASSWORD),
+        ("otp_channel", channel),
+    ]
+}
+
+/// Identification with a TOTP app: returns the app's secret.
+async fn enrol_totp(app: &TestApp, session: &str, username: &str) -> TotpSecret {
+    let chosen = portal_post(
+        app,
+        session,
+        "/portal/identification",
+        &identification_form(username, "totp"),
+    )
+    .await;
+    assert_eq!(chosen.status(), 303, "{}", chosen.text().await.unwrap());
+    assert_eq!(location(&chosen), "/portal/totp");
+    let page = portal_get(app, session, "/portal/totp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "a QR code: {page}");
+    let secret = TotpSecret::from_base32(&text_of(&page, "totp-secret")).expect("a base32 secret");
+    let step = step_at(Utc::now());
+    let csrf = hidden_csrf(&page);
+    let confirmed = app
+        .client
+        .post(app.url("/portal/totp"))
+        .header(COOKIE, format!("certdesk_portal={session}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code1", &secret.code_at(step - 1)),
+            ("code2", &secret.code_at(step)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        confirmed.status(),
+        303,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    secret
+}
