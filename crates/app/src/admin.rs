@@ -5,6 +5,7 @@
 //! carries the ΔΨΠ's organisations as its scope, and every method reads and writes through it,
 //! so a handler holding one cannot reach another organisation's employee, history or certificate.
 
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use certdesk_domain::throttle::ThrottleKey;
@@ -25,7 +26,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-d
 pub enum LoginOutcome {
     LoggedIn(OpenedSession),
     WrongCredentials,
-    /// Too many failed attempts for this account lately (SPEC §9).
+    /// Too many failed attempts for this account, or from this address, lately (SPEC §9).
     Throttled,
 }
 
@@ -38,23 +39,30 @@ pub struct OpenedSession {
 }
 
 impl App {
-    /// Checks a username and password and opens a session of `kind`. Failures are counted per
-    /// account (the console's and the API's together: the same password is guessed either way).
+    /// Checks a username and password and opens a session of `kind`. Attempts are taken
+    /// before the password is checked, per account (the console's and the API's together: the
+    /// same password is guessed either way) and per client address `from`; an unknown username
+    /// is counted and answered as a wrong password, and takes as long.
     pub async fn log_in(
         &self,
         username: &str,
         password: &str,
         kind: SessionKind,
+        from: Option<IpAddr>,
     ) -> AppResult<LoginOutcome> {
         let username = username.trim();
         let now = self.now();
-        let key = ThrottleKey::administrator_login(username);
-        let policy = key.policy();
-        let failures = self
-            .store()
-            .attempts_since(&key, policy.window_start(now))
-            .await?;
-        if !policy.allows(failures) {
+        let account = ThrottleKey::administrator_login(username);
+        let address = from.map(ThrottleKey::login_from_address);
+        let mut admitted = account
+            .policy()
+            .admits(self.store().take_attempt(&account, now).await?);
+        if let Some(address) = &address {
+            admitted &= address
+                .policy()
+                .admits(self.store().take_attempt(address, now).await?);
+        }
+        if !admitted {
             return Ok(LoginOutcome::Throttled);
         }
         let admin = self.store().administrator_by_username(username).await?;
@@ -68,15 +76,15 @@ impl App {
             .unwrap_or(false);
         match admin.filter(|_| matches) {
             Some(admin) => {
-                self.store().clear_attempts(&key).await?;
+                self.store().clear_attempts(&account).await?;
+                if let Some(address) = &address {
+                    self.store().give_back_attempt(address).await?;
+                }
                 Ok(LoginOutcome::LoggedIn(
                     self.open_session(admin.id, kind).await?,
                 ))
             }
-            None => {
-                self.store().record_attempt(&key, now).await?;
-                Ok(LoginOutcome::WrongCredentials)
-            }
+            None => Ok(LoginOutcome::WrongCredentials),
         }
     }
 
@@ -280,36 +288,34 @@ impl Administrator {
 
     /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.
     pub async fn look_up(&self, afm: &Afm) -> AppResult<Lookup> {
-        let employee = self.app.store().employee_by_afm(&self.scope(), afm).await?;
-        if let Some(registry) = &self.app.registries.tax {
-            match registry.lookup(afm).await {
-                Ok(Some(person)) if employee.is_some() => {
-                    return Ok(Lookup::Found(Names {
-                        surname: person.surname.to_string(),
-                        given_name: person.given_name.to_string(),
-                        father_name: person.father_name.to_string(),
-                    }));
-                }
-                Ok(Some(_)) => return Ok(Lookup::UnknownEmployee),
-                Ok(None) => return Ok(Lookup::NotInTaxRegistry),
-                Err(RegistryError::Unavailable(detail)) => {
-                    tracing::warn!(%detail, "tax registry lookup failed");
-                    return Err(AppError::RegistryUnavailable(Registry::Tax));
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "tax registry lookup failed");
-                    return Err(AppError::RegistryUnavailable(Registry::Tax));
-                }
+        // Someone outside the caller's organisations is unknown, and the registry is not even
+        // asked: its answer would tell whether the ΑΦΜ belongs to anyone, and their names.
+        let Some(employee) = self.app.store().employee_by_afm(&self.scope(), afm).await? else {
+            return Ok(Lookup::UnknownEmployee);
+        };
+        let Some(registry) = &self.app.registries.tax else {
+            return Ok(Lookup::Found(Names {
+                surname: employee.surname.to_string(),
+                given_name: employee.given_name.to_string(),
+                father_name: employee.father_name.to_string(),
+            }));
+        };
+        match registry.lookup(afm).await {
+            Ok(Some(person)) => Ok(Lookup::Found(Names {
+                surname: person.surname.to_string(),
+                given_name: person.given_name.to_string(),
+                father_name: person.father_name.to_string(),
+            })),
+            Ok(None) => Ok(Lookup::NotInTaxRegistry),
+            Err(RegistryError::Unavailable(detail)) => {
+                tracing::warn!(%detail, "tax registry lookup failed");
+                Err(AppError::RegistryUnavailable(Registry::Tax))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "tax registry lookup failed");
+                Err(AppError::RegistryUnavailable(Registry::Tax))
             }
         }
-        Ok(match employee {
-            Some(e) => Lookup::Found(Names {
-                surname: e.surname.to_string(),
-                given_name: e.given_name.to_string(),
-                father_name: e.father_name.to_string(),
-            }),
-            None => Lookup::UnknownEmployee,
-        })
     }
 
     /// «Νέο Ψηφιακό Πιστοποιητικό»: starts the issuance process for an employee (SPEC §2).

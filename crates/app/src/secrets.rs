@@ -4,7 +4,7 @@
 //! ([`StoredSecret`] is opaque to it): this module is the one place that turns one into the other.
 
 use certdesk_ca::KeyEncryptionKey;
-use certdesk_domain::otp::{StoredSecret, TotpSecret};
+use certdesk_domain::otp::{EmailCodeKey, StoredSecret, TotpSecret};
 
 const SEALED: &str = "sealed:";
 
@@ -43,6 +43,17 @@ pub fn open(
             TotpSecret::from_slice(&plain)
         }
         None => TotpSecret::from_base32(&stored.0),
+    }
+}
+
+/// The key email codes are kept under: derived from the KEK, so that the database alone
+/// cannot tell a code from its digest. An installation without a CA (which issues nothing)
+/// has no KEK; its codes are digested under a fixed key, which guards only against a mix-up
+/// of applications.
+pub fn email_code_key(kek: Option<&KeyEncryptionKey>) -> EmailCodeKey {
+    match kek {
+        Some(kek) => EmailCodeKey::new(*kek.derive("email-otp")),
+        None => EmailCodeKey::new([0; 32]),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -104,6 +105,15 @@ impl KeyEncryptionKey {
         sealed
     }
 
+    /// A key for another use (`purpose`, e.g. "email-otp"), derived from this one by
+    /// HMAC-SHA256: whoever holds it learns nothing of the KEK, nor of another purpose's key.
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("a 32-byte key");
+        mac.update(b"certdesk-kek-derive:");
+        mac.update(purpose.as_bytes());
+        Zeroizing::new(mac.finalize().into_bytes().into())
+    }
+
     /// Opens what [`KeyEncryptionKey::seal`] sealed for `context`.
     pub fn open(&self, sealed: &[u8], context: &str) -> Result<Zeroizing<Vec<u8>>, KekError> {
         let rest = sealed.strip_prefix(MAGIC).ok_or(KekError::Malformed)?;
@@ -129,6 +139,16 @@ impl KeyEncryptionKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_by_kek() {
+        let kek = KeyEncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+        let other = KeyEncryptionKey::from_hex(&"cd".repeat(32)).unwrap();
+        assert_eq!(*kek.derive("email-otp"), *kek.derive("email-otp"));
+        assert_ne!(*kek.derive("email-otp"), *kek.derive("other"));
+        assert_ne!(*kek.derive("email-otp"), *other.derive("email-otp"));
+        assert_ne!(kek.derive("email-otp").as_slice(), [0xab; 32].as_slice());
+    }
 
     #[test]
     fn sealed_keys_open_only_with_the_same_key_and_context() {

@@ -6,7 +6,7 @@
 
 use anyhow::bail;
 use certdesk_domain::SigningProof;
-use certdesk_domain::otp::{OtpChannel, SigningCredentials};
+use certdesk_domain::otp::{EmailCodeKey, OtpChannel, SigningCredentials};
 use certdesk_domain::signing::{self, SigningCheck, VerifiedPassword};
 use chrono::{DateTime, Utc};
 
@@ -46,6 +46,8 @@ impl MadeUpSigning {
             &self.credentials,
             None,
             self.verified.as_ref(),
+            // No code was sent: what it was digested under does not matter.
+            &EmailCodeKey::new([0; 32]),
             CODE,
             at,
         );

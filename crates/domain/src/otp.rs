@@ -6,7 +6,8 @@
 //! How password and code together make a signature is in [`crate::signing`].
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::validation::{Field, Problem, ValidationError};
@@ -212,12 +213,31 @@ fn same_code(expected: &str, given: &str) -> bool {
             == 0
 }
 
-/// How an email code is kept: its SHA-256, bound to the application so that a code of one
-/// application is worthless for another.
-pub fn email_code_digest(application_id: i64, code: &str) -> String {
-    hex::encode(Sha256::digest(
-        format!("certdesk-email-otp:{application_id}:{}", code.trim()).as_bytes(),
-    ))
+/// The key under which email codes are kept. A bare hash of six digits is undone by trying the
+/// million codes; an HMAC under a key the database does not hold is not. The installation
+/// derives it from its key-encryption key.
+#[derive(Clone)]
+pub struct EmailCodeKey([u8; 32]);
+
+impl std::fmt::Debug for EmailCodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailCodeKey(..)")
+    }
+}
+
+impl EmailCodeKey {
+    pub const fn new(key: [u8; 32]) -> EmailCodeKey {
+        EmailCodeKey(key)
+    }
+
+    /// How an email code is kept: its HMAC-SHA256, bound to the application so that a code of
+    /// one application is worthless for another.
+    pub fn digest(&self, application_id: i64, code: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(format!("certdesk-email-otp:{application_id}:{}", code.trim()).as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 /// A six-digit email code from 32 random bits (the caller's), with no bias worth measuring.
@@ -345,14 +365,15 @@ mod tests {
     fn email_codes_are_six_digits_and_bound_to_the_application() {
         assert_eq!(email_code_from(42), "000042");
         assert_eq!(email_code_from(4_294_967_295), "967295");
+        let key = EmailCodeKey::new([1; 32]);
+        assert_ne!(key.digest(1, "123456"), key.digest(2, "123456"));
+        assert_eq!(key.digest(1, " 123456 "), key.digest(1, "123456"));
         assert_ne!(
-            email_code_digest(1, "123456"),
-            email_code_digest(2, "123456")
+            key.digest(1, "123456"),
+            EmailCodeKey::new([2; 32]).digest(1, "123456"),
+            "another key, another digest"
         );
-        assert_eq!(
-            email_code_digest(1, " 123456 "),
-            email_code_digest(1, "123456")
-        );
+        assert!(!format!("{key:?}").contains('1'), "the key is not printed");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::otp::{OtpChannel, SigningCredentials, TotpSecret, email_code_digest};
+use crate::otp::{EmailCodeKey, OtpChannel, SigningCredentials, TotpSecret};
 use crate::password;
 use crate::validation::{Field, Problem, ValidationError};
 
@@ -41,7 +41,7 @@ pub struct OtpClaim {
 pub enum ClaimedCode {
     /// The TOTP step whose code was given.
     TotpStep(i64),
-    /// The digest of the email code given (see [`email_code_digest`]).
+    /// The digest of the email code given (see [`EmailCodeKey::digest`]).
     EmailCode(String),
 }
 
@@ -115,7 +115,7 @@ pub fn verify_password(password: &str, password_hash: &str) -> Option<VerifiedPa
 /// Checks the one-time `code` of application `application_id`, once its signing password was
 /// verified: `password` is what [`verify_password`] gave for the password typed (`None`: it did
 /// not match). `totp_secret` is the unsealed secret of a TOTP channel (`None` when it cannot be
-/// unsealed).
+/// unsealed). An email code is digested under `email_codes`, as it was kept.
 ///
 /// The password comes first and a wrong one ends the check: a code is used up only with the
 /// right password, so someone guessing passwords cannot burn the beneficiary's codes.
@@ -124,6 +124,7 @@ pub fn check(
     credentials: &SigningCredentials,
     totp_secret: Option<&TotpSecret>,
     password: Option<&VerifiedPassword>,
+    email_codes: &EmailCodeKey,
     code: &str,
     now: DateTime<Utc>,
 ) -> SigningCheck {
@@ -143,7 +144,7 @@ pub fn check(
         // Whether the code is right is known only to the store, which holds its digest.
         OtpChannel::Email => SigningCheck::Claim(OtpClaim {
             application_id,
-            code: ClaimedCode::EmailCode(email_code_digest(application_id, code)),
+            code: ClaimedCode::EmailCode(email_codes.digest(application_id, code)),
         }),
     }
 }
@@ -161,6 +162,7 @@ mod tests {
     const PASSWORD: &str = "κωδικός-υπογραφής";
 
     /// Argon2 is slow without optimisations: one hash for all the tests.
+    const KEY: EmailCodeKey = EmailCodeKey::new([3; 32]);
     static HASH: LazyLock<String> = LazyLock::new(|| password::hash(PASSWORD, b"signing-salt-16b"));
 
     /// The password verified once against [`HASH`].
@@ -201,6 +203,7 @@ mod tests {
             &totp_credentials(step - 5),
             Some(&secret()),
             VERIFIED.as_ref(),
+            &KEY,
             &code,
             now(),
         );
@@ -222,6 +225,7 @@ mod tests {
                 &credentials,
                 Some(&secret()),
                 verify_password("λάθος-κωδικός", &HASH).as_ref(),
+                &KEY,
                 &secret().code_at(step),
                 now(),
             );
@@ -241,6 +245,7 @@ mod tests {
                 &totp_credentials(last_step),
                 secret,
                 VERIFIED.as_ref(),
+                &KEY,
                 code,
                 now(),
             )
@@ -273,6 +278,7 @@ mod tests {
             &email_credentials(),
             None,
             VERIFIED.as_ref(),
+            &KEY,
             " 123456 ",
             now(),
         );
@@ -282,7 +288,7 @@ mod tests {
         assert_eq!(claim.application_id(), 9);
         assert_eq!(
             claim.code(),
-            &ClaimedCode::EmailCode(email_code_digest(9, "123456"))
+            &ClaimedCode::EmailCode(KEY.digest(9, "123456"))
         );
     }
 
@@ -293,6 +299,7 @@ mod tests {
             &email_credentials(),
             None,
             VERIFIED.as_ref(),
+            &KEY,
             "123456",
             now(),
         ) else {
@@ -312,6 +319,7 @@ mod tests {
                 &email_credentials(),
                 None,
                 verified.as_ref(),
+                &KEY,
                 "123456",
                 now()
             ),

@@ -246,12 +246,17 @@ pub trait Sessions: Send + Sync + 'static {
     /// Deletes expired portal sessions, portal login states and console sessions and tokens.
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
-    /// Counts one attempt (a failed login, a wrong code, a code sent) under `key`.
-    async fn record_attempt(&self, key: &ThrottleKey, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The attempts counted under `key` since `since`.
-    async fn attempts_since(&self, key: &ThrottleKey, since: DateTime<Utc>) -> StoreResult<u64>;
+    /// Takes one attempt under `key` before it is made, in one atomic statement, and answers
+    /// how many the current window holds with it (1 for the first). A window opens at the first
+    /// attempt and lasts the key's policy; once it has passed, the count starts again.
+    async fn take_attempt(&self, key: &ThrottleKey, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Gives back an attempt taken by [`Sessions::take_attempt`] that turned out not to count
+    /// (a successful login, for the counter of its address).
+    async fn give_back_attempt(&self, key: &ThrottleKey) -> StoreResult<()>;
     /// Forgets the attempts under `key` (after a success).
     async fn clear_attempts(&self, key: &ThrottleKey) -> StoreResult<()>;
+    /// Deletes the counters whose window opened before `before`; answers how many.
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// The certificate authority and the certificates it issued.

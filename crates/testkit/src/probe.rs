@@ -81,6 +81,15 @@ impl StoreProbe {
             .unwrap_or_else(|e| panic!("read the sealed key of {application_id}: {e}"))
     }
 
+    /// The digest kept for the application's pending email code; panics when there is none.
+    pub async fn email_code_digest(&self, application_id: i64) -> String {
+        sqlx::query_scalar("SELECT code_digest FROM email_otp_codes WHERE application_id = $1")
+            .bind(application_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("read the email code of {application_id}: {e}"))
+    }
+
     /// PostgreSQL: every row of every table of schema `public`, each as PostgreSQL writes a row
     /// as text (`(1,"\\x0a0b…",…)`: `bytea` as `\x` and lower-case hex), with its table's name.
     /// Values that PostgreSQL compressed or moved out of line (TOAST) are read back whole, which a

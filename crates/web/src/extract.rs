@@ -1,9 +1,11 @@
 //! Request extractors of the JSON API. Their failures are [`WebError`]s, written in the
 //! request's language by the API's `localize` layer.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -23,6 +25,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ApiLang(request_lang(&parts.headers)))
+    }
+}
+
+/// The address of the client, as the connection tells it (throttling counts failed logins per
+/// address). `None` when the server was not started with connection info. Behind a reverse
+/// proxy this is the proxy's address: `X-Forwarded-For` is not trusted, since any client
+/// can write it.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
     }
 }
 

@@ -80,10 +80,6 @@ impl Beneficiary {
         let now = self.app.now();
         let app_id = current.application.id;
         let key = ThrottleKey::signing_code(app_id);
-        let policy = key.policy();
-        if !policy.allows(store.attempts_since(&key, policy.window_start(now)).await?) {
-            return Err(AppError::Throttled);
-        }
         let mut errors = Vec::new();
         let code1 = otp_code(Field::Code1, code1)
             .map_err(|e| errors.push(e))
@@ -94,8 +90,11 @@ impl Beneficiary {
         let (Some(code1), Some(code2)) = (code1, code2) else {
             return Err(AppError::InvalidFields(errors));
         };
+        // Taken before the check, so that concurrent guesses cannot all be checked.
+        if !key.policy().admits(store.take_attempt(&key, now).await?) {
+            return Err(AppError::Throttled);
+        }
         let Some(last_step) = secret.verify_consecutive(&code1, &code2, now) else {
-            store.record_attempt(&key, now).await?;
             return Err(AppError::TotpCodesWrong);
         };
         let username =

@@ -3,7 +3,7 @@
 //! `Command::Sign` needs; the store claims the code atomically, so a code counts once. Wrong
 //! tries and sent codes are throttled per application.
 
-use certdesk_domain::otp::{EMAIL_CODE_LIFETIME, OtpChannel, email_code_digest, email_code_from};
+use certdesk_domain::otp::{EMAIL_CODE_LIFETIME, OtpChannel, email_code_from};
 use certdesk_domain::signing::{ClaimedCode, SigningCheck, check, verify_password};
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Field, Problem, SigningPassword, ValidationError, otp_code};
@@ -32,12 +32,10 @@ impl Beneficiary {
         let store = self.app.store();
         let app_id = current.application.id;
         let key = ThrottleKey::code_sending(app_id);
-        let policy = key.policy();
         let now = self.app.now();
-        if !policy.allows(store.attempts_since(&key, policy.window_start(now)).await?) {
+        if !key.policy().admits(store.take_attempt(&key, now).await?) {
             return Err(AppError::Throttled);
         }
-        store.record_attempt(&key, now).await?;
         let code = email_code_from(rand::rng().random());
         let email = certdesk_domain::notification::one_time_password_email(
             current.employee.given_name.as_str(),
@@ -48,7 +46,7 @@ impl Beneficiary {
         store
             .send_email_code(
                 app_id,
-                &email_code_digest(app_id, &code),
+                &secrets::email_code_key(self.kek()).digest(app_id, &code),
                 now + EMAIL_CODE_LIFETIME,
                 &email,
                 now,
@@ -63,11 +61,7 @@ impl Beneficiary {
         let store = self.app.store();
         let app_id = current.application.id;
         let key = ThrottleKey::signing_code(app_id);
-        let policy = key.policy();
         let now = self.app.now();
-        if !policy.allows(store.attempts_since(&key, policy.window_start(now)).await?) {
-            return Err(AppError::Throttled);
-        }
         let mut errors = Vec::new();
         if password.is_empty() {
             errors.push(ValidationError::new(
@@ -79,6 +73,10 @@ impl Beneficiary {
         let (Some(code), true) = (code, errors.is_empty()) else {
             return Err(AppError::InvalidFields(errors));
         };
+        // Taken before the check, so that concurrent guesses cannot all be checked.
+        if !key.policy().admits(store.take_attempt(&key, now).await?) {
+            return Err(AppError::Throttled);
+        }
         let credentials = store
             .signing_credentials(&self.scope(), app_id)
             .await?
@@ -87,6 +85,7 @@ impl Beneficiary {
             OtpChannel::Totp { secret, .. } => secrets::open(self.kek(), app_id, secret),
             OtpChannel::Email => None,
         };
+        let email_codes = secrets::email_code_key(self.kek());
         let password = password.to_owned();
         // Argon2id costs tens of milliseconds: off the async threads.
         let checked = tokio::task::spawn_blocking(move || {
@@ -96,6 +95,7 @@ impl Beneficiary {
                 &credentials,
                 secret.as_ref(),
                 verified.as_ref(),
+                &email_codes,
                 &code,
                 now,
             )
@@ -117,10 +117,7 @@ impl Beneficiary {
         };
         let proof = match outcome {
             Ok(proof) => proof,
-            Err(failure) => {
-                store.record_attempt(&key, now).await?;
-                return Err(AppError::Invalid(failure.error()));
-            }
+            Err(failure) => return Err(AppError::Invalid(failure.error())),
         };
         self.perform(&current, &Command::Sign { proof }).await?;
         if let Err(error) = store.clear_attempts(&key).await {

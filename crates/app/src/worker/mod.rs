@@ -107,6 +107,10 @@ pub async fn run(
             if let Err(error) = store.purge_expired_sessions(now).await {
                 tracing::warn!(%error, "purging expired sessions failed");
             }
+            let stale = certdesk_domain::throttle::stale_before(now);
+            if let Err(error) = store.purge_attempts(stale).await {
+                tracing::warn!(%error, "purging closed throttle counters failed");
+            }
             next_sweep = now + config.sweep_every;
         }
         // A full batch means more may be due: go on without waiting.

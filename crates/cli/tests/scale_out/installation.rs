@@ -219,6 +219,7 @@ impl Installation {
             &self.signing,
             None,
             signing::verify_password(SIGNING_PASSWORD, &self.signing.password_hash).as_ref(),
+            &certdesk_domain::otp::EmailCodeKey::new([0; 32]),
             "000000",
             Utc::now(),
         ) {

@@ -65,6 +65,7 @@ pub fn proof_for(application_id: i64) -> SigningProof {
         &credentials(),
         Some(&totp_secret()),
         signing::verify_password(SIGNING_PASSWORD, &PASSWORD_HASH).as_ref(),
+        &certdesk_domain::otp::EmailCodeKey::new([0; 32]),
         &code,
         t0(),
     ) {

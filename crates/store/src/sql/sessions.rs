@@ -1,5 +1,5 @@
 //! Sessions of the console, the API and the portal (stored hashed), the portal's login states,
-//! and the counters of attempts that throttling reads.
+//! and the counters of attempts that throttling takes.
 
 use async_trait::async_trait;
 use certdesk_domain::throttle::ThrottleKey;
@@ -160,31 +160,51 @@ impl Sessions for SqlStore {
         Ok(purged)
     }
 
-    async fn record_attempt(&self, key: &ThrottleKey, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
-            .bind(key.storage_key())
-            .bind(at)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
-    async fn attempts_since(&self, key: &ThrottleKey, since: DateTime<Utc>) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM login_failures WHERE username = $1 AND at > $2",
+    async fn take_attempt(&self, key: &ThrottleKey, now: DateTime<Utc>) -> StoreResult<u64> {
+        // One upsert: on PostgreSQL the conflicting row is locked and re-read, on SQLite writes
+        // are serial, so two concurrent takes never answer the same count.
+        let taken: i64 = sqlx::query_scalar(
+            "INSERT INTO throttle_counters (key, window_start, attempts) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             attempts = CASE WHEN throttle_counters.window_start <= $3 THEN 1 \
+             ELSE throttle_counters.attempts + 1 END, \
+             window_start = CASE WHEN throttle_counters.window_start <= $3 THEN $2 \
+             ELSE throttle_counters.window_start END \
+             RETURNING attempts",
         )
         .bind(key.storage_key())
-        .bind(since)
-        .fetch_one(&self.read)
+        .bind(now)
+        .bind(key.policy().window_start(now))
+        .fetch_one(&self.write)
         .await?;
-        Ok(count as u64)
+        Ok(taken.max(0) as u64)
+    }
+
+    async fn give_back_attempt(&self, key: &ThrottleKey) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE throttle_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+        )
+        .bind(key.storage_key())
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     async fn clear_attempts(&self, key: &ThrottleKey) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+        sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
             .bind(key.storage_key())
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM throttle_counters WHERE window_start < $1")
+                .bind(before)
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
     }
 }

@@ -7,7 +7,7 @@ use certdesk_store::SessionKind;
 use super::views::{LoginRequest, LoginResponse};
 use crate::AppState;
 use crate::error::{ErrorBody, WebError};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddress};
 
 /// Logs a ΔΨΠ in and returns a bearer token for the other calls.
 #[utoipa::path(
@@ -17,17 +17,18 @@ use crate::extract::ApiJson;
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 401, description = "Wrong username, password or code", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for this username; try again later", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this username or from this address; try again later", body = ErrorBody),
     ),
     tag = "auth"
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, WebError> {
     match state
         .app
-        .log_in(&request.username, &request.password, SessionKind::Api)
+        .log_in(&request.username, &request.password, SessionKind::Api, from)
         .await?
     {
         LoginOutcome::LoggedIn(session) => Ok(Json(LoginResponse {

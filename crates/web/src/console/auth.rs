@@ -15,6 +15,7 @@ use super::{ConsoleUser, SESSION_COOKIE, console_lang, render};
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
 use crate::error::WebError;
+use crate::extract::ClientAddress;
 
 const LOGIN_CSRF_COOKIE: &str = "certdesk_login_csrf";
 
@@ -68,6 +69,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -78,7 +80,7 @@ pub async fn login_submit(
     let outcome = if csrf_ok {
         match state
             .app
-            .log_in(&form.username, &form.password, SessionKind::Console)
+            .log_in(&form.username, &form.password, SessionKind::Console, from)
             .await
         {
             Ok(outcome) => outcome,

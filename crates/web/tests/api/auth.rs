@@ -191,7 +191,7 @@ async fn old_failures_and_a_successful_login_do_not_count() {
     let long_ago = chrono::Utc::now() - chrono::Duration::minutes(20);
     let key = ThrottleKey::administrator_login(&app.admin.username);
     for _ in 0..10 {
-        app.store.record_attempt(&key, long_ago).await.unwrap();
+        app.store.take_attempt(&key, long_ago).await.unwrap();
     }
     let allowed = key.policy().max_attempts;
     for _ in 0..allowed - 1 {

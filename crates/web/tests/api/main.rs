@@ -21,3 +21,4 @@ mod pki;
 mod portal;
 mod search;
 mod smtp_sink;
+mod throttling;

@@ -138,7 +138,6 @@ fn http_tax_registry(address: String) -> std::sync::Arc<dyn certdesk_registry::T
 #[tokio::test]
 async fn the_magnifier_asks_the_tax_registry_when_there_is_one() {
     let afm = next_afm();
-    let unknown_to_the_registry = next_afm();
     let people = format!(
         "afm,surname,given_name,father_name,birth_date,id_card,police_surname,police_given_name,police_father_name,police_birth_date\n\
          {afm},Σταματοπούλου,Ζωή,Ευάγγελος,1985-04-02,AB123456,,,,\n"
@@ -187,7 +186,8 @@ async fn the_magnifier_asks_the_tax_registry_when_there_is_one() {
         );
     }
 
-    // An ΑΦΜ the registry does not know gets the dialog.
+    // An employee's ΑΦΜ the registry does not know gets the dialog.
+    let unknown_to_the_registry = app.add_employee("Λαμπράκη", "Ειρήνη").await.afm;
     let response = lookup(unknown_to_the_registry).await;
     assert_eq!(response.status(), 422);
     assert!(
@@ -197,6 +197,58 @@ async fn the_magnifier_asks_the_tax_registry_when_there_is_one() {
             .unwrap()
             .contains("δεν βρέθηκε στο φορολογικό μητρώο")
     );
+}
+
+#[tokio::test]
+async fn the_magnifier_tells_nothing_about_people_outside_the_organisations() {
+    let (outsider, nobody) = (next_afm(), next_afm());
+    // The registry knows both: before, it told any ΔΨΠ the names of anyone, or whether an
+    // ΑΦΜ belonged to anybody.
+    let people = format!(
+        "afm,surname,given_name,father_name,birth_date,id_card,police_surname,police_given_name,police_father_name,police_birth_date\n\
+         {outsider},Βλάχου,Αγλαΐα,Ιωάννης,1980-01-01,AB123456,,,,\n\
+         {nobody},Σπανού,Θεανώ,Ιωάννης,1981-01-01,AB123457,,,,\n"
+    );
+    let registry = local_tax_registry(&people).await;
+    let app = spawn_app_with(move |app| app.registries.tax = Some(registry)).await;
+    let (other_org, _) = app.add_organisation_with_admin("OTHER").await;
+    let record = certdesk_domain::employee::EmployeeInput {
+        afm: &outsider,
+        surname: "Βλάχου",
+        given_name: "Αγλαΐα",
+        father_name: "Ιωάννης",
+        unit: "Τμήμα Β",
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    app.store
+        .insert_employees(other_org, &[record], chrono::Utc::now())
+        .await
+        .unwrap();
+    let session = app.console_login(&app.admin).await;
+    let csrf = app.console_csrf(&session, "/applications/new").await;
+    let mut answers = Vec::new();
+    for afm in [outsider.as_str(), nobody.as_str()] {
+        let response = app
+            .console_post(
+                &session,
+                "/applications/new",
+                &[("csrf", csrf.as_str()), ("afm", afm), ("lookup", "1")],
+            )
+            .await;
+        let status = response.status();
+        let html = response.text().await.unwrap();
+        for name in ["Βλάχου", "Αγλαΐα", "Σπανού", "Θεανώ"] {
+            assert!(!html.contains(name), "{name} leaked for {afm}: {html}");
+        }
+        assert!(
+            html.contains("δεν βρέθηκε υπάλληλος των φορέων σας"),
+            "{html}"
+        );
+        answers.push(status);
+    }
+    assert_eq!(answers, [422, 422], "both answer alike");
 }
 
 #[tokio::test]

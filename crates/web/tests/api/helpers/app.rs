@@ -71,9 +71,13 @@ pub async fn spawn_app_with_config(
     let probe = StoreProbe::new(database.url());
     let router = certdesk_web::router(app.clone(), WebConfig::default());
     tokio::spawn(async move {
-        axum::serve(listener, router)
-            .await
-            .expect("the server runs");
+        // As `certdesk serve` serves it: handlers see the client's address.
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("the server runs");
     });
 
     let client = reqwest::Client::builder()

@@ -258,6 +258,7 @@ impl TestApp {
                         &credentials,
                         None,
                         VERIFIED_PASSWORD.as_ref(),
+                        &certdesk_domain::otp::EmailCodeKey::new([0; 32]),
                         "123456",
                         now,
                     ) else {
