@@ -22,7 +22,8 @@ pub struct ServeArgs {
     /// Load the demo data first (see `certdesk demo`).
     #[arg(long)]
     demo: bool,
-    /// Mark cookies Secure (set this when users reach certdesk over HTTPS).
+    /// Users reach certdesk over HTTPS (a TLS proxy in front): cookies become Secure and
+    /// __Host- prefixed, and answers carry HSTS. Implied by an https:// --public-url.
     #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Reject a pending application nobody moved on for this many days.
@@ -142,7 +143,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     app.spawn_worker(worker, mailer);
     let web = certdesk_web::WebConfig {
-        secure_cookies: args.secure_cookies,
+        secure_cookies: behind_tls(args.secure_cookies, &public_url),
     };
     let mut router = certdesk_web::router(app, web);
     if builtin_registry {
@@ -162,6 +163,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     certdesk_web::serve_router(listener, router).await?;
     Ok(())
+}
+
+/// Whether users reach this server over TLS: said so, or implied by the public address (a TLS
+/// proxy in front of a plain-HTTP listener; the browser sees https).
+fn behind_tls(secure_cookies: bool, public_url: &str) -> bool {
+    secure_cookies
+        || public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 /// The installation, with the errors worded for the operator: what `build` says of the CA (a
@@ -217,4 +227,18 @@ fn registries(
         tax: Some(Arc::new(tax)),
         police: Some(Arc::new(police)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::behind_tls;
+
+    #[test]
+    fn an_https_public_address_means_tls() {
+        assert!(behind_tls(true, "http://127.0.0.1:8080"));
+        assert!(behind_tls(false, "https://certdesk.example.gr"));
+        assert!(behind_tls(false, "HTTPS://certdesk.example.gr"));
+        assert!(!behind_tls(false, "http://127.0.0.1:8080"));
+        assert!(!behind_tls(false, "httpsx"));
+    }
 }

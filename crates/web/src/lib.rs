@@ -10,17 +10,19 @@ pub mod console;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+mod headers;
 pub mod pki;
 pub mod portal;
+pub mod serve;
 pub mod texts;
 pub mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use certdesk_app::App;
-use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use serve::{ServeLimits, serve_router, serve_router_until, serve_router_with};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -28,7 +30,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// How the web layer itself is set up (everything else is the installation's, in [`App`]).
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    /// Served over TLS (directly or behind a proxy): cookies are `Secure` with the `__Host-`
+    /// prefix (`cookies::name`), and answers carry `Strict-Transport-Security`.
     pub secure_cookies: bool,
 }
 
@@ -42,55 +45,16 @@ pub struct AppState {
 /// The whole application.
 pub fn router(app: App, config: WebConfig) -> Router {
     let (api, _) = api::router();
-    Router::new()
+    let router = Router::new()
         .merge(console::routes())
         .merge(portal::routes())
         .merge(pki::routes())
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    headers::security_headers(router, &config)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(AppState { app, config })
-}
-
-/// Serves a router made of [`router`] and more (e.g. the demo's built-in registry) until
-/// Ctrl-C / SIGTERM.
-pub async fn serve_router(
-    listener: tokio::net::TcpListener,
-    router: Router,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }
 
 #[cfg(test)]

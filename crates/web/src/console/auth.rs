@@ -32,7 +32,7 @@ struct LoginPage<'a> {
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = console_lang(&headers);
+    let lang = console_lang(&headers, &state);
     let csrf = new_token();
     let page = LoginPage {
         t: texts(lang),
@@ -73,8 +73,9 @@ pub async fn login_submit(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let lang = console_lang(&headers);
-    let expected_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let lang = console_lang(&headers, &state);
+    let expected_csrf =
+        cookie(&headers, LOGIN_CSRF_COOKIE, state.config.secure_cookies).unwrap_or_default();
     let csrf_ok = !expected_csrf.is_empty()
         && constant_time_eq(expected_csrf.as_bytes(), form.csrf.as_bytes());
     let outcome = if csrf_ok {

@@ -7,13 +7,14 @@ mod cancel;
 pub(crate) mod card;
 mod certificate;
 mod decision;
+pub mod language;
 pub mod search;
 mod start;
 pub mod texts;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,10 +22,9 @@ use axum::routing::get;
 use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
 use certdesk_store::{SessionKind, SessionRecord};
-use serde::Deserialize;
 
 use crate::AppState;
-use crate::cookies::{LANG_COOKIE, cookie, page_lang, set_cookie};
+use crate::cookies::{cookie, page_lang};
 use crate::error::WebError;
 pub use crate::view::render;
 use texts::{Texts, texts};
@@ -59,7 +59,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(certificate::revoke_submit),
         )
         .route("/employees/{id}/{file}", get(certificate::download))
-        .route("/lang/{code}", get(switch_language))
+        .route("/lang/{code}", get(language::switch_language))
         .route(
             "/assets/digigov.css",
             get(|| {
@@ -145,43 +145,8 @@ async fn font(axum::extract::Path(file): axum::extract::Path<String>) -> Respons
 }
 
 /// The console's language: the switch's cookie, else Greek.
-pub fn console_lang(headers: &HeaderMap) -> Lang {
-    page_lang(headers)
-}
-
-#[derive(Deserialize)]
-struct NextPage {
-    next: Option<String>,
-}
-
-/// Only local paths: the switch must not become an open redirect.
-fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/employees",
-    }
-}
-
-async fn switch_language(
-    axum::extract::Path(code): axum::extract::Path<String>,
-    Query(next): Query<NextPage>,
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Response {
-    let lang = Lang::parse(&code).unwrap_or_default();
-    let target = local_path(next.next.as_deref()).to_owned();
-    (
-        [(
-            header::SET_COOKIE,
-            set_cookie(
-                LANG_COOKIE,
-                lang.code(),
-                Some(365 * 24 * 3600),
-                state.config.secure_cookies,
-            ),
-        )],
-        Redirect::to(&target),
-    )
-        .into_response()
+pub fn console_lang(headers: &HeaderMap, state: &AppState) -> Lang {
+    page_lang(headers, state.config.secure_cookies)
 }
 
 /// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page. Every handler acts
@@ -223,9 +188,10 @@ impl FromRequestParts<AppState> for ConsoleUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = console_lang(&parts.headers);
+        let lang = console_lang(&parts.headers, state);
         let to_login = || Redirect::to("/login").into_response();
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE, state.config.secure_cookies)
+        else {
             return Err(to_login());
         };
         match state.app.administrator(&token, SessionKind::Console).await {

@@ -27,7 +27,10 @@ pub async fn home(
 ) -> Response {
     let user = match beneficiary(&headers, &state).await {
         Ok(Some(user)) => user,
-        Ok(None) => return landing(page_lang(&headers), None, StatusCode::OK),
+        Ok(None) => {
+            let lang = page_lang(&headers, state.config.secure_cookies);
+            return landing(lang, None, StatusCode::OK);
+        }
         Err(response) => return response,
     };
     let t = user.texts();

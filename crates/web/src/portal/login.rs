@@ -33,7 +33,7 @@ fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// «Σύνδεση μέσω TaxisNet»: off to the tax registry, with a fresh state in a cookie.
 pub async fn login(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = page_lang(&headers);
+    let lang = page_lang(&headers, state.config.secure_cookies);
     // The state cookie must be set on the host the registry sends the browser back to.
     if let Some(public) = &state.app.settings.public_url {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
@@ -84,8 +84,9 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let lang = page_lang(&headers);
-    let expected = cookie(&headers, LOGIN_STATE_COOKIE).unwrap_or_default();
+    let secure = state.config.secure_cookies;
+    let lang = page_lang(&headers, secure);
+    let expected = cookie(&headers, LOGIN_STATE_COOKIE, secure).unwrap_or_default();
     let outcome = state
         .app
         .finish_portal_login(Callback {
@@ -96,7 +97,6 @@ pub async fn callback(
             redirect_uri: &callback_url(&state, &headers),
         })
         .await;
-    let secure = state.config.secure_cookies;
     let clear_state = set_cookie(LOGIN_STATE_COOKIE, "", Some(0), secure);
     let mut response = match outcome {
         Ok(session) => {

@@ -88,8 +88,9 @@ async fn beneficiary(
     headers: &axum::http::HeaderMap,
     state: &AppState,
 ) -> Result<Option<PortalUser>, Response> {
-    let lang = page_lang(headers);
-    let Some(token) = cookie(headers, PORTAL_SESSION_COOKIE) else {
+    let secure = state.config.secure_cookies;
+    let lang = page_lang(headers, secure);
+    let Some(token) = cookie(headers, PORTAL_SESSION_COOKIE, secure) else {
         return Ok(None);
     };
     match state.app.beneficiary(&token).await {

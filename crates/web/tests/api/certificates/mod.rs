@@ -13,7 +13,7 @@ use certdesk_domain::Status;
 use crate::helpers::*;
 
 /// An application issued by the real job: returns the employee and the application id.
-async fn issued(app: &TestApp) -> (Employee, i64) {
+pub(crate) async fn issued(app: &TestApp) -> (Employee, i64) {
     let (employee, id) = app.application_in(Status::AwaitingIssuance).await;
     assert!(
         run_one_job(

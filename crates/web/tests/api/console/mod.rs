@@ -3,5 +3,6 @@
 mod cancellation;
 mod card;
 mod escaping;
+mod language;
 mod login;
 mod new_application;

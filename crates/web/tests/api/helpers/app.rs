@@ -6,7 +6,7 @@ use certdesk_app::App;
 use certdesk_app::worker::{Issuing, WorkerConfig};
 use certdesk_store::Store;
 use certdesk_testkit::StoreProbe;
-use certdesk_web::WebConfig;
+use certdesk_web::{ServeLimits, WebConfig};
 use chrono::Utc;
 
 use super::{Admin, test_ca, test_ca_record};
@@ -29,6 +29,27 @@ pub struct TestApp {
     pub admin: Admin,
     /// The test's own database (a SQLite file, or a PostgreSQL database dropped with the app).
     pub database: TestDatabase,
+    /// Served as behind TLS: cookies are `__Host-` prefixed (see `cookie_name`).
+    pub secure: bool,
+}
+
+/// How the server is served: the web layer's configuration and the transport's limits.
+#[derive(Clone, Default)]
+pub struct Serving {
+    pub web: WebConfig,
+    pub limits: ServeLimits,
+}
+
+impl Serving {
+    /// As `certdesk serve --secure-cookies` (behind a TLS proxy).
+    pub fn secure() -> Self {
+        Serving {
+            web: WebConfig {
+                secure_cookies: true,
+            },
+            ..Default::default()
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -44,6 +65,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut App)) -> TestApp {
 /// As `spawn_app_with`, with the installation's configuration adjusted before it is built (e.g.
 /// an issuance delay).
 pub async fn spawn_app_with_config(
+    adjust: impl FnOnce(&mut certdesk_app::Config),
+    configure: impl FnOnce(&mut App),
+) -> TestApp {
+    spawn_app_serving(Serving::default(), adjust, configure).await
+}
+
+/// As `spawn_app_with_config`, served with another web configuration or other limits.
+pub async fn spawn_app_serving(
+    serving: Serving,
     adjust: impl FnOnce(&mut certdesk_app::Config),
     configure: impl FnOnce(&mut App),
 ) -> TestApp {
@@ -69,16 +99,16 @@ pub async fn spawn_app_with_config(
     configure(&mut app);
     let store = app.store().clone();
     let probe = StoreProbe::new(database.url());
-    let router = certdesk_web::router(app.clone(), WebConfig::default());
-    tokio::spawn(async move {
-        // As `certdesk serve` serves it: handlers see the client's address.
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("the server runs");
-    });
+    let secure = serving.web.secure_cookies;
+    let router = certdesk_web::router(app.clone(), serving.web);
+    // Served as `certdesk serve` serves (limits, ConnectInfo), without taking the test
+    // process's Ctrl-C.
+    tokio::spawn(certdesk_web::serve_router_until(
+        listener,
+        router,
+        serving.limits,
+        std::future::pending(),
+    ));
 
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -102,6 +132,7 @@ pub async fn spawn_app_with_config(
             full_name: String::new(),
         },
         database,
+        secure,
     };
     test_app.admin = test_app
         .add_admin(org.id, "dpp@mindigital.gr", "Μαρία Κωνσταντίνου")
@@ -112,6 +143,11 @@ pub async fn spawn_app_with_config(
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The name cookie `base` has on the wire for this server.
+    pub fn cookie_name(&self, base: &str) -> String {
+        certdesk_web::cookies::name(base, self.secure)
     }
 
     /// The background worker as `App::spawn_worker` sets it up for this installation: issuing

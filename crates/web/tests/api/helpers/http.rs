@@ -108,9 +108,16 @@ impl TestApp {
 
     /// Logs in through the console's form; returns the session cookie's value.
     pub async fn console_login(&self, admin: &Admin) -> String {
+        let response = self.console_login_response(admin).await;
+        cookie_value(&response, &self.cookie_name("certdesk_session")).expect("a session cookie")
+    }
+
+    /// Logs in through the console's form; returns the successful login's answer.
+    pub async fn console_login_response(&self, admin: &Admin) -> reqwest::Response {
         let page = self.client.get(self.url("/login")).send().await.unwrap();
         assert_eq!(page.status(), 200);
-        let login_csrf = cookie_value(&page, "certdesk_login_csrf").expect("a login CSRF cookie");
+        let csrf_cookie = self.cookie_name("certdesk_login_csrf");
+        let login_csrf = cookie_value(&page, &csrf_cookie).expect("a login CSRF cookie");
         let html = page.text().await.unwrap();
         let form_csrf = hidden_csrf(&html);
         assert_eq!(form_csrf, login_csrf, "the form carries the cookie's token");
@@ -118,7 +125,7 @@ impl TestApp {
         let response = self
             .client
             .post(self.url("/login"))
-            .header(COOKIE, format!("certdesk_login_csrf={login_csrf}"))
+            .header(COOKIE, format!("{csrf_cookie}={login_csrf}"))
             .form(&[
                 ("username", admin.username.as_str()),
                 ("password", PASSWORD),
@@ -129,7 +136,12 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), 303, "a successful login redirects");
         assert_eq!(location(&response), "/employees");
-        cookie_value(&response, "certdesk_session").expect("a session cookie")
+        response
+    }
+
+    /// The `Cookie` header of a console session.
+    pub fn session_cookie(&self, session: &str) -> String {
+        format!("{}={session}", self.cookie_name("certdesk_session"))
     }
 
     /// The CSRF token of the form on the console page at `path`.
@@ -140,7 +152,7 @@ impl TestApp {
     pub async fn console_get(&self, session: &str, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
-            .header(COOKIE, format!("certdesk_session={session}"))
+            .header(COOKIE, self.session_cookie(session))
             .send()
             .await
             .unwrap()
@@ -154,7 +166,7 @@ impl TestApp {
     ) -> reqwest::Response {
         self.client
             .post(self.url(path))
-            .header(COOKIE, format!("certdesk_session={session}"))
+            .header(COOKIE, self.session_cookie(session))
             .form(form)
             .send()
             .await
@@ -173,6 +185,38 @@ pub fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> 
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// The whole `Set-Cookie` header of `response` that sets cookie `name` (with its attributes).
+pub fn set_cookie_header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.split_once('=').is_some_and(|(k, _)| k.trim() == name))
+        .map(str::to_owned)
+}
+
+/// A cookie set behind TLS: `__Host-` prefixed, Secure, for the whole site, no Domain.
+pub fn assert_host_cookie(response: &reqwest::Response, base: &str) {
+    let name = format!("__Host-{base}");
+    let header = set_cookie_header(response, &name)
+        .unwrap_or_else(|| panic!("a {name} cookie in {:?}", response.headers()));
+    let attributes: Vec<&str> = header.split(';').map(str::trim).skip(1).collect();
+    for wanted in ["Secure", "Path=/", "HttpOnly"] {
+        assert!(attributes.contains(&wanted), "{wanted} in {header}");
+    }
+    assert!(
+        !attributes
+            .iter()
+            .any(|a| a.to_ascii_lowercase().starts_with("domain")),
+        "no Domain in {header}"
+    );
+    assert!(
+        cookie_value(response, base).is_none(),
+        "no unprefixed {base}"
+    );
 }
 
 pub fn location(response: &reqwest::Response) -> String {

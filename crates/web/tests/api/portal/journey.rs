@@ -242,11 +242,9 @@ async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
         .unwrap()
         .unwrap();
     assert!(page.contains(&certificate.serial));
-    let pem = portal_get(&app, &session, "/portal/certificate.pem")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let pem = portal_get(&app, &session, "/portal/certificate.pem").await;
+    assert_eq!(pem.headers()[reqwest::header::CACHE_CONTROL], "no-store");
+    let pem = pem.text().await.unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
     assert_eq!(pem, certdesk_ca::certificate_pem(&certificate.der));
     // Someone not logged in gets the landing page, not a certificate.

@@ -189,3 +189,33 @@ async fn a_login_started_on_another_host_name_moves_to_the_public_address() {
     assert!(location(&same).contains("/oauth2/authorize?"));
     assert!(cookie_value(&same, "certdesk_portal_state").is_some());
 }
+
+#[tokio::test]
+async fn behind_tls_the_login_works_with_host_cookies() {
+    let (app, person) = super::portal_app_serving(",,,", None, Serving::secure()).await;
+    let start = app
+        .client
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_host_cookie(&start, "certdesk_portal_state");
+
+    let response = super::portal_login_response(&app, &person.afm).await;
+    assert_host_cookie(&response, "certdesk_portal");
+    assert_host_cookie(&response, "certdesk_portal_state");
+    let session = cookie_value(&response, "__Host-certdesk_portal").unwrap();
+    assert!(!session.is_empty());
+    // The application page, through the prefixed cookie only.
+    let page = portal_page(&app, &session).await;
+    assert!(page.contains("ΚΑΡΑΓΙΑΝΝΗ"), "{page}");
+    let unprefixed = app
+        .client
+        .get(app.url("/portal"))
+        .header(COOKIE, format!("certdesk_portal={session}"))
+        .send()
+        .await
+        .unwrap();
+    let landing = unprefixed.text().await.unwrap();
+    assert!(!landing.contains("ΚΑΡΑΓΙΑΝΝΗ"), "the landing page");
+}

@@ -15,7 +15,7 @@ use certdesk_domain::employee::EmployeeInput;
 use certdesk_domain::otp::{TotpSecret, step_at};
 use certdesk_domain::validation::Afm;
 use chrono::Utc;
-use reqwest::header::COOKIE;
+use reqwest::header::{CACHE_CONTROL, COOKIE};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -59,6 +59,15 @@ fn connectors(
 /// An app whose registries know one person (`police` overrides the Police columns), and that
 /// person as an employee with an application started by the ΔΨΠ through the API.
 async fn portal_app_with(police: &str, police_address: Option<String>) -> (TestApp, Person) {
+    portal_app_serving(police, police_address, Serving::default()).await
+}
+
+/// As `portal_app_with`, served with another web configuration (e.g. as behind TLS).
+async fn portal_app_serving(
+    police: &str,
+    police_address: Option<String>,
+    serving: Serving,
+) -> (TestApp, Person) {
     let afm = next_afm();
     let registry = local_registry(&format!(
         "{afm},Καραγιάννη,Ελένη,Δημήτριος,1988-06-15,ΑΚ123456,{police}\n"
@@ -69,10 +78,14 @@ async fn portal_app_with(police: &str, police_address: Option<String>) -> (TestA
         Some(address) => connectors(&address).1,
         None => police_registry,
     };
-    let app = spawn_app_with(move |app| {
-        app.registries.tax = Some(tax);
-        app.registries.police = Some(police_registry);
-    })
+    let app = spawn_app_serving(
+        serving,
+        |_| {},
+        move |app| {
+            app.registries.tax = Some(tax);
+            app.registries.police = Some(police_registry);
+        },
+    )
     .await;
     let record = EmployeeInput {
         afm: &afm,
@@ -111,17 +124,29 @@ async fn portal_app() -> (TestApp, Person) {
 
 /// The registry's login as a browser does it; returns the portal session cookie's value.
 async fn portal_login(app: &TestApp, afm: &str) -> String {
+    let response = portal_login_response(app, afm).await;
+    cookie_value(&response, &app.cookie_name("certdesk_portal")).expect("a portal session cookie")
+}
+
+/// The registry's login as a browser does it; returns certdesk's answer to the callback.
+async fn portal_login_response(app: &TestApp, afm: &str) -> reqwest::Response {
     let (callback, state_cookie) = login_until_callback(app, afm).await;
     let response = app
         .client
         .get(&callback)
-        .header(COOKIE, format!("certdesk_portal_state={state_cookie}"))
+        .header(
+            COOKIE,
+            format!(
+                "{}={state_cookie}",
+                app.cookie_name("certdesk_portal_state")
+            ),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
     assert_eq!(location(&response), "/portal");
-    cookie_value(&response, "certdesk_portal").expect("a portal session cookie")
+    response
 }
 
 /// Up to the registry's redirect back to certdesk: the callback URL and the state cookie.
@@ -134,7 +159,8 @@ async fn login_until_callback(app: &TestApp, afm: &str) -> (String, String) {
         .unwrap();
     assert_eq!(start.status(), 303);
     let authorize = location(&start);
-    let state_cookie = cookie_value(&start, "certdesk_portal_state").expect("a state cookie");
+    let state_cookie =
+        cookie_value(&start, &app.cookie_name("certdesk_portal_state")).expect("a state cookie");
     let url = reqwest::Url::parse(&authorize).unwrap();
     let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     assert_eq!(query["redirect_uri"], app.url("/portal/callback"));
@@ -159,10 +185,15 @@ async fn login_until_callback(app: &TestApp, afm: &str) -> (String, String) {
 async fn portal_get(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
-        .header(COOKIE, format!("certdesk_portal={session}"))
+        .header(COOKIE, portal_cookie(app, session))
         .send()
         .await
         .unwrap()
+}
+
+/// The `Cookie` header of a portal session.
+fn portal_cookie(app: &TestApp, session: &str) -> String {
+    format!("{}={session}", app.cookie_name("certdesk_portal"))
 }
 
 async fn portal_page(app: &TestApp, session: &str) -> String {
@@ -183,7 +214,7 @@ async fn portal_post(
     form.extend_from_slice(fields);
     app.client
         .post(app.url(path))
-        .header(COOKIE, format!("certdesk_portal={session}"))
+        .header(COOKIE, portal_cookie(app, session))
         .form(&form)
         .send()
         .await
@@ -255,11 +286,10 @@ async fn enrol_totp(app: &TestApp, session: &str, username: &str) -> TotpSecret 
     .await;
     assert_eq!(chosen.status(), 303, "{}", chosen.text().await.unwrap());
     assert_eq!(location(&chosen), "/portal/totp");
-    let page = portal_get(app, session, "/portal/totp")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = portal_get(app, session, "/portal/totp").await;
+    // The secret must not stay in a cache.
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
+    let page = page.text().await.unwrap();
     assert!(page.contains("<svg"), "a QR code: {page}");
     let secret = TotpSecret::from_base32(&text_of(&page, "totp-secret")).expect("a base32 secret");
     let step = step_at(Utc::now());
@@ -267,7 +297,7 @@ async fn enrol_totp(app: &TestApp, session: &str, username: &str) -> TotpSecret 
     let confirmed = app
         .client
         .post(app.url("/portal/totp"))
-        .header(COOKIE, format!("certdesk_portal={session}"))
+        .header(COOKIE, portal_cookie(app, session))
         .form(&[
             ("csrf", csrf.as_str()),
             ("code1", &secret.code_at(step - 1)),
