@@ -165,12 +165,14 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
     }
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'certdesk-e2e-journey-'));
 
-    // The local registry has no /healthz: its login page answering 200 means it is up.
+    // The local registry has no /healthz: its login page answering 200 means it is up. It
+    // requires PKCE: the challenge is RFC 7636's example (any S256 challenge would do).
     registry = await startServer({
       binary: BINARY,
       args: ['registry', 'serve', '--people', PEOPLE_CSV],
       env: { NO_COLOR: '1' },
-      readyPath: '/oauth2/authorize?response_type=code&client_id=certdesk&redirect_uri=http://x/&state=s',
+      readyPath: '/oauth2/authorize?response_type=code&client_id=certdesk&redirect_uri=http://x/&state=s'
+        + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
       name: 'local registry',
     });
     sink = await startSmtpSink();

@@ -36,9 +36,10 @@ pub struct ServeArgs {
     /// Sender of the emails, e.g. "certdesk <noreply@example.gr>" (needed with --smtp).
     #[arg(long, env = "CERTDESK_MAIL_FROM")]
     mail_from: Option<String>,
-    /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks, e.g. the local
-    /// registry of `certdesk registry serve` at http://127.0.0.1:8090/. Without it, the names
-    /// come from the employee records.
+    /// The tax registry the magnifier of «Νέο Ψηφιακό Πιστοποιητικό» asks and the portal logs
+    /// in through, and the Police ID-card registry: an https:// base URL (http://, e.g. the
+    /// local registry of `certdesk registry serve` at http://127.0.0.1:8090/, only with
+    /// --demo). Without it, the names come from the employee records.
     #[arg(long, env = "CERTDESK_REGISTRY_URL")]
     registry_url: Option<String>,
     #[arg(long, env = "CERTDESK_REGISTRY_CLIENT_ID", default_value = "certdesk")]
@@ -70,6 +71,9 @@ pub struct ServeArgs {
 const SESSION_HOURS: i64 = 8;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(url) = &args.registry_url {
+        require_https(url, args.demo)?;
+    }
     let mailer = mailer(args.smtp, args.mail_from)?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -206,6 +210,25 @@ fn mailer(
             Ok(None)
         }
     }
+}
+
+/// Outside the demo the registries are reached over TLS only: the client secret, the login's
+/// codes and PKCE verifiers and the people's data cross that connection. The demo's registry is
+/// the local one, over http on loopback.
+fn require_https(url: &str, demo: bool) -> anyhow::Result<()> {
+    let https = url
+        .trim()
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    if demo || https {
+        return Ok(());
+    }
+    // The URL itself is not repeated: it may carry credentials.
+    bail!(
+        "--registry-url: η διεύθυνση των μητρώων πρέπει να είναι https:// (http:// μόνο με \
+         --demo) / the registry URL must be https:// unless --demo is given: the client secret, \
+         the login codes and the people's data must not cross the network unencrypted"
+    )
 }
 
 /// The registries at `url`, if one is given. The local registry, like the real services,

@@ -410,3 +410,42 @@ fn ca_init_seals_the_keys_and_a_wrong_or_missing_kek_stops_the_server() {
         );
     }
 }
+
+#[test]
+fn an_http_registry_is_refused_outside_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    // A listen address that cannot be bound: a server that gets past the registry's check stops
+    // there, instead of serving.
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:not-a-port"];
+        args.extend_from_slice(extra);
+        let output = certdesk(&args, &db);
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let refused = serve(&["--registry-url", "http://registry.example.gr/"]);
+    assert!(refused.contains("--registry-url"), "{refused}");
+    let greek = refused
+        .find("πρέπει να είναι https://")
+        .unwrap_or_else(|| panic!("{refused}"));
+    let english = refused
+        .find("must be https:// unless --demo")
+        .unwrap_or_else(|| panic!("{refused}"));
+    assert!(greek < english, "Greek first: {refused}");
+    assert!(!refused.contains("registry.example.gr"), "{refused}");
+    assert!(!refused.contains("cannot listen"), "{refused}");
+
+    // https://, or http:// with --demo, pass the check (and stop at the listen address).
+    for allowed in [
+        &["--registry-url", "https://registry.example.gr/"][..],
+        &["--demo", "--registry-url", "http://127.0.0.1:8090/"][..],
+    ] {
+        let stopped = serve(allowed);
+        assert!(stopped.contains("cannot listen"), "{allowed:?}: {stopped}");
+        assert!(
+            !stopped.contains("must be https://"),
+            "{allowed:?}: {stopped}"
+        );
+    }
+}

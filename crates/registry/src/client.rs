@@ -11,6 +11,7 @@ use crate::model::{
     ErrorWire, PersonWire, PoliceQuery, PoliceRecord, PoliceRegistry, PoliceWire, RegistryError,
     TaxIdentity, TaxPerson, TaxRegistry, TokenWire,
 };
+use crate::pkce;
 
 /// Where a registry is and how certdesk authenticates to it.
 #[derive(Clone)]
@@ -163,19 +164,22 @@ impl HttpTaxRegistry {
 
 #[async_trait]
 impl TaxRegistry for HttpTaxRegistry {
-    fn authorize_url(&self, state: &str, redirect_uri: &str) -> String {
+    fn authorize_url(&self, state: &str, code_challenge: &str, redirect_uri: &str) -> String {
         let mut url = self.http.url("oauth2/authorize");
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.http.client_id)
             .append_pair("redirect_uri", redirect_uri)
-            .append_pair("state", state);
+            .append_pair("state", state)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", pkce::S256);
         url.into()
     }
 
     async fn exchange_code(
         &self,
         code: &str,
+        code_verifier: &str,
         redirect_uri: &str,
     ) -> Result<TaxIdentity, RegistryError> {
         let response = self
@@ -186,6 +190,7 @@ impl TaxRegistry for HttpTaxRegistry {
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),
+                ("code_verifier", code_verifier),
                 ("redirect_uri", redirect_uri),
             ])
             .send()

@@ -15,20 +15,23 @@
 //!
 //! | Request | Answer |
 //! |---|---|
-//! | `GET oauth2/authorize?response_type=code&client_id&redirect_uri&state` (the browser) | the login page; on success `303` to `redirect_uri?code=…&state=…` |
-//! | `POST oauth2/token` form `grant_type=authorization_code&code&redirect_uri` (Basic) | `{"access_token","token_type":"Bearer","expires_in"}`, or `400 {"error":"invalid_grant"}`, `401 {"error":"invalid_client"}` |
+//! | `GET oauth2/authorize?response_type=code&client_id&redirect_uri&state&code_challenge&code_challenge_method=S256` (the browser) | the login page; on success `303` to `redirect_uri?code=…&state=…`; without an S256 challenge `303` to `redirect_uri?error=invalid_request&state=…` |
+//! | `POST oauth2/token` form `grant_type=authorization_code&code&code_verifier&redirect_uri` (Basic) | `{"access_token","token_type":"Bearer","expires_in"}`, or `400 {"error":"invalid_grant"}`, `401 {"error":"invalid_client"}` |
 //! | `GET oauth2/userinfo` (Bearer access token) | `{"afm","surname","given_name","father_name","birth_date"}` |
 //! | `GET tax/persons/{afm}` (Basic) | the same person object, or `404` |
 //! | `GET police/id-cards?afm=…` or `?id_card=…` (Basic) | `{"id_card","surname","given_name","father_name","birth_date"}`, or `404` |
 //!
 //! Dates are `YYYY-MM-DD`. An authorization code is good for one exchange, within 60 seconds,
-//! with the `redirect_uri` it was issued for; an access token for an hour.
+//! with the `redirect_uri` it was issued for and the `code_verifier` whose S256 challenge came
+//! with the authorization request (PKCE, RFC 7636: [`pkce`]); an access token for an hour.
 //!
 //! **The `state` is the caller's check.** The registry hands back whatever `state` it was given;
 //! only the caller knows which one it sent. Make it with [`new_state`], keep it (e.g. in the
 //! session cookie) when sending the browser to [`TaxRegistry::authorize_url`], and compare it with
 //! the one on the callback with [`check_state`] *before* calling
-//! [`TaxRegistry::exchange_code`]: a forged, replayed or missing state is refused there.
+//! [`TaxRegistry::exchange_code`]: a forged, replayed or missing state is refused there. Keep a
+//! fresh [`pkce::new_verifier`] with it, send its [`pkce::challenge`] to `authorize_url` and the
+//! verifier to `exchange_code`.
 //!
 //! # The people file
 //!
@@ -64,6 +67,7 @@
 mod client;
 pub mod local;
 mod model;
+pub mod pkce;
 
 pub use client::{HttpPoliceRegistry, HttpTaxRegistry, RegistryConfig};
 pub use model::{

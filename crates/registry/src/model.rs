@@ -47,8 +47,9 @@ pub enum RegistryError {
     /// The registry did not answer (time-out, connection refused, a 5xx): retry later.
     #[error("the registry is not available, retry later: {0}")]
     Unavailable(String),
-    /// The registry refused the request: an authorization code used twice, expired or presented
-    /// with another redirect URI (`invalid_grant`), a wrong client id or secret (`invalid_client`).
+    /// The registry refused the request: an authorization code used twice, expired, presented
+    /// with another redirect URI or a verifier that is not its challenge's (`invalid_grant`), a
+    /// wrong client id or secret (`invalid_client`).
     #[error("the registry refused the request: {error}")]
     Refused { error: String },
     /// An answer that does not follow the protocol, or a callback whose state was not ours.
@@ -67,13 +68,16 @@ impl RegistryError {
 #[async_trait]
 pub trait TaxRegistry: Send + Sync {
     /// Where to send the browser to log in; the registry sends it back to `redirect_uri` with
-    /// `code` and `state`. The caller checks the state (see [`check_state`]).
-    fn authorize_url(&self, state: &str, redirect_uri: &str) -> String;
+    /// `code` and `state`. The caller checks the state (see [`check_state`]). `code_challenge`
+    /// is the S256 challenge of a verifier the caller keeps for the exchange (see [`crate::pkce`]).
+    fn authorize_url(&self, state: &str, code_challenge: &str, redirect_uri: &str) -> String;
 
-    /// Exchanges the code of the callback for an access token, then asks who logged in.
+    /// Exchanges the code of the callback, with the verifier whose challenge went with the
+    /// authorization request, for an access token, then asks who logged in.
     async fn exchange_code(
         &self,
         code: &str,
+        code_verifier: &str,
         redirect_uri: &str,
     ) -> Result<TaxIdentity, RegistryError>;
 

@@ -7,7 +7,7 @@ use certdesk_domain::validation::{Afm, IdCard, afm_with_check_digit};
 use certdesk_registry::local::{self, People};
 use certdesk_registry::{
     HttpPoliceRegistry, HttpTaxRegistry, PoliceQuery, PoliceRegistry, RegistryConfig,
-    RegistryError, TaxRegistry, check_state, new_state,
+    RegistryError, TaxRegistry, check_state, new_state, pkce,
 };
 use chrono::NaiveDate;
 use reqwest::{StatusCode, Url};
@@ -94,10 +94,24 @@ fn login_form(page_url: &Url, html: &str) -> (Url, Vec<(String, String)>) {
     (action, fields)
 }
 
-/// Logs in as `afm` through the login page; the (code, state) of the callback.
-async fn log_in(registry: &HttpTaxRegistry, state: &str, afm: &str) -> (String, String) {
+/// The value of the query parameter `name` of `url`.
+fn param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Logs in as `afm` through the login page, with the S256 challenge of `verifier`; the (code,
+/// state) of the callback.
+async fn log_in_with(
+    registry: &HttpTaxRegistry,
+    state: &str,
+    verifier: &str,
+    afm: &str,
+) -> (String, String) {
     let browser = browser();
-    let page_url = Url::parse(&registry.authorize_url(state, REDIRECT)).unwrap();
+    let page_url =
+        Url::parse(&registry.authorize_url(state, &pkce::challenge(verifier), REDIRECT)).unwrap();
     let page = browser.get(page_url.clone()).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -113,14 +127,16 @@ async fn log_in(registry: &HttpTaxRegistry, state: &str, afm: &str) -> (String, 
         .to_owned();
     assert!(location.starts_with("http://127.0.0.1:9/portal/login/callback?lang=el&"));
     let callback = Url::parse(&location).unwrap();
-    let get = |name: &str| {
-        callback
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_else(|| panic!("the callback has no {name}"))
-    };
+    let get =
+        |name: &str| param(&callback, name).unwrap_or_else(|| panic!("the callback has no {name}"));
     (get("code"), get("state"))
+}
+
+/// The verifier of every login through [`log_in`].
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+async fn log_in(registry: &HttpTaxRegistry, state: &str, afm: &str) -> (String, String) {
+    log_in_with(registry, state, VERIFIER, afm).await
 }
 
 #[tokio::test]
@@ -130,7 +146,10 @@ async fn the_whole_login_gives_who_logged_in() {
     let state = new_state();
     let (code, returned_state) = log_in(&registry, &state, &afm("23456789")).await;
     check_state(&state, Some(&returned_state)).expect("our own state comes back");
-    let who = registry.exchange_code(&code, REDIRECT).await.unwrap();
+    let who = registry
+        .exchange_code(&code, VERIFIER, REDIRECT)
+        .await
+        .unwrap();
     assert_eq!(who.afm.as_str(), afm("23456789"));
     assert_eq!(who.surname.as_str(), "Νικολάου");
     assert_eq!(who.given_name.as_str(), "Μαρία");
@@ -146,8 +165,14 @@ async fn a_code_serves_once() {
     let base = start().await;
     let registry = tax(&base, SECRET);
     let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
-    registry.exchange_code(&code, REDIRECT).await.unwrap();
-    let again = registry.exchange_code(&code, REDIRECT).await.unwrap_err();
+    registry
+        .exchange_code(&code, VERIFIER, REDIRECT)
+        .await
+        .unwrap();
+    let again = registry
+        .exchange_code(&code, VERIFIER, REDIRECT)
+        .await
+        .unwrap_err();
     assert_eq!(
         again,
         RegistryError::Refused {
@@ -155,7 +180,7 @@ async fn a_code_serves_once() {
         }
     );
     assert!(!again.is_retryable());
-    let made_up = registry.exchange_code("0123abcd", REDIRECT).await;
+    let made_up = registry.exchange_code("0123abcd", VERIFIER, REDIRECT).await;
     assert!(matches!(made_up, Err(RegistryError::Refused { .. })));
 }
 
@@ -165,7 +190,7 @@ async fn a_code_needs_its_own_redirect_uri() {
     let registry = tax(&base, SECRET);
     let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
     let other = registry
-        .exchange_code(&code, "http://127.0.0.1:9/elsewhere")
+        .exchange_code(&code, VERIFIER, "http://127.0.0.1:9/elsewhere")
         .await;
     assert_eq!(
         other.unwrap_err(),
@@ -174,7 +199,12 @@ async fn a_code_needs_its_own_redirect_uri() {
         }
     );
     // Refused codes are spent too.
-    assert!(registry.exchange_code(&code, REDIRECT).await.is_err());
+    assert!(
+        registry
+            .exchange_code(&code, VERIFIER, REDIRECT)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -186,7 +216,10 @@ async fn a_wrong_client_secret_is_refused() {
         error: "invalid_client".to_owned(),
     };
     assert_eq!(
-        impostor.exchange_code(&code, REDIRECT).await.unwrap_err(),
+        impostor
+            .exchange_code(&code, VERIFIER, REDIRECT)
+            .await
+            .unwrap_err(),
         invalid_client
     );
     let someone = Afm::parse(&afm("12345678")).unwrap();
@@ -224,7 +257,8 @@ async fn the_login_page_refuses_unknown_people_and_clients() {
     let base = start().await;
     let registry = tax(&base, SECRET);
     let browser = browser();
-    let page_url = Url::parse(&registry.authorize_url("s", REDIRECT)).unwrap();
+    let challenge = pkce::challenge(VERIFIER);
+    let page_url = Url::parse(&registry.authorize_url("s", &challenge, REDIRECT)).unwrap();
     let html = browser.get(page_url.clone()).send().await.unwrap();
     let (action, mut fields) = login_form(&page_url, &html.text().await.unwrap());
     fields.push(("afm".to_owned(), afm("99999999")));
@@ -234,10 +268,149 @@ async fn the_login_page_refuses_unknown_people_and_clients() {
     assert!(answer.text().await.unwrap().contains("Λάθος ΑΦΜ"));
 
     let other_client = format!(
-        "{base}oauth2/authorize?response_type=code&client_id=someone&redirect_uri={REDIRECT}&state=s"
+        "{base}oauth2/authorize?response_type=code&client_id=someone&redirect_uri={REDIRECT}&state=s\
+         &code_challenge={challenge}&code_challenge_method=S256"
     );
     let answer = browser.get(other_client).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_whole_login_with_a_fresh_verifier() {
+    let base = start().await;
+    let registry = tax(&base, SECRET);
+    let verifier = pkce::new_verifier();
+    let (code, _) = log_in_with(&registry, "s", &verifier, &afm("12345678")).await;
+    let who = registry.exchange_code(&code, &verifier, REDIRECT).await;
+    assert_eq!(who.unwrap().afm.as_str(), afm("12345678"));
+}
+
+#[tokio::test]
+async fn a_login_without_an_s256_challenge_is_sent_back_with_invalid_request() {
+    let base = start().await;
+    let challenge = pkce::challenge(VERIFIER);
+    let browser = browser();
+    let authorize = |extra: &str| {
+        let mut url = Url::parse(&format!("{base}oauth2/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", CLIENT_ID)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("state", "st");
+        format!("{url}{extra}")
+    };
+    let refused = [
+        String::new(),
+        format!("&code_challenge={challenge}"),
+        format!("&code_challenge={VERIFIER}&code_challenge_method=plain"),
+        "&code_challenge_method=S256".to_owned(),
+        "&code_challenge=short&code_challenge_method=S256".to_owned(),
+    ];
+    for extra in &refused {
+        let answer = browser.get(authorize(extra)).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{extra}");
+        let back = Url::parse(
+            answer.headers()[reqwest::header::LOCATION]
+                .to_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(back.as_str().starts_with(REDIRECT), "{back}");
+        assert_eq!(param(&back, "error").as_deref(), Some("invalid_request"));
+        assert_eq!(param(&back, "state").as_deref(), Some("st"));
+        assert_eq!(param(&back, "code"), None, "{extra}");
+    }
+    let page = browser
+        .get(authorize(&format!(
+            "&code_challenge={challenge}&code_challenge_method=S256"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // The form posted without the page's challenge gets no code either.
+    let answer = browser
+        .post(format!("{base}oauth2/authorize"))
+        .form(&[
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("state", "st"),
+            ("afm", &afm("12345678")),
+            ("password", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let back = Url::parse(
+        answer.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(param(&back, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(param(&back, "code"), None);
+}
+
+#[tokio::test]
+async fn a_code_needs_the_verifier_of_its_challenge() {
+    let base = start().await;
+    let registry = tax(&base, SECRET);
+    let invalid_grant = RegistryError::Refused {
+        error: "invalid_grant".to_owned(),
+    };
+    // Another well-formed verifier, or none: refused, and the code is spent.
+    let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
+    let other = pkce::new_verifier();
+    assert_eq!(
+        registry
+            .exchange_code(&code, &other, REDIRECT)
+            .await
+            .unwrap_err(),
+        invalid_grant
+    );
+    assert_eq!(
+        registry
+            .exchange_code(&code, VERIFIER, REDIRECT)
+            .await
+            .unwrap_err(),
+        invalid_grant
+    );
+    let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
+    assert_eq!(
+        registry
+            .exchange_code(&code, "", REDIRECT)
+            .await
+            .unwrap_err(),
+        invalid_grant
+    );
+    // The challenge itself, as an eavesdropper of the authorization request has it.
+    let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
+    let challenge = pkce::challenge(VERIFIER);
+    assert_eq!(
+        registry
+            .exchange_code(&code, &challenge, REDIRECT)
+            .await
+            .unwrap_err(),
+        invalid_grant
+    );
+    // On the wire: 400 with the OAuth2 error.
+    let (code, _) = log_in(&registry, "s", &afm("12345678")).await;
+    let answer = browser()
+        .post(format!("{base}oauth2/token"))
+        .basic_auth(CLIENT_ID, Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
 }
 
 #[tokio::test]
@@ -306,7 +479,10 @@ async fn a_registry_that_does_not_answer_is_unavailable_quickly() {
         .unwrap_err();
     assert!(matches!(error, RegistryError::Unavailable(_)), "{error:?}");
     assert!(error.is_retryable());
-    let error = registry.exchange_code("c", REDIRECT).await.unwrap_err();
+    let error = registry
+        .exchange_code("c", VERIFIER, REDIRECT)
+        .await
+        .unwrap_err();
     assert!(matches!(error, RegistryError::Unavailable(_)), "{error:?}");
     let error = police(&closed, SECRET)
         .id_card(&PoliceQuery::Afm(Afm::parse(&afm("12345678")).unwrap()))
@@ -362,7 +538,9 @@ async fn server_errors_are_unavailable_and_nonsense_is_protocol() {
         Err(RegistryError::Protocol(_))
     ));
     assert!(matches!(
-        tax(&nonsense, SECRET).exchange_code("c", REDIRECT).await,
+        tax(&nonsense, SECRET)
+            .exchange_code("c", VERIFIER, REDIRECT)
+            .await,
         Err(RegistryError::Protocol(_))
     ));
     let invalid_person = fake(

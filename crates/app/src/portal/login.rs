@@ -1,8 +1,9 @@
-//! Logging in through the tax registry (OAuth2 authorization code, as taxisnet offers it). The
-//! state goes to the registry and into a cookie of the browser (the web layer's part); its digest
-//! goes into the store, so that a callback can use it once only.
+//! Logging in through the tax registry (OAuth2 authorization code, as taxisnet offers it, with
+//! PKCE S256). The state goes to the registry and into a cookie of the browser (the web layer's
+//! part); its digest goes into the store, so that a callback can use it once only. The PKCE
+//! verifier stays with the state in this browser; only its challenge goes to the registry.
 
-use certdesk_registry::{RegistryError, check_state, new_state};
+use certdesk_registry::{RegistryError, check_state, new_state, pkce};
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 
@@ -18,6 +19,9 @@ pub const LOGIN_STATE_LIFETIME: Duration = Duration::minutes(10);
 pub struct StartedLogin {
     /// To keep in this browser (a cookie) until the callback.
     pub state: String,
+    /// The PKCE verifier, kept with the state until the callback (never sent to the registry
+    /// before the code's exchange).
+    pub code_verifier: String,
     /// Where to send the browser.
     pub authorize_url: String,
 }
@@ -32,6 +36,8 @@ pub struct OpenedPortalSession {
 pub struct Callback<'a> {
     /// The state this browser kept.
     pub expected_state: &'a str,
+    /// The PKCE verifier this browser kept with it.
+    pub code_verifier: Option<&'a str>,
     pub state: Option<&'a str>,
     pub code: Option<&'a str>,
     /// The registry's `error` parameter (the person declined, or the registry failed).
@@ -41,7 +47,8 @@ pub struct Callback<'a> {
 }
 
 impl App {
-    /// Starts a login: a fresh state, remembered for [`LOGIN_STATE_LIFETIME`].
+    /// Starts a login: a fresh state, remembered for [`LOGIN_STATE_LIFETIME`], and a fresh PKCE
+    /// verifier, whose challenge goes to the registry.
     pub async fn start_portal_login(&self, redirect_uri: &str) -> AppResult<StartedLogin> {
         let registry = self
             .registries
@@ -49,18 +56,25 @@ impl App {
             .as_ref()
             .ok_or(AppError::RegistryMissing(Registry::Tax))?;
         let state = new_state();
+        let code_verifier = pkce::new_verifier();
         let expires_at = self.now() + LOGIN_STATE_LIFETIME;
         self.store()
             .create_portal_login_state(&token_hash(&state), expires_at)
             .await?;
         Ok(StartedLogin {
-            authorize_url: registry.authorize_url(&state, redirect_uri),
+            authorize_url: registry.authorize_url(
+                &state,
+                &pkce::challenge(&code_verifier),
+                redirect_uri,
+            ),
             state,
+            code_verifier,
         })
     }
 
     /// Ends a login: the state must be this browser's and unused, the code good for one
-    /// exchange; then a portal session holds who the registry vouched for.
+    /// exchange with this browser's verifier; then a portal session holds who the registry
+    /// vouched for.
     pub async fn finish_portal_login(
         &self,
         callback: Callback<'_>,
@@ -83,11 +97,20 @@ impl App {
         if !fresh {
             return Err(AppError::LoginStateInvalid);
         }
+        // A verifier lost or mangled with the state's cookie (the state is spent all the same):
+        // the registry would refuse the code.
+        let code_verifier = callback
+            .code_verifier
+            .filter(|v| pkce::is_verifier(v))
+            .ok_or(AppError::LoginStateInvalid)?;
         let code = callback
             .code
             .filter(|c| !c.is_empty())
             .ok_or(AppError::LoginRefused)?;
-        let identity = match registry.exchange_code(code, callback.redirect_uri).await {
+        let identity = match registry
+            .exchange_code(code, code_verifier, callback.redirect_uri)
+            .await
+        {
             Ok(identity) => identity,
             Err(RegistryError::Unavailable(detail)) => {
                 tracing::warn!(%detail, "the tax registry did not answer the login");

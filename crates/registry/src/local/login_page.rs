@@ -17,13 +17,15 @@ pub(super) fn page(body: &str) -> String {
     )
 }
 
-pub(super) fn login_page(
-    inner: &Inner,
-    client_id: &str,
-    redirect_uri: &str,
-    state: &str,
-    error: Option<&str>,
-) -> String {
+/// What the login page's form carries over to its POST.
+pub(super) struct LoginRequest<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub state: &'a str,
+    pub code_challenge: &'a str,
+}
+
+pub(super) fn login_page(inner: &Inner, request: &LoginRequest<'_>, error: Option<&str>) -> String {
     let mut body = String::new();
     body.push_str(
         "<p>Σύνδεση με τους κωδικούς του μητρώου. Αυτό είναι το τοπικό μητρώο του certdesk: \
@@ -40,12 +42,15 @@ pub(super) fn login_page(
          <input type=\"hidden\" name=\"client_id\" value=\"{}\">\n\
          <input type=\"hidden\" name=\"redirect_uri\" value=\"{}\">\n\
          <input type=\"hidden\" name=\"state\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"code_challenge\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"code_challenge_method\" value=\"S256\">\n\
          <label>ΑΦΜ <input name=\"afm\" inputmode=\"numeric\" autocomplete=\"username\" required></label>\n\
          <label>Κωδικός <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\n\
          <button type=\"submit\">Σύνδεση</button>\n</form>\n",
-        escape_html(client_id),
-        escape_html(redirect_uri),
-        escape_html(state),
+        escape_html(request.client_id),
+        escape_html(request.redirect_uri),
+        escape_html(request.state),
+        escape_html(request.code_challenge),
     ));
     body.push_str(
         "<h2>Πρόσωπα του καταλόγου</h2>\n<table><thead><tr><th>ΑΦΜ</th><th>Επώνυμο</th>\

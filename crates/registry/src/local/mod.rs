@@ -39,6 +39,8 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 struct Grant {
     afm: String,
     redirect_uri: String,
+    /// The S256 challenge of the authorization request, which the exchange's verifier must meet.
+    code_challenge: String,
     expires: Instant,
 }
 

@@ -12,11 +12,12 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::errors::{invalid_client, not_found, oauth_error};
-use super::login_page::{login_page, page};
+use super::login_page::{LoginRequest, login_page, page};
 use super::{
     CODE_LIFETIME, Grant, Inner, Shared, TOKEN_LIFETIME, client_authenticated, random_token,
 };
 use crate::model::{PersonWire, TokenWire};
+use crate::pkce;
 
 #[derive(Deserialize)]
 pub(super) struct AuthorizeQuery {
@@ -28,6 +29,10 @@ pub(super) struct AuthorizeQuery {
     redirect_uri: String,
     #[serde(default)]
     state: String,
+    #[serde(default)]
+    code_challenge: String,
+    #[serde(default)]
+    code_challenge_method: String,
 }
 
 #[derive(Deserialize)]
@@ -38,6 +43,10 @@ pub(super) struct AuthorizeForm {
     redirect_uri: String,
     #[serde(default)]
     state: String,
+    #[serde(default)]
+    code_challenge: String,
+    #[serde(default)]
+    code_challenge_method: String,
     #[serde(default)]
     afm: String,
     #[serde(default)]
@@ -66,6 +75,29 @@ fn check_login(inner: &Inner, client_id: &str, redirect_uri: &str) -> Result<Url
     }
 }
 
+/// Checks the PKCE parameters of a login: only S256, with a well-formed challenge (the local
+/// registry requires PKCE, as the public bodies' registries may).
+fn check_pkce(challenge: &str, method: &str) -> Result<(), &'static str> {
+    if method != pkce::S256 {
+        return Err("PKCE is required, with code_challenge_method=S256");
+    }
+    if !pkce::is_challenge(challenge) {
+        return Err("code_challenge is not an S256 challenge");
+    }
+    Ok(())
+}
+
+/// The answer to a login that is refused once the redirect URI is known to be the client's:
+/// back to it with the OAuth2 error (RFC 6749 §4.1.2.1), not a page the client never sees.
+fn error_redirect(mut redirect: Url, error: &str, description: &str, state: &str) -> Response {
+    redirect
+        .query_pairs_mut()
+        .append_pair("error", error)
+        .append_pair("error_description", description)
+        .append_pair("state", state);
+    Redirect::to(redirect.as_str()).into_response()
+}
+
 pub(super) async fn authorize_page(
     State(inner): State<Shared>,
     Query(q): Query<AuthorizeQuery>,
@@ -73,14 +105,21 @@ pub(super) async fn authorize_page(
     if q.response_type != "code" {
         return bad_request_page("Υποστηρίζεται μόνο response_type=code.");
     }
-    if let Err(problem) = check_login(&inner, &q.client_id, &q.redirect_uri) {
-        return bad_request_page(problem);
+    let redirect = match check_login(&inner, &q.client_id, &q.redirect_uri) {
+        Ok(url) => url,
+        Err(problem) => return bad_request_page(problem),
+    };
+    if let Err(problem) = check_pkce(&q.code_challenge, &q.code_challenge_method) {
+        return error_redirect(redirect, "invalid_request", problem, &q.state);
     }
     Html(login_page(
         &inner,
-        &q.client_id,
-        &q.redirect_uri,
-        &q.state,
+        &LoginRequest {
+            client_id: &q.client_id,
+            redirect_uri: &q.redirect_uri,
+            state: &q.state,
+            code_challenge: &q.code_challenge,
+        },
         None,
     ))
     .into_response()
@@ -94,13 +133,20 @@ pub(super) async fn authorize(
         Ok(url) => url,
         Err(problem) => return bad_request_page(problem),
     };
+    // Checked again: a form may be posted without the page.
+    if let Err(problem) = check_pkce(&f.code_challenge, &f.code_challenge_method) {
+        return error_redirect(redirect, "invalid_request", problem, &f.state);
+    }
     let known = inner.people.by_afm(&f.afm).is_some();
     if !known || f.password.is_empty() {
         let page = login_page(
             &inner,
-            &f.client_id,
-            &f.redirect_uri,
-            &f.state,
+            &LoginRequest {
+                client_id: &f.client_id,
+                redirect_uri: &f.redirect_uri,
+                state: &f.state,
+                code_challenge: &f.code_challenge,
+            },
             Some(
                 "Λάθος ΑΦΜ ή κωδικός. Δώστε τον ΑΦΜ ενός προσώπου του καταλόγου και οποιονδήποτε κωδικό.",
             ),
@@ -117,6 +163,7 @@ pub(super) async fn authorize(
             Grant {
                 afm: f.afm.trim().to_owned(),
                 redirect_uri: f.redirect_uri.clone(),
+                code_challenge: f.code_challenge.clone(),
                 expires: now + CODE_LIFETIME,
             },
         );
@@ -136,6 +183,8 @@ pub(super) struct TokenForm {
     code: String,
     #[serde(default)]
     redirect_uri: String,
+    #[serde(default)]
+    code_verifier: String,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
@@ -173,6 +222,13 @@ pub(super) async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "redirect_uri differs from the authorization request's",
+        );
+    }
+    if !pkce::verify(&f.code_verifier, &grant.code_challenge) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "code_verifier missing or not the code_challenge's",
         );
     }
     let access_token = random_token();

@@ -15,6 +15,26 @@ use crate::error::WebError;
 
 const LOGIN_STATE_COOKIE: &str = "certdesk_portal_state";
 
+// The PKCE verifier travels with the state in its cookie, as `{state}.{verifier}` (the state is
+// hex and the verifier base64url, so neither holds a '.'). It must stay with this browser until
+// the callback, as the state does, and that cookie already is HttpOnly, SameSite=Lax, Secure
+// with --secure-cookies, short-lived and cleared at the callback; whoever intercepts the code
+// (what PKCE guards against) has not got it. Keeping it in the store instead would add a column
+// to both backends and buy nothing: the store keeps the state's digest only to spend it once.
+
+/// The state cookie's value.
+fn state_cookie_value(state: &str, verifier: &str) -> String {
+    format!("{state}.{verifier}")
+}
+
+/// The state and the verifier of the state cookie; no verifier in a cookie without one.
+fn split_state_cookie(value: &str) -> (&str, Option<&str>) {
+    match value.split_once('.') {
+        Some((state, verifier)) => (state, Some(verifier)),
+        None => (value, None),
+    }
+}
+
 /// The redirect URI registered with the tax registry: the configured public address, else the
 /// address the request came to.
 fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
@@ -31,7 +51,8 @@ fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{base}/portal/callback")
 }
 
-/// «Σύνδεση μέσω TaxisNet»: off to the tax registry, with a fresh state in a cookie.
+/// «Σύνδεση μέσω TaxisNet»: off to the tax registry, with a fresh state and PKCE verifier in a
+/// cookie.
 pub async fn login(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = page_lang(&headers, state.config.secure_cookies);
     // The state cookie must be set on the host the registry sends the browser back to.
@@ -56,7 +77,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap) -> Respons
                 header::SET_COOKIE,
                 set_cookie(
                     LOGIN_STATE_COOKIE,
-                    &started.state,
+                    &state_cookie_value(&started.state, &started.code_verifier),
                     Some(LOGIN_STATE_LIFETIME.num_seconds()),
                     state.config.secure_cookies,
                 ),
@@ -86,11 +107,13 @@ pub async fn callback(
 ) -> Response {
     let secure = state.config.secure_cookies;
     let lang = page_lang(&headers, secure);
-    let expected = cookie(&headers, LOGIN_STATE_COOKIE, secure).unwrap_or_default();
+    let kept = cookie(&headers, LOGIN_STATE_COOKIE, secure).unwrap_or_default();
+    let (expected_state, code_verifier) = split_state_cookie(&kept);
     let outcome = state
         .app
         .finish_portal_login(Callback {
-            expected_state: &expected,
+            expected_state,
+            code_verifier,
             state: query.state.as_deref(),
             code: query.code.as_deref(),
             error: query.error.as_deref(),

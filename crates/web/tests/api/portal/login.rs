@@ -106,9 +106,9 @@ async fn a_tax_registry_that_does_not_answer_at_login_gets_a_clear_message() {
         .unwrap();
     assert_eq!(start.status(), 303);
     let state_cookie = cookie_value(&start, "certdesk_portal_state").unwrap();
-    let callback = app.url(&format!(
-        "/portal/callback?code=anything&state={state_cookie}"
-    ));
+    // The cookie holds the state and, after a '.', the PKCE verifier.
+    let (state, _) = state_cookie.split_once('.').unwrap();
+    let callback = app.url(&format!("/portal/callback?code=anything&state={state}"));
     let answered = app
         .client
         .get(&callback)

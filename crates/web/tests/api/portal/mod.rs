@@ -6,6 +6,7 @@ mod enrolment;
 mod identification;
 mod journey;
 mod login;
+mod pkce;
 mod signing;
 
 use std::sync::Arc;
@@ -172,6 +173,11 @@ async fn login_until_callback(app: &TestApp, afm: &str) -> (String, String) {
             ("client_id", query["client_id"].as_str()),
             ("redirect_uri", query["redirect_uri"].as_str()),
             ("state", query["state"].as_str()),
+            ("code_challenge", query["code_challenge"].as_str()),
+            (
+                "code_challenge_method",
+                query["code_challenge_method"].as_str(),
+            ),
             ("afm", afm),
             ("password", "οποιοσδήποτε"),
         ])
