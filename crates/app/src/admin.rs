@@ -148,6 +148,9 @@ pub struct Card {
     pub history: Vec<HistoryEntry>,
     pub certificate: Option<CertificateRecord>,
     pub earlier: Vec<ApplicationRecord>,
+    /// The names in which the HR record disagreed with the tax registry when the beneficiary
+    /// tried to confirm the data (only while the data check is pending).
+    pub disagreement: Vec<certdesk_domain::identity::Mismatch>,
 }
 
 /// «Επώνυμο», «Όνομα», «Όνομα Πατρός» as the magnifier found them.
@@ -241,6 +244,12 @@ impl Administrator {
             ),
             None => (Vec::new(), None),
         };
+        let disagreement = match &application {
+            Some(a) if a.status == certdesk_domain::Status::AwaitingDataCheck => {
+                store.data_disagreement(&scope, a.id).await?
+            }
+            _ => Vec::new(),
+        };
         let current = application.as_ref().map(|a| a.id);
         let earlier = store
             .applications_of_employee(&scope, employee_id)
@@ -254,6 +263,7 @@ impl Administrator {
             history,
             certificate,
             earlier,
+            disagreement,
         })
     }
 

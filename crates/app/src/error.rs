@@ -46,6 +46,10 @@ pub enum AppError {
     /// The two codes of the TOTP app are not two consecutive codes of its secret.
     #[error("the authenticator app's codes are wrong")]
     TotpCodesWrong,
+    /// The HR record disagrees with the tax registry in these names: the data check cannot be
+    /// confirmed until the organisation corrects its record.
+    #[error("the HR record disagrees with the tax registry")]
+    RecordsDisagree(Vec<certdesk_domain::identity::Mismatch>),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

@@ -1,6 +1,7 @@
 //! `certdesk bench`: measures what the store does at a given size and prints a table. Speed is
 //! measured here, never asserted in tests.
 
+use certdesk_domain::subject::VerifiedNames;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -429,7 +430,17 @@ async fn signed_application(
         .await?;
     let beneficiary = Actor::beneficiary(employee_id, "Δικαιούχος");
     let steps = [
-        (Command::ConfirmData, beneficiary.clone()),
+        (
+            // Made up: the tax registry is taken to agree with the HR record.
+            Command::ConfirmData {
+                names: VerifiedNames::stored(
+                    "Δικαιούχου".to_owned(),
+                    "Δικαιούχος".to_owned(),
+                    "Ιωάννης".to_owned(),
+                ),
+            },
+            beneficiary.clone(),
+        ),
         (Command::Approve, admin.clone()),
         (
             Command::CompleteIdentification {

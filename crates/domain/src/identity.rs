@@ -32,7 +32,32 @@ pub enum Mismatch {
 }
 
 impl Mismatch {
-    fn label(self, lang: Lang) -> &'static str {
+    pub const ALL: [Mismatch; 6] = [
+        Mismatch::Surname,
+        Mismatch::GivenName,
+        Mismatch::FatherName,
+        Mismatch::BirthDate,
+        Mismatch::IdCard,
+        Mismatch::NoPoliceRecord,
+    ];
+
+    /// How the store keeps it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Mismatch::Surname => "surname",
+            Mismatch::GivenName => "given_name",
+            Mismatch::FatherName => "father_name",
+            Mismatch::BirthDate => "birth_date",
+            Mismatch::IdCard => "id_card",
+            Mismatch::NoPoliceRecord => "no_police_record",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Mismatch> {
+        Mismatch::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    pub(crate) fn label(self, lang: Lang) -> &'static str {
         match self {
             Mismatch::Surname => lang.pick("Επώνυμο", "surname"),
             Mismatch::GivenName => lang.pick("Όνομα", "first name"),
@@ -56,7 +81,7 @@ pub fn compare(
     let Some((police, police_id_card)) = police else {
         return vec![Mismatch::NoPoliceRecord];
     };
-    let same = |a: &str, b: &str| fold(a).split_whitespace().eq(fold(b).split_whitespace());
+    let same = same_name;
     let mut mismatches = Vec::new();
     if !same(&tax.surname, &police.surname) {
         mismatches.push(Mismatch::Surname);
@@ -83,6 +108,11 @@ pub fn compare(
         mismatches.push(Mismatch::IdCard);
     }
     mismatches
+}
+
+/// Whether two records name a person alike: case, accents and spacing do not count.
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    fold(a).split_whitespace().eq(fold(b).split_whitespace())
 }
 
 /// The reason recorded in the history when identification fails (Greek, as recorded).
@@ -155,6 +185,14 @@ mod tests {
             father_name: father.to_owned(),
             birth_date: NaiveDate::parse_from_str(born, "%Y-%m-%d").unwrap(),
         }
+    }
+
+    #[test]
+    fn mismatch_codes_read_back() {
+        for m in Mismatch::ALL {
+            assert_eq!(Mismatch::parse(m.code()), Some(m));
+        }
+        assert_eq!(Mismatch::parse("afm"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod otp;
 pub mod password;
 pub mod signing;
 pub mod status;
+pub mod subject;
 pub mod text;
 pub mod throttle;
 pub mod transition;

@@ -51,7 +51,7 @@ proptest! {
         let mut current = first.applied_to(&app(Status::AwaitingDataCheck));
         let mut history = vec![first.history_entry(None)];
         for (command, actor) in [
-            (Command::ConfirmData, beneficiary.clone()),
+            (confirm_data(), beneficiary.clone()),
             (Command::Approve, admin()),
             (Command::CompleteIdentification { username: Username::parse("npapadop").unwrap(), credentials: credentials() }, beneficiary),
             (Command::Cancel { reason: Reason::parse_optional(Some("λάθος")).unwrap() }, admin()),
@@ -80,7 +80,7 @@ proptest! {
         let first = start(APPLICATION, &admin(), t0()).unwrap();
         let mut current = first.applied_to(&app(Status::AwaitingDataCheck));
         let mut history = vec![first.history_entry(None)];
-        for (command, actor) in [(Command::ConfirmData, beneficiary()), (Command::Approve, admin()), (Command::Cancel { reason: None }, admin())] {
+        for (command, actor) in [(confirm_data(), beneficiary()), (Command::Approve, admin()), (Command::Cancel { reason: None }, admin())] {
             let t = decide(&current, &command, &actor, t0()).unwrap();
             let last = history.last().unwrap();
             history.push(t.history_entry(Some((&last.hash, last.seq))));

@@ -97,7 +97,7 @@ fn the_happy_path_reaches_issued() {
     let beneficiary = beneficiary();
     let steps = [
         (
-            Command::ConfirmData,
+            confirm_data(),
             beneficiary.clone(),
             Status::AwaitingApproval,
         ),
@@ -168,7 +168,7 @@ fn a_beneficiary_acts_only_on_their_own_application() {
         ..beneficiary()
     };
     let commands = [
-        (Status::AwaitingDataCheck, Command::ConfirmData),
+        (Status::AwaitingDataCheck, confirm_data()),
         (
             Status::AwaitingIdentification,
             Command::CompleteIdentification {

@@ -2,9 +2,11 @@
 //! [`Store`] is their sum; a use case needs only the roles it names.
 
 use async_trait::async_trait;
+use certdesk_domain::identity::Mismatch;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::notification::Email;
 use certdesk_domain::otp::SigningCredentials;
+use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::Afm;
 use certdesk_domain::{HistoryEntry, Transition};
@@ -89,6 +91,13 @@ pub trait Applications: Send + Sync + 'static {
         start: &Transition,
     ) -> StoreResult<i64>;
     async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>>;
+    /// The names the registries confirmed for the certificate of application `id` (kept at the
+    /// data check); `None` before it, or for an application confirmed before they were kept.
+    async fn subject_names(&self, scope: &Scope, id: i64) -> StoreResult<Option<VerifiedNames>>;
+    /// Keeps the names in which the HR record disagreed with the tax registry at the data check
+    /// (empty: it agrees), for the ΔΨΠ's card.
+    async fn set_data_disagreement(&self, id: i64, mismatches: &[Mismatch]) -> StoreResult<()>;
+    async fn data_disagreement(&self, scope: &Scope, id: i64) -> StoreResult<Vec<Mismatch>>;
     /// The latest application of the person with this ΑΦΜ (an open one is always the latest,
     /// since a new one needs the previous one closed), for the beneficiary's portal.
     async fn latest_application_of(&self, afm: &Afm) -> StoreResult<Option<ApplicationRecord>>;

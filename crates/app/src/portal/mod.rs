@@ -13,6 +13,7 @@ pub mod signing;
 
 use certdesk_domain::identity::PersonFacts;
 use certdesk_domain::otp::OtpChannel;
+use certdesk_domain::subject::{HrNames, check_hr_record};
 use certdesk_domain::{Actor, Command, HistoryEntry, Status};
 use certdesk_registry::TaxIdentity;
 use certdesk_store::prelude::*;
@@ -183,10 +184,36 @@ impl Beneficiary {
         }))
     }
 
-    /// «Επιβεβαίωση στοιχείων»: the beneficiary confirms the data the ΔΨΠ entered.
+    /// «Επιβεβαίωση στοιχείων»: the beneficiary confirms the data the ΔΨΠ entered. The HR
+    /// record must agree with the tax registry's names of the login; when it does not, the
+    /// application stays where it is, and the disagreement is kept for the ΔΨΠ's card.
     pub async fn confirm_data(&self) -> AppResult<()> {
         let current = self.at_step(None).await?;
-        self.perform(&current, &Command::ConfirmData).await
+        let employee = &current.employee;
+        let hr = HrNames {
+            surname: employee.surname.as_str(),
+            given_name: employee.given_name.as_str(),
+            father_name: employee.father_name.as_str(),
+        };
+        let store = self.app.store();
+        match check_hr_record(&hr, &self.person.facts()) {
+            Ok(names) => {
+                self.perform(&current, &Command::ConfirmData { names })
+                    .await?;
+                store
+                    .set_data_disagreement(current.application.id, &[])
+                    .await?;
+                Ok(())
+            }
+            Err(mismatches) => {
+                if current.application.status == Status::AwaitingDataCheck {
+                    store
+                        .set_data_disagreement(current.application.id, &mismatches)
+                        .await?;
+                }
+                Err(AppError::RecordsDisagree(mismatches))
+            }
+        }
     }
 
     /// The beneficiary's own certificate.

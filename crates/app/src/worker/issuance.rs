@@ -120,10 +120,17 @@ async fn prepare_issue(
     else {
         return Ok(None);
     };
+    // The names the registries confirmed, never the HR record's own: a certificate carries only
+    // what was proven.
+    let Some(names) = store.subject_names(&Scope::Everything, id).await? else {
+        return Err(AppError::Configuration(format!(
+            "application {id} has no names confirmed by the registries: it cannot be issued"
+        )));
+    };
     let subject = CertificateSubject {
         application_id: id,
-        given_name: employee.given_name.to_string(),
-        surname: employee.surname.to_string(),
+        given_name: names.given_name().to_owned(),
+        surname: names.surname().to_owned(),
         afm: employee.afm.to_string(),
         organisation: employee.organisation_name.clone(),
         unit: employee.unit.clone(),

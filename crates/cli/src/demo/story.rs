@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject, NewCertificate};
+use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username};
 use certdesk_domain::{Actor, Command, Field, Status};
@@ -126,7 +127,17 @@ impl Story<'_> {
             .expect("target is on the path");
         for step in &order[1..=target_index] {
             let command = match step {
-                Status::AwaitingApproval => (Some(Command::ConfirmData), beneficiary.clone()),
+                Status::AwaitingApproval => (
+                    // Made up: the tax registry is taken to agree with the HR record.
+                    Some(Command::ConfirmData {
+                        names: VerifiedNames::stored(
+                            self.person.employee.surname.to_string(),
+                            self.person.employee.given_name.to_string(),
+                            self.person.employee.father_name.to_string(),
+                        ),
+                    }),
+                    beneficiary.clone(),
+                ),
                 Status::AwaitingIdentification => (Some(Command::Approve), self.admin.clone()),
                 Status::AwaitingSignature => (
                     Some(Command::CompleteIdentification {

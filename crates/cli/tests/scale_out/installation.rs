@@ -185,7 +185,17 @@ impl Installation {
         // Each step leads to the next pending state, an hour after the one before.
         for (hour, next) in PENDING[1..=steps].iter().enumerate() {
             let (command, actor) = match next {
-                Status::AwaitingApproval => (Command::ConfirmData, beneficiary.clone()),
+                Status::AwaitingApproval => (
+                    // Made up: the tax registry is taken to agree with the HR record.
+                    Command::ConfirmData {
+                        names: certdesk_domain::subject::VerifiedNames::stored(
+                            employee.surname.to_string(),
+                            employee.given_name.to_string(),
+                            employee.father_name.to_string(),
+                        ),
+                    },
+                    beneficiary.clone(),
+                ),
                 Status::AwaitingIdentification => (Command::Approve, self.admin.clone()),
                 Status::AwaitingSignature => (
                     Command::CompleteIdentification {

@@ -10,6 +10,7 @@ use crate::certificate::{NewCertificate, RevocationReason};
 use crate::history::history_time;
 use crate::otp::SigningCredentials;
 use crate::signing::SigningProof;
+use crate::subject::VerifiedNames;
 use crate::validation::{Reason, Username};
 use crate::{Lang, Status};
 
@@ -38,8 +39,9 @@ pub struct Application {
 /// What someone asks to happen to an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// The beneficiary confirms (or corrects) the data the ΔΨΠ entered.
-    ConfirmData,
+    /// The beneficiary confirms the data the ΔΨΠ entered; the HR record agreed with the tax
+    /// registry, whose names the certificate will carry (see [`crate::subject`]).
+    ConfirmData { names: VerifiedNames },
     /// A ΔΨΠ approves the application.
     Approve,
     /// A ΔΨΠ rejects the application, with a mandatory reason.
@@ -72,6 +74,8 @@ pub enum Command {
 /// A consequence of a transition, carried out by the store in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// The names the registries confirmed are kept for the certificate's subject.
+    RecordSubjectNames(VerifiedNames),
     ReserveUsername(Username),
     /// The signing password's hash and the OTP channel are kept for the signing step (and, once
     /// issued, for remote signing). They go with the key material: destroyed with it.
@@ -158,13 +162,13 @@ pub fn decide(
         Option<String>,
         Vec<Effect>,
     ) = match command {
-        Command::ConfirmData => (
+        Command::ConfirmData { names } => (
             Action::DataConfirmed,
             ActorKind::Beneficiary,
             status == AwaitingDataCheck,
             AwaitingApproval,
             None,
-            vec![NotifyBeneficiary],
+            vec![RecordSubjectNames(names.clone()), NotifyBeneficiary],
         ),
         Command::Approve => (
             Action::Approved,

@@ -103,9 +103,27 @@ pub fn app(status: Status) -> Application {
     }
 }
 
+/// The data check of a beneficiary whose HR record agreed with the tax registry.
+pub fn confirm_data() -> Command {
+    let hr = certdesk_domain::subject::HrNames {
+        surname: "ΠΑΠΑΔΟΠΟΥΛΟΣ",
+        given_name: "ΝΙΚΟΛΑΟΣ",
+        father_name: "ΓΕΩΡΓΙΟΣ",
+    };
+    let tax = certdesk_domain::identity::PersonFacts {
+        surname: "Παπαδόπουλος".into(),
+        given_name: "Νικόλαος".into(),
+        father_name: "Γεώργιος".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 29).unwrap(),
+    };
+    Command::ConfirmData {
+        names: certdesk_domain::subject::check_hr_record(&hr, &tax).expect("the records agree"),
+    }
+}
+
 pub fn all_commands() -> Vec<Command> {
     vec![
-        Command::ConfirmData,
+        confirm_data(),
         Command::Approve,
         Command::Reject {
             reason: Reason::parse_required(Some("Λάθος στοιχεία")).unwrap(),
@@ -173,7 +191,7 @@ pub fn expected(
     let owner = actor.kind == ActorKind::Beneficiary && actor.id == Some(application.employee_id);
     let pending = PENDING.contains(&status);
     let (allowed, to) = match command {
-        Command::ConfirmData => (owner && status == AwaitingDataCheck, AwaitingApproval),
+        Command::ConfirmData { .. } => (owner && status == AwaitingDataCheck, AwaitingApproval),
         Command::Approve => (
             administrator && status == AwaitingApproval,
             AwaitingIdentification,

@@ -2,6 +2,8 @@
 //! winner), and reading them with their histories.
 
 use async_trait::async_trait;
+use certdesk_domain::identity::Mismatch;
+use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::validation::Afm;
 use certdesk_domain::{HistoryEntry, Status, Transition};
 use chrono::{DateTime, Utc};
@@ -63,6 +65,43 @@ impl Applications for SqlStore {
         push_application_scope(&mut q, "a", scope);
         let row: Option<ApplicationRow> = q.build_query_as().fetch_optional(&self.read).await?;
         convert_one(row)
+    }
+
+    async fn subject_names(&self, scope: &Scope, id: i64) -> StoreResult<Option<VerifiedNames>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT a.subject_surname, a.subject_given_name, a.subject_father_name \
+             FROM applications a WHERE a.subject_surname IS NOT NULL AND a.id = ",
+        );
+        q.push_bind(id);
+        push_application_scope(&mut q, "a", scope);
+        let row: Option<(String, String, String)> =
+            q.build_query_as().fetch_optional(&self.read).await?;
+        Ok(row.map(|(surname, given, father)| VerifiedNames::stored(surname, given, father)))
+    }
+
+    async fn set_data_disagreement(&self, id: i64, mismatches: &[Mismatch]) -> StoreResult<()> {
+        let codes: Vec<&str> = mismatches.iter().map(|m| m.code()).collect();
+        sqlx::query("UPDATE applications SET data_disagreement = $1 WHERE id = $2")
+            .bind((!codes.is_empty()).then(|| codes.join(",")))
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn data_disagreement(&self, scope: &Scope, id: i64) -> StoreResult<Vec<Mismatch>> {
+        let mut q =
+            QueryBuilder::<Db>::new("SELECT a.data_disagreement FROM applications a WHERE a.id = ");
+        q.push_bind(id);
+        push_application_scope(&mut q, "a", scope);
+        let codes: Option<Option<String>> =
+            q.build_query_scalar().fetch_optional(&self.read).await?;
+        Ok(codes
+            .flatten()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Mismatch::parse)
+            .collect())
     }
 
     async fn latest_application_of(&self, afm: &Afm) -> StoreResult<Option<ApplicationRecord>> {

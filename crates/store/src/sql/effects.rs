@@ -93,6 +93,18 @@ pub(super) async fn apply_effects(
                 .execute(&mut *conn)
                 .await?;
             }
+            Effect::RecordSubjectNames(names) => {
+                sqlx::query(
+                    "UPDATE applications SET subject_surname = $1, subject_given_name = $2, \
+                     subject_father_name = $3 WHERE id = $4",
+                )
+                .bind(names.surname())
+                .bind(names.given_name())
+                .bind(names.father_name())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            }
             Effect::SetSigningCredentials(signing) => {
                 credentials::store(&mut *conn, id, signing, t.at).await?;
             }

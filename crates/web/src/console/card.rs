@@ -49,6 +49,9 @@ struct CardPage<'a> {
     revocable: bool,
     error: Option<String>,
     reason: String,
+    /// Why the beneficiary could not confirm the data: the HR record disagrees with the tax
+    /// registry.
+    disagreement: Option<String>,
 }
 
 /// The card of employee `id` (a path segment) of the ΔΨΠ's organisations, or the page that says
@@ -119,7 +122,10 @@ pub(super) fn card_response(
     let certificate = card.certificate.as_ref().map(CertificateView::new);
     let revocable = status == Some(Status::Issued) && certificate.is_some();
     let path = format!("/employees/{}", card.employee.id);
+    let disagreement = (!card.disagreement.is_empty())
+        .then(|| certdesk_domain::subject::disagreement_message(&card.disagreement, lang));
     let page = CardPage {
+        disagreement,
         t: user.texts(),
         user: Some(user.session()),
         csrf: user.csrf(),

@@ -243,7 +243,17 @@ impl TestApp {
         let mut path: Vec<(Command, Actor)> = line[1..=reach_index]
             .iter()
             .map(|step| match step {
-                Status::AwaitingApproval => (Command::ConfirmData, beneficiary.clone()),
+                Status::AwaitingApproval => (
+                    // Made up: the tax registry is taken to agree with the HR record.
+                    Command::ConfirmData {
+                        names: certdesk_domain::subject::VerifiedNames::stored(
+                            employee.surname.clone(),
+                            employee.given_name.clone(),
+                            "Ιωάννης".to_owned(),
+                        ),
+                    },
+                    beneficiary.clone(),
+                ),
                 Status::AwaitingIdentification => (Command::Approve, admin.clone()),
                 Status::AwaitingSignature => (
                     Command::CompleteIdentification {

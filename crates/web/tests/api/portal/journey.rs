@@ -242,6 +242,16 @@ async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
         .unwrap()
         .unwrap();
     assert!(page.contains(&certificate.serial));
+    // The subject carries the tax registry's spelling of the names, not the HR record's.
+    let utf8 = |text: &str| text.as_bytes().to_vec();
+    let has = |text: &str| {
+        certificate
+            .der
+            .windows(utf8(text).len())
+            .any(|w| w == utf8(text))
+    };
+    assert!(has("Καραγιάννη") && has("Ελένη"), "the registry's names");
+    assert!(!has("ΚΑΡΑΓΙΑΝΝΗ") && !has("ΕΛΕΝΗ"), "not the HR record's");
     let pem = portal_get(&app, &session, "/portal/certificate.pem").await;
     assert_eq!(pem.headers()[reqwest::header::CACHE_CONTROL], "no-store");
     let pem = pem.text().await.unwrap();

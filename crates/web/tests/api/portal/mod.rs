@@ -8,6 +8,7 @@ mod journey;
 mod login;
 mod pkce;
 mod signing;
+mod verified_names;
 
 use std::sync::Arc;
 
@@ -69,6 +70,20 @@ async fn portal_app_serving(
     police_address: Option<String>,
     serving: Serving,
 ) -> (TestApp, Person) {
+    portal_app_with_hr(police, police_address, serving, DEFAULT_HR).await
+}
+
+/// The HR record's names of the portal's person (surname, given name, father's name): the tax
+/// registry's, in capitals without accents.
+const DEFAULT_HR: (&str, &str, &str) = ("ΚΑΡΑΓΙΑΝΝΗ", "ΕΛΕΝΗ", "ΔΗΜΗΤΡΙΟΣ");
+
+/// As `portal_app_serving`, with the HR record naming the person `hr`.
+async fn portal_app_with_hr(
+    police: &str,
+    police_address: Option<String>,
+    serving: Serving,
+    hr: (&str, &str, &str),
+) -> (TestApp, Person) {
     let afm = next_afm();
     let registry = local_registry(&format!(
         "{afm},Καραγιάννη,Ελένη,Δημήτριος,1988-06-15,ΑΚ123456,{police}\n"
@@ -90,9 +105,9 @@ async fn portal_app_serving(
     .await;
     let record = EmployeeInput {
         afm: &afm,
-        surname: "ΚΑΡΑΓΙΑΝΝΗ",
-        given_name: "ΕΛΕΝΗ",
-        father_name: "ΔΗΜΗΤΡΙΟΣ",
+        surname: hr.0,
+        given_name: hr.1,
+        father_name: hr.2,
         id_card: "ΑΚ123456",
         birth_date: "1988-06-15",
         unit: "Τμήμα Α",
