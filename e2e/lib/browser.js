@@ -50,7 +50,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Spawns `binary ...args --listen 127.0.0.1:PORT` with `env` (added to process.env), waits
  * until GET `readyPath` (default /healthz) answers 200 (polled every 100 ms, up to 60 s) and
- * returns { url, port, proc, stop(), logs() }. Fails with the process's stderr if it exits first
+ * returns { url, port, proc, stop(), logs() } (logs().all: the whole log on stderr). Fails with the process's stderr if it exits first
  * or the wait times out. `name` only labels the error messages (e.g. "local registry").
  */
 export async function startServer({ binary, args = [], env = {}, readyPath = '/healthz', name = 'certdesk server' }) {
@@ -64,9 +64,10 @@ export async function startServer({ binary, args = [], env = {}, readyPath = '/h
 
   let stdout = '';
   let stderr = '';
+  const allStderr = []; // every line of the log, for the scan for secrets
   const keep = (s, chunk) => (s + chunk).slice(-64 * 1024); // last 64 KiB is enough to diagnose
   proc.stdout.setEncoding('utf8').on('data', (c) => { stdout = keep(stdout, c); });
-  proc.stderr.setEncoding('utf8').on('data', (c) => { stderr = keep(stderr, c); });
+  proc.stderr.setEncoding('utf8').on('data', (c) => { stderr = keep(stderr, c); allStderr.push(c); });
 
   let exited = null; // { code, signal } once the process has ended
   const exitedPromise = new Promise((resolve) => {
@@ -111,7 +112,7 @@ export async function startServer({ binary, args = [], env = {}, readyPath = '/h
     await sleep(100);
   }
 
-  return { url, port, proc, stop, logs: () => ({ stdout, stderr }) };
+  return { url, port, proc, stop, logs: () => ({ stdout, stderr, all: allStderr.join('') }) };
 }
 
 /** Saves a full-page PNG of `page` as e2e/artifacts/NAME.png and returns its path. */

@@ -34,6 +34,8 @@ const PEOPLE_CSV = path.join(REPO_DIR, 'crates', 'registry', 'demo-people.csv');
 
 const ADMIN_USERNAME = 'm.georgiou@ypes.demo.gov.gr';
 const ADMIN_NAME = 'Μαρία Γεωργίου';
+// Where the demo keeps its key-encryption key: beside its database (crates/cli/src/ca_cmd.rs).
+const DEMO_KEK_FILE = 'certdesk-demo.kek';
 const ADMIN_PASSWORD = `e2e-${randomBytes(9).toString('hex')}`;
 
 // The exact Greek words the console, the portal and the emails show.
@@ -170,7 +172,7 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
     registry = await startServer({
       binary: BINARY,
       args: ['registry', 'serve', '--people', PEOPLE_CSV],
-      env: { NO_COLOR: '1' },
+      env: { NO_COLOR: '1', CERTDESK_LOG: 'debug' },
       readyPath: '/oauth2/authorize?response_type=code&client_id=certdesk&redirect_uri=http://x/&state=s'
         + '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
       name: 'local registry',
@@ -189,7 +191,8 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
         // window lets the ΔΨΠ cancel it while it awaits issuance, as the journey requires.
         '--issuance-delay-minutes', '60',
       ],
-      env: { CERTDESK_DEMO_PASSWORD: ADMIN_PASSWORD, NO_COLOR: '1' },
+      // Everything at debug level: the journey's last step looks for secrets in the log.
+      env: { CERTDESK_DEMO_PASSWORD: ADMIN_PASSWORD, NO_COLOR: '1', CERTDESK_LOG: 'debug' },
     });
     api = new Api(server.url);
     await api.login(ADMIN_USERNAME, ADMIN_PASSWORD);
@@ -406,12 +409,14 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
 
       // ---------------------------------------------------------------------------------------
       let secret;
+      const typedCodes = []; // every one-time code typed, for the scan of the logs
       const readSecret = async () => {
         const text = ((await B.page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
         assert.ok(base32Decode(text).length >= 10, `a base32 secret of 80+ bits in #totp-secret: ${JSON.stringify(text)}`);
         return text;
       };
       const enrol = async (code1, code2) => {
+        typedCodes.push(code1, code2);
         await B.page.locator('input[name=code1]').fill(code1);
         await B.page.locator('input[name=code2]').fill(code2);
         await B.page.locator('button#totp-submit').click();
@@ -445,6 +450,7 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
       // ---------------------------------------------------------------------------------------
       const signForm = B.page.locator('form#sign-form');
       const sign = async (otp) => {
+        typedCodes.push(otp);
         await signForm.locator('input[name=password]').fill(signingPassword);
         await signForm.locator('input[name=otp]').fill(otp);
         await signForm.locator('button#sign-submit').click();
@@ -495,6 +501,38 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
         await textHas(B.page.locator('table#history'), EL.cancelledHistory, 'the portal history');
         await noHorizontalOverflow(B.page, 'the portal after the cancellation');
         await snap(B, 'portal-cancelled');
+      });
+
+      await step('the logs at debug level hold no password, token, code, secret or key', async () => {
+        const cookies = [...await A.context.cookies(), ...await B.context.cookies()]
+          .filter((c) => c.value.length >= 16)
+          .map((c) => [`the cookie ${c.name}`, c.value]);
+        // The demo keeps its key-encryption key beside its database.
+        const kek = (await readFile(path.join(tmpDir, DEMO_KEK_FILE), 'utf8')).trim();
+        const secrets = [
+          ['the key-encryption key', kek],
+          ['the ΔΨΠ password', ADMIN_PASSWORD],
+          ['the signing password', signingPassword],
+          ['the TOTP secret', secret],
+          ['the API token', api.token],
+          ...typedCodes.map((code) => ['a one-time code', code]),
+          ...cookies,
+        ];
+        const logs = [['certdesk', server.logs().all], ['the local registry', registry.logs().all]];
+        for (const [name, log] of logs) {
+          if (name === 'certdesk') assert.ok(log.includes('DEBUG'), `${name} logged at debug level`);
+          for (const [what, value] of secrets) {
+            assert.ok(value && value.length >= 6, `${what} is known to the test`);
+            // A six-digit code may come up by chance in a long log (a port, a duration): only
+            // next to the words that would give it away.
+            const found = value.length > 6
+              ? log.includes(value)
+              : new RegExp(`(otp|code|κωδικ)[^\n]{0,40}\b${value}\b`, 'i').test(log);
+            assert.ok(!found, `${what} is in the log of ${name}`);
+          }
+          const key = /.{0,80}(-----BEGIN [A-Z ]*PRIVATE KEY-----|[Kk][Ee][Kk][=:]\s*[0-9a-fA-F]{64}).{0,80}/.exec(log);
+          assert.ok(!key, `no key material in the log of ${name}: ${key?.[0]}`);
+        }
       });
 
       assert.deepEqual(A.scriptErrors, [], 'no JavaScript errors in the console');
