@@ -50,6 +50,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(portal::routes())
         .merge(pki::routes())
         .nest("/api/v1", api)
+        .merge(api::docs::routes())
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     headers::security_headers(router, &config)

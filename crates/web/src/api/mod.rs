@@ -6,6 +6,7 @@
 
 pub(crate) mod applications;
 mod auth;
+pub mod docs;
 pub mod employees;
 pub mod views;
 

@@ -133,3 +133,34 @@ async fn every_documented_operation_is_served() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn the_document_is_browsable_at_api_docs_from_the_binary_itself() {
+    let app = spawn_app().await;
+    let get = |path: &str| app.client.get(app.url(path)).send();
+    let moved = get("/api/docs").await.unwrap();
+    assert!(moved.status().is_redirection());
+    assert_eq!(location(&moved), "/api/docs/");
+    let page = get("/api/docs/").await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // The assets come from this server, not a CDN.
+    assert!(!html.contains("https://"), "{html}");
+    let initializer = get("/api/docs/swagger-initializer.js").await.unwrap();
+    assert_eq!(initializer.status(), 200);
+    assert!(
+        initializer
+            .text()
+            .await
+            .unwrap()
+            .contains("/api/v1/openapi.json"),
+        "the UI reads the document the API serves"
+    );
+    let bundle = get("/api/docs/swagger-ui-bundle.js").await.unwrap();
+    assert_eq!(bundle.status(), 200);
+    assert!(
+        bundle.bytes().await.unwrap().len() > 100_000,
+        "the vendored bundle"
+    );
+}
