@@ -16,7 +16,9 @@ use crate::extract::{ApiJson, ClientAddress};
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
         (status = 401, description = "Wrong username, password or code", body = ErrorBody),
+        (status = 422, description = "A JSON body of the wrong shape (`invalid_field`, naming the field)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts for this username or from this address; try again later", body = ErrorBody),
     ),
     tag = "auth"

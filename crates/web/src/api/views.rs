@@ -175,6 +175,7 @@ pub struct LoginResponse {
 #[derive(Deserialize, ToSchema)]
 pub struct NewApplicationRequest {
     /// The employee's ΑΦΜ (9 digits with a valid check digit).
+    #[schema(pattern = "^\\s*[0-9]{9}\\s*$")]
     pub afm: String,
     /// The employee's work email.
     pub email: String,
@@ -193,8 +194,9 @@ pub struct CancelRequest {
 pub struct RevokeRequest {
     /// `employee_request` («Μετά από αίτημα υπαλλήλου», CRL reason cessationOfOperation) or
     /// `authority_decision` («Μετά από απόφαση του φορέα/ δικαστικής αρχής/ εποπτικής αρχής»,
-    /// CRL reason privilegeWithdrawn).
+    /// CRL reason privilegeWithdrawn). Required: without it the answer is 422 naming the field.
     #[serde(default)]
+    #[schema(value_type = String, required = true, pattern = "^(employee_request|authority_decision)$")]
     pub category: Option<String>,
     /// Optional «Περιγραφή», at most 500 characters; kept in the history.
     #[serde(default)]
@@ -203,7 +205,9 @@ pub struct RevokeRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RejectRequest {
-    /// Mandatory reason, at most 500 characters.
+    /// Mandatory reason, at most 500 characters, not only spaces. Without it the answer is 422
+    /// naming the field.
     #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }

@@ -164,3 +164,33 @@ async fn the_document_is_browsable_at_api_docs_from_the_binary_itself() {
         "the vendored bundle"
     );
 }
+
+#[tokio::test]
+async fn the_status_filter_lists_exactly_the_domains_codes() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let parameters = document["paths"]["/api/v1/employees"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let status = parameters.iter().find(|p| p["name"] == "status").unwrap();
+    let pattern = status["schema"]["pattern"].as_str().unwrap();
+    let listed: BTreeSet<&str> = pattern
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(codes, _)| codes.split('|').collect())
+        .unwrap();
+    let mut expected: BTreeSet<&str> = certdesk_domain::Status::ALL
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    expected.insert("none");
+    assert_eq!(listed, expected);
+}
