@@ -1,13 +1,21 @@
 //! A ΔΨΠ's use cases: logging in (console session or API token, throttled per account), and,
 //! once authenticated, everything they may do, within their organisations only.
 //!
+//! A login checks the password first, then (once the account has one) the second factor: a TOTP
+//! code or a single-use recovery code. An account that must still change its first password or
+//! enrol a required second factor gets a console session limited to that setup, and no API
+//! token. Sessions close after `certdesk_domain::session::IDLE_TIMEOUT` without use.
+//!
 //! An [`Administrator`] is handed out only by [`App::administrator`] for a live session; it
 //! carries the ΔΨΠ's organisations as its scope, and every method reads and writes through it,
 //! so a handler holding one cannot reach another organisation's employee, history or certificate.
 
+mod account;
+
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
+use certdesk_domain::second_factor::{SecondFactorInput, Setup, recovery_code_digest};
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Afm, Email, Mobile};
 use certdesk_domain::{Actor, Command, HistoryEntry};
@@ -17,7 +25,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{AppError, AppResult, Registry};
 use crate::tokens::{hash_password, new_token, token_hash, verify_password};
-use crate::{App, workflow};
+use crate::{App, secrets, workflow};
+
+pub use account::TotpEnrolment;
 
 /// Verified against when the username is unknown, so that both answers take as long.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
@@ -26,6 +36,12 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-d
 pub enum LoginOutcome {
     LoggedIn(OpenedSession),
     WrongCredentials,
+    /// The password was right, but the account has a second factor and its code was missing,
+    /// wrong or used already. Only said after a right password (SPEC §7's contract), and counted
+    /// as a failed attempt like a wrong password.
+    OtpRequired,
+    /// An API login of an account that must first finish its setup in the console.
+    SetupRequired,
     /// Too many failed attempts for this account, or from this address, lately (SPEC §9).
     Throttled,
 }
@@ -36,17 +52,21 @@ pub struct OpenedSession {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub administrator_id: i64,
+    /// What the account must still set up (the console session is limited to it).
+    pub setup: Option<Setup>,
 }
 
 impl App {
-    /// Checks a username and password and opens a session of `kind`. Attempts are taken
-    /// before the password is checked, per account (the console's and the API's together: the
-    /// same password is guessed either way) and per client address `from`; an unknown username
-    /// is counted and answered as a wrong password, and takes as long.
+    /// Checks a username, password and, once the account has a second factor, its code `otp`,
+    /// and opens a session of `kind`. Attempts are taken before the password is checked, per
+    /// account (the console's and the API's together: the same password is guessed either way)
+    /// and per client address `from`; an unknown username is counted and answered as a wrong
+    /// password, and takes as long. A wrong code keeps its attempt taken, like a wrong password.
     pub async fn log_in(
         &self,
         username: &str,
         password: &str,
+        otp: Option<&str>,
         kind: SessionKind,
         from: Option<IpAddr>,
     ) -> AppResult<LoginOutcome> {
@@ -74,24 +94,79 @@ impl App {
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
-        match admin.filter(|_| matches) {
-            Some(admin) => {
-                self.store().clear_attempts(&account).await?;
-                if let Some(address) = &address {
-                    self.store().give_back_attempt(address).await?;
-                }
-                Ok(LoginOutcome::LoggedIn(
-                    self.open_session(admin.id, kind).await?,
-                ))
-            }
-            None => Ok(LoginOutcome::WrongCredentials),
+        let Some(admin) = admin.filter(|_| matches) else {
+            return Ok(LoginOutcome::WrongCredentials);
+        };
+        if admin.security.login_needs_code() && !self.second_factor_holds(&admin, otp).await? {
+            return Ok(LoginOutcome::OtpRequired);
         }
+        self.store().clear_attempts(&account).await?;
+        if let Some(address) = &address {
+            self.store().give_back_attempt(address).await?;
+        }
+        let setup = admin.security.pending_setup();
+        if setup.is_some() && kind == SessionKind::Api {
+            return Ok(LoginOutcome::SetupRequired);
+        }
+        Ok(LoginOutcome::LoggedIn(
+            self.open_session(admin.id, kind, setup).await?,
+        ))
+    }
+
+    /// Whether `otp` is a TOTP code of the account's app at a step not used yet, or one of its
+    /// recovery codes; either is used up by the check.
+    async fn second_factor_holds(
+        &self,
+        admin: &AdministratorRecord,
+        otp: Option<&str>,
+    ) -> AppResult<bool> {
+        let Some(input) = otp.and_then(SecondFactorInput::parse) else {
+            return Ok(false);
+        };
+        match input {
+            SecondFactorInput::Totp(code) => {
+                let secret = admin
+                    .totp_secret
+                    .as_ref()
+                    .and_then(|s| secrets::open_for_administrator(self.kek(), admin.id, s));
+                let Some(secret) = secret else {
+                    tracing::warn!(
+                        administrator = admin.id,
+                        "the TOTP secret cannot be opened (another KEK?)"
+                    );
+                    return Ok(false);
+                };
+                match secret.verify(&code, self.now(), admin.totp_last_step) {
+                    Some(step) => Ok(self
+                        .store()
+                        .use_administrator_totp_step(admin.id, step)
+                        .await?),
+                    None => Ok(false),
+                }
+            }
+            SecondFactorInput::Recovery(code) => Ok(self
+                .store()
+                .use_recovery_code(admin.id, &recovery_code_digest(admin.id, &code))
+                .await?),
+        }
+    }
+
+    /// The key that seals ΔΨΠ's TOTP secrets: the CA's KEK, if there is a CA.
+    pub(crate) fn kek(&self) -> Option<&certdesk_ca::KeyEncryptionKey> {
+        self.ca.as_ref().map(|ca| &ca.kek)
+    }
+
+    /// Ends the session of `token`, if there is one (a console login replaces the browser's
+    /// earlier session rather than leaving it open).
+    pub async fn discard_session(&self, token: &str) -> AppResult<()> {
+        Ok(self.store().delete_session(&token_hash(token)).await?)
     }
 
     async fn open_session(
         &self,
         administrator_id: i64,
         kind: SessionKind,
+        setup: Option<Setup>,
     ) -> AppResult<OpenedSession> {
         let now = self.now();
         let token = new_token();
@@ -112,24 +187,39 @@ impl App {
             csrf_token,
             expires_at,
             administrator_id,
+            setup,
         })
     }
 
     /// The ΔΨΠ of a live session of `kind` (a console cookie is no API token, nor the reverse).
+    /// A session unused for the idle timeout is ended; a use is noted at most once a minute.
     pub async fn administrator(
         &self,
         token: &str,
         kind: SessionKind,
     ) -> AppResult<Option<Administrator>> {
         let hash = token_hash(token);
-        let session = self.store().session(&hash, self.now()).await?;
-        Ok(session
+        let now = self.now();
+        let Some(session) = self
+            .store()
+            .session(&hash, now)
+            .await?
             .filter(|s| s.kind == kind)
-            .map(|session| Administrator {
-                app: self.clone(),
-                session,
-                token_hash: hash,
-            }))
+        else {
+            return Ok(None);
+        };
+        if certdesk_domain::session::is_idle(session.last_seen_at, now) {
+            self.store().delete_session(&hash).await?;
+            return Ok(None);
+        }
+        if certdesk_domain::session::needs_touch(session.last_seen_at, now) {
+            self.store().touch_session(&hash, now).await?;
+        }
+        Ok(Some(Administrator {
+            app: self.clone(),
+            session,
+            token_hash: hash,
+        }))
     }
 }
 
@@ -183,6 +273,11 @@ impl Administrator {
 
     pub fn csrf_token(&self) -> &str {
         &self.session.csrf_token
+    }
+
+    /// What the account must still set up before anything else is open to it.
+    pub fn pending_setup(&self) -> Option<Setup> {
+        self.session.security.pending_setup()
     }
 
     /// The ΔΨΠ as the history names them.

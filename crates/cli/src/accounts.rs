@@ -5,6 +5,9 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use certdesk_app::tokens::hash_password;
+use certdesk_domain::Lang;
+use certdesk_domain::account_password::AccountPassword;
+use certdesk_domain::validation::Field;
 use certdesk_store::{NewAdministrator, StoreError};
 use chrono::Utc;
 use clap::Subcommand;
@@ -26,7 +29,8 @@ pub enum OrgCommand {
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
-    /// Create a ΔΨΠ account in an organisation.
+    /// Create a ΔΨΠ account in an organisation. At the first login the ΔΨΠ must change the
+    /// password and enrol an authenticator app (TOTP) before anything else.
     Create {
         /// Code of the organisation.
         #[arg(long)]
@@ -37,7 +41,8 @@ pub enum AdminCommand {
         /// Full name, as shown in the history («… από τον χρήστη <full name>»).
         #[arg(long)]
         name: String,
-        /// The password; prompted for when left out.
+        /// The first password (at least 12 characters, not the username, not a common one);
+        /// prompted for when left out.
         #[arg(long, env = "CERTDESK_ADMIN_PASSWORD")]
         password: Option<String>,
         #[command(flatten)]
@@ -83,14 +88,15 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         Some(p) => p,
         None => prompt_password()?,
     };
-    if password.chars().count() < 10 {
-        bail!("the password must have at least 10 characters");
-    }
+    let password = AccountPassword::parse(Field::Password, &password, &username)
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(Lang::En), e.message(Lang::El)))?;
     let admin = NewAdministrator {
         username: username.clone(),
         full_name: name,
-        password_hash: hash_password(&password),
+        password_hash: hash_password(password.expose()),
         organisation_ids: vec![organisation.id],
+        must_change_password: true,
+        second_factor_required: true,
     };
     match store.create_administrator(&admin, Utc::now()).await {
         Ok(_) => println!("administrator {username} created in {}", organisation.code),

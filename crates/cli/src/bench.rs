@@ -181,6 +181,9 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
                 full_name: "Διαχειριστής Μέτρησης".into(),
                 password_hash: "-".into(),
                 organisation_ids: org_ids.clone(),
+                // No one logs in with it (its hash matches no password).
+                must_change_password: false,
+                second_factor_required: false,
             },
             now,
         )

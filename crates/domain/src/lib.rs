@@ -1,9 +1,11 @@
 //! The rules of certdesk, free of IO: the states of an issuance application and the transitions
 //! between them, the tamper-evident history, validation of what people type, identification,
-//! what signing needs (password and one-time code), password hashing, throttling policies, and
+//! what signing needs (password and one-time code), password hashing and the ΔΨΠ's password
+//! policy, a ΔΨΠ's second factor and sessions' idle timeout, throttling policies, and
 //! the Greek text folding used by search. Time and randomness are always passed in (`now`, a
 //! salt), never read here.
 
+pub mod account_password;
 pub mod certificate;
 pub mod employee;
 pub mod history;
@@ -13,6 +15,8 @@ pub mod lang;
 pub mod notification;
 pub mod otp;
 pub mod password;
+pub mod second_factor;
+pub mod session;
 pub mod signing;
 pub mod status;
 pub mod subject;

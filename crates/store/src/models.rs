@@ -3,6 +3,8 @@
 
 use certdesk_domain::certificate::RevocationReason;
 use certdesk_domain::job::JobKind;
+use certdesk_domain::otp::StoredSecret;
+use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{Afm, Email, IdCard, Mobile, PersonName, Username};
 use certdesk_domain::{Application, Status};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,6 +26,10 @@ pub struct NewAdministrator {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    /// The operator's first password must be replaced at the first login.
+    pub must_change_password: bool,
+    /// A TOTP second factor is required (false only for the demo's accounts).
+    pub second_factor_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +39,10 @@ pub struct AdministratorRecord {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    pub security: AccountSecurity,
+    /// The enrolled TOTP app's secret, as kept at rest, and the last step accepted.
+    pub totp_secret: Option<StoredSecret>,
+    pub totp_last_step: Option<i64>,
 }
 
 /// How a ΔΨΠ holds a session: a console cookie or an API bearer token.
@@ -76,6 +86,12 @@ pub struct SessionRecord {
     pub kind: SessionKind,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// When the session was last used, to within `certdesk_domain::session::TOUCH_INTERVAL`.
+    pub last_seen_at: DateTime<Utc>,
+    /// The account's setup and second factor, as they are now.
+    pub security: AccountSecurity,
+    /// A TOTP secret (as kept at rest) shown for enrolment and waiting for its first code.
+    pub pending_totp_secret: Option<StoredSecret>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use certdesk_domain::identity::Mismatch;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::notification::Email;
-use certdesk_domain::otp::SigningCredentials;
+use certdesk_domain::otp::{SigningCredentials, StoredSecret};
 use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::Afm;
@@ -17,12 +17,20 @@ use crate::{Scope, StoreError, StoreResult};
 
 /// Everything the store does. Implemented by every type that plays every role.
 pub trait Store:
-    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    Accounts + AccountSafety + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
 {
 }
 
 impl<T> Store for T where
-    T: Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    T: Accounts
+        + AccountSafety
+        + Employees
+        + Applications
+        + Jobs
+        + Outbox
+        + Sessions
+        + Pki
+        + Credentials
 {
 }
 
@@ -51,6 +59,42 @@ pub trait Accounts: Send + Sync + 'static {
         administrator_id: i64,
         organisation_id: i64,
     ) -> StoreResult<()>;
+}
+
+/// What keeps a ΔΨΠ's account safe (SPEC §9): the change of the first password, the TOTP
+/// second factor with its recovery codes, and the sessions' last use and ending.
+#[async_trait]
+pub trait AccountSafety: Send + Sync + 'static {
+    /// The holder's new password; the account no longer has to change it.
+    async fn change_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn set_second_factor_required(&self, id: i64, required: bool) -> StoreResult<()>;
+    /// The TOTP secret shown to the session for enrolment (or none).
+    async fn set_pending_totp_secret(
+        &self,
+        token_hash: &str,
+        secret: Option<&StoredSecret>,
+    ) -> StoreResult<()>;
+    /// Enrols a TOTP app (its first code's step already used) and replaces the recovery codes
+    /// with `recovery_hashes`, together.
+    async fn enrol_totp(
+        &self,
+        id: i64,
+        secret: &StoredSecret,
+        last_step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()>;
+    /// Claims `step` of the account's TOTP app: `true` once, if no later step was used.
+    async fn use_administrator_totp_step(&self, id: i64, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code: `true` once for a code the account has.
+    async fn use_recovery_code(&self, id: i64, code_hash: &str) -> StoreResult<bool>;
+    /// Notes a use of the session (see `certdesk_domain::session`).
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends every console session and API token of the account but `except`; answers how many.
+    async fn delete_sessions_of(
+        &self,
+        administrator_id: i64,
+        except: Option<&str>,
+    ) -> StoreResult<u64>;
 }
 
 /// Employee records and finding them (SPEC §4, §5).

@@ -4,6 +4,8 @@
 
 use certdesk_domain::certificate::RevocationReason;
 use certdesk_domain::job::JobKind;
+use certdesk_domain::otp::StoredSecret;
+use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{
     Afm, Email, Field, IdCard, Mobile, PersonName, Username, ValidationError,
 };
@@ -202,6 +204,10 @@ pub(crate) struct AdministratorRow {
     pub username: String,
     pub full_name: String,
     pub password_hash: String,
+    pub must_change_password: bool,
+    pub second_factor_required: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
 }
 
 impl AdministratorRow {
@@ -212,6 +218,13 @@ impl AdministratorRow {
             full_name: self.full_name,
             password_hash: self.password_hash,
             organisation_ids,
+            security: AccountSecurity {
+                must_change_password: self.must_change_password,
+                second_factor_required: self.second_factor_required,
+                second_factor_enrolled: self.totp_secret.is_some(),
+            },
+            totp_secret: self.totp_secret.map(StoredSecret),
+            totp_last_step: self.totp_last_step,
         }
     }
 }
@@ -222,8 +235,13 @@ pub(crate) struct SessionRow {
     pub kind: String,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub pending_totp_secret: Option<String>,
     pub username: String,
     pub full_name: String,
+    pub must_change_password: bool,
+    pub second_factor_required: bool,
+    pub second_factor_enrolled: bool,
 }
 
 impl SessionRow {
@@ -236,6 +254,13 @@ impl SessionRow {
             kind: code("session kind", &self.kind, SessionKind::parse)?,
             csrf_token: self.csrf_token,
             expires_at: self.expires_at,
+            last_seen_at: self.last_seen_at,
+            security: AccountSecurity {
+                must_change_password: self.must_change_password,
+                second_factor_required: self.second_factor_required,
+                second_factor_enrolled: self.second_factor_enrolled,
+            },
+            pending_totp_secret: self.pending_totp_secret.map(StoredSecret),
         })
     }
 }

@@ -35,6 +35,10 @@ pub enum WebError {
     Unauthorized,
     /// The username or the password is wrong.
     InvalidCredentials,
+    /// The password was right, but the second factor's code is missing or wrong.
+    OtpRequired,
+    /// The account must first change its password or enrol its second factor in the console.
+    AccountSetupRequired,
     /// No such address, or nothing the caller may see.
     NotFound,
     MethodNotAllowed,
@@ -97,7 +101,10 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::App(error) => app_status(error),
-            WebError::Unauthorized | WebError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            WebError::Unauthorized | WebError::InvalidCredentials | WebError::OtpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
+            WebError::AccountSetupRequired => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             WebError::BodyUnreadable | WebError::MalformedJson | WebError::InvalidQuery { .. } => {
@@ -115,6 +122,8 @@ impl WebError {
             WebError::App(error) => app_code(error),
             WebError::Unauthorized => "unauthorized",
             WebError::InvalidCredentials => "invalid_credentials",
+            WebError::OtpRequired => "otp_required",
+            WebError::AccountSetupRequired => "account_setup_required",
             WebError::NotFound => "not_found",
             WebError::MethodNotAllowed => "method_not_allowed",
             WebError::BodyUnreadable => "bad_request",
@@ -151,6 +160,8 @@ impl WebError {
             WebError::InvalidQuery { field: Some(f) } => return parameter_invalid(f, lang),
             WebError::Unauthorized => t.unauthorized,
             WebError::InvalidCredentials => t.invalid_credentials,
+            WebError::OtpRequired => t.otp_required,
+            WebError::AccountSetupRequired => t.account_setup_required,
             WebError::NotFound => t.not_found,
             WebError::MethodNotAllowed => t.method_not_allowed,
             WebError::BodyUnreadable => t.body_unreadable,

@@ -11,8 +11,11 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use certdesk_app::tokens::{generate_password, hash_password};
+use certdesk_domain::Lang;
+use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::certificate::CertificateIssuer;
 use certdesk_domain::job::JobKind;
+use certdesk_domain::validation::Field;
 use certdesk_domain::{Actor, Status};
 use certdesk_store::{NewAdministrator, NewEmployee, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -31,7 +34,9 @@ pub struct DemoAccount {
 }
 
 /// Creates what is missing of the demo data and (re)sets the demo accounts' password: from
-/// `CERTDESK_DEMO_PASSWORD`, or a new random one (printed, since it cannot be read back).
+/// `CERTDESK_DEMO_PASSWORD` (which must satisfy the password policy), or a new random one
+/// (printed, since it cannot be read back). The demo accounts log in with the password alone
+/// (SPEC §7): their second factor is not required, and the console says so on their pages.
 pub async fn load(
     store: &dyn Store,
     issuer: &dyn CertificateIssuer,
@@ -41,6 +46,10 @@ pub async fn load(
         .ok()
         .filter(|p| !p.is_empty())
         .unwrap_or_else(generate_password);
+    for demo in ORGANISATIONS {
+        AccountPassword::parse(Field::Password, &password, demo.admin_username)
+            .map_err(|e| anyhow::anyhow!("CERTDESK_DEMO_PASSWORD: {}", e.message(Lang::En)))?;
+    }
     let password_hash = hash_password(&password);
     let signing = MadeUpSigning::new(&password, password_hash.clone());
     let mut accounts = Vec::new();
@@ -57,6 +66,7 @@ pub async fn load(
                 store
                     .set_administrator_password(admin.id, &password_hash)
                     .await?;
+                store.set_second_factor_required(admin.id, false).await?;
                 admin.id
             }
             None => {
@@ -65,6 +75,8 @@ pub async fn load(
                     full_name: demo.admin_name.to_owned(),
                     password_hash: password_hash.clone(),
                     organisation_ids: vec![organisation.id],
+                    must_change_password: false,
+                    second_factor_required: false,
                 };
                 store.create_administrator(&admin, now).await?
             }

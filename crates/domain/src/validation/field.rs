@@ -35,10 +35,12 @@ pub enum Field {
     Category,
     Description,
     Authority,
+    NewPassword,
+    NewPasswordConfirm,
 }
 
 impl Field {
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 27] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -64,6 +66,8 @@ impl Field {
         Field::Category,
         Field::Description,
         Field::Authority,
+        Field::NewPassword,
+        Field::NewPasswordConfirm,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -94,6 +98,8 @@ impl Field {
             Field::Category => "category",
             Field::Description => "description",
             Field::Authority => "authority",
+            Field::NewPassword => "new_password",
+            Field::NewPasswordConfirm => "new_password_confirm",
         }
     }
 
@@ -133,6 +139,8 @@ impl Field {
             Field::Category => ("Κατηγορία ανάκλησης", "Revocation category"),
             Field::Description => ("Περιγραφή", "Description"),
             Field::Authority => ("Αρχή πιστοποίησης", "Certificate authority"),
+            Field::NewPassword => ("Νέος κωδικός", "New password"),
+            Field::NewPasswordConfirm => ("Επανάληψη νέου κωδικού", "New password (again)"),
         };
         lang.pick(el, en)
     }
@@ -201,7 +209,9 @@ impl Field {
             | Field::SigningPassword
             | Field::PasswordConfirm
             | Field::Description
-            | Field::Authority => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
+            | Field::Authority
+            | Field::NewPassword
+            | Field::NewPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
         }
     }
 }

@@ -59,13 +59,16 @@ impl Accounts for SqlStore {
     ) -> StoreResult<i64> {
         let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO administrators (username, full_name, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO administrators (username, full_name, password_hash, created_at, \
+             must_change_password, second_factor_required) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&admin.username)
         .bind(&admin.full_name)
         .bind(&admin.password_hash)
         .bind(now)
+        .bind(admin.must_change_password)
+        .bind(admin.second_factor_required)
         .fetch_one(&mut *tx)
         .await
         .map_err(duplicate(Field::Username))?;
@@ -88,7 +91,8 @@ impl Accounts for SqlStore {
         username: &str,
     ) -> StoreResult<Option<AdministratorRecord>> {
         let row: Option<AdministratorRow> = sqlx::query_as(
-            "SELECT id, username, full_name, password_hash FROM administrators \
+            "SELECT id, username, full_name, password_hash, must_change_password, \
+             second_factor_required, totp_secret, totp_last_step FROM administrators \
              WHERE username = $1",
         )
         .bind(username)

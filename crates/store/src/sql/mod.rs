@@ -3,6 +3,7 @@
 //! pool and connection types, and the clauses that differ); see the crate's documentation for
 //! why. Nothing in here names a backend.
 
+mod account_security;
 mod accounts;
 mod applications;
 mod credentials;

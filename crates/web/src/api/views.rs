@@ -161,8 +161,10 @@ impl EmployeeView {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
-    /// A TOTP code, once the account has a second factor (the demo accounts have none).
+    /// The second factor, once the account has one (the demo accounts have none): the six
+    /// digits of the authenticator app, or one of the account's single-use recovery codes.
     #[serde(default)]
+    #[schema(example = "123456")]
     pub otp: Option<String>,
 }
 

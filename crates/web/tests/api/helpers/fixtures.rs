@@ -83,7 +83,27 @@ pub struct Employee {
 impl TestApp {
     // ---- fixtures through the store ---------------------------------------------------------
 
+    /// A ΔΨΠ like the demo's: logs in with [`PASSWORD`] alone, nothing to set up first.
     pub async fn add_admin(&self, organisation_id: i64, username: &str, full_name: &str) -> Admin {
+        self.add_admin_with(organisation_id, username, full_name, false, false)
+            .await
+    }
+
+    /// A ΔΨΠ as `certdesk admin create` makes one: the first password to change and a second
+    /// factor to enrol.
+    pub async fn add_new_admin(&self, username: &str) -> Admin {
+        self.add_admin_with(self.org_id, username, "Νίκος Παππάς", true, true)
+            .await
+    }
+
+    pub async fn add_admin_with(
+        &self,
+        organisation_id: i64,
+        username: &str,
+        full_name: &str,
+        must_change_password: bool,
+        second_factor_required: bool,
+    ) -> Admin {
         let id = self
             .store
             .create_administrator(
@@ -92,6 +112,8 @@ impl TestApp {
                     full_name: full_name.to_owned(),
                     password_hash: PASSWORD_HASH.clone(),
                     organisation_ids: vec![organisation_id],
+                    must_change_password,
+                    second_factor_required,
                 },
                 Utc::now(),
             )
