@@ -8,13 +8,15 @@
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
+use certdesk_domain::security::LoginResult;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Afm, Email, Mobile};
-use certdesk_domain::{Actor, Command, HistoryEntry};
+use certdesk_domain::{Actor, Command, HistoryEntry, Role, SecurityEvent};
 use certdesk_registry::RegistryError;
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::account::Account;
 use crate::error::{AppError, AppResult, Registry};
 use crate::tokens::{hash_password, new_token, token_hash, verify_password};
 use crate::{App, workflow};
@@ -36,6 +38,8 @@ pub struct OpenedSession {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub administrator_id: i64,
+    /// Where the console takes them first.
+    pub role: Role,
 }
 
 impl App {
@@ -44,6 +48,34 @@ impl App {
     /// same password is guessed either way) and per client address `from`; an unknown username
     /// is counted and answered as a wrong password, and takes as long.
     pub async fn log_in(
+        &self,
+        username: &str,
+        password: &str,
+        kind: SessionKind,
+        from: Option<IpAddr>,
+    ) -> AppResult<LoginOutcome> {
+        let outcome = self.check_login(username, password, kind, from).await?;
+        self.record_login(username.trim(), from, &outcome).await?;
+        Ok(outcome)
+    }
+
+    /// The security log's entry of a login attempt (never the password).
+    async fn record_login(
+        &self,
+        username: &str,
+        from: Option<IpAddr>,
+        outcome: &LoginOutcome,
+    ) -> AppResult<()> {
+        let result = match outcome {
+            LoginOutcome::LoggedIn(_) => LoginResult::Succeeded,
+            LoginOutcome::WrongCredentials => LoginResult::WrongCredentials,
+            LoginOutcome::Throttled => LoginResult::Throttled,
+        };
+        self.record_security_event(&SecurityEvent::login(username, from, result))
+            .await
+    }
+
+    async fn check_login(
         &self,
         username: &str,
         password: &str,
@@ -74,15 +106,16 @@ impl App {
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
-        match admin.filter(|_| matches) {
+        // A disabled account is answered as a wrong password.
+        match admin.filter(|a| matches && !a.disabled) {
             Some(admin) => {
                 self.store().clear_attempts(&account).await?;
                 if let Some(address) = &address {
                     self.store().give_back_attempt(address).await?;
                 }
-                Ok(LoginOutcome::LoggedIn(
-                    self.open_session(admin.id, kind).await?,
-                ))
+                let mut session = self.open_session(admin.id, kind).await?;
+                session.role = admin.role;
+                Ok(LoginOutcome::LoggedIn(session))
             }
             None => Ok(LoginOutcome::WrongCredentials),
         }
@@ -112,6 +145,7 @@ impl App {
             csrf_token,
             expires_at,
             administrator_id,
+            role: Role::Administrator,
         })
     }
 
@@ -121,15 +155,11 @@ impl App {
         token: &str,
         kind: SessionKind,
     ) -> AppResult<Option<Administrator>> {
-        let hash = token_hash(token);
-        let session = self.store().session(&hash, self.now()).await?;
-        Ok(session
-            .filter(|s| s.kind == kind)
-            .map(|session| Administrator {
-                app: self.clone(),
-                session,
-                token_hash: hash,
-            }))
+        // An operator has no employees to see (403); an auditor reads as a ΔΨΠ of everything.
+        self.account(token, kind)
+            .await?
+            .map(Account::into_administrator)
+            .transpose()
     }
 }
 
@@ -170,8 +200,32 @@ pub enum Lookup {
 }
 
 impl Administrator {
+    pub(crate) fn from_account(account: Account) -> Administrator {
+        Administrator {
+            app: account.app,
+            session: account.session,
+            token_hash: account.token_hash,
+        }
+    }
+
     fn scope(&self) -> Scope {
+        if self.role().reads_every_organisation() {
+            return Scope::Everything;
+        }
         Scope::Organisations(self.session.organisation_ids.clone())
+    }
+
+    pub fn role(&self) -> Role {
+        self.session.role
+    }
+
+    /// An auditor reads and never acts.
+    fn may_act(&self) -> AppResult<()> {
+        if self.role().may_act_on_applications() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn session(&self) -> &SessionRecord {
@@ -260,13 +314,14 @@ impl Administrator {
     /// Whether the rules would let this ΔΨΠ give `command` to `application` now (what the card
     /// offers is the transition table's, not a copy of it).
     pub fn may(&self, application: &ApplicationRecord, command: &Command) -> bool {
-        certdesk_domain::transition::decide(
-            &application.as_domain(),
-            command,
-            &self.actor(),
-            self.app.now(),
-        )
-        .is_ok()
+        self.may_act().is_ok()
+            && certdesk_domain::transition::decide(
+                &application.as_domain(),
+                command,
+                &self.actor(),
+                self.app.now(),
+            )
+            .is_ok()
     }
 
     /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations.
@@ -275,7 +330,8 @@ impl Administrator {
         application_id: i64,
         command: &Command,
     ) -> AppResult<ApplicationRecord> {
-        workflow::perform(
+        self.may_act()?;
+        let application = workflow::perform(
             self.app.store().as_ref(),
             &self.scope(),
             application_id,
@@ -283,11 +339,21 @@ impl Administrator {
             &self.actor(),
             self.app.now(),
         )
-        .await
+        .await?;
+        if let Command::Revoke { category, .. } = command {
+            let event = SecurityEvent::certificate_revoked(
+                &self.session.username,
+                application_id,
+                category.code(),
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(application)
     }
 
     /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.
     pub async fn look_up(&self, afm: &Afm) -> AppResult<Lookup> {
+        self.may_act()?;
         // Someone outside the caller's organisations is unknown, and the registry is not even
         // asked: its answer would tell whether the ΑΦΜ belongs to anyone, and their names.
         let Some(employee) = self.app.store().employee_by_afm(&self.scope(), afm).await? else {
@@ -325,6 +391,7 @@ impl Administrator {
         email: &Email,
         mobile: Option<&Mobile>,
     ) -> AppResult<ApplicationRecord> {
+        self.may_act()?;
         workflow::start_application(
             self.app.store().as_ref(),
             &self.scope(),
@@ -337,13 +404,30 @@ impl Administrator {
         .await
     }
 
-    /// The certificate of an application, once issued.
-    pub async fn certificate(&self, application_id: i64) -> AppResult<Option<CertificateRecord>> {
-        Ok(self
+    /// The certificate of an application, once issued, to download through `via` (`console`,
+    /// `api`): the security log records it.
+    pub async fn download_certificate(
+        &self,
+        application_id: i64,
+        via: &'static str,
+    ) -> AppResult<Option<CertificateRecord>> {
+        if !self.role().may_download_certificates() {
+            return Err(AppError::Forbidden);
+        }
+        let certificate = self
             .app
             .store()
             .certificate(&self.scope(), application_id)
-            .await?)
+            .await?;
+        if certificate.is_some() {
+            let event = SecurityEvent::certificate_downloaded(
+                Some(&self.session.username),
+                application_id,
+                via,
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(certificate)
     }
 
     /// The CA certificates that follow a certificate in its chain (issuing CA, then root).

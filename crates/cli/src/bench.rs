@@ -180,6 +180,8 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
                 full_name: "Διαχειριστής Μέτρησης".into(),
                 password_hash: "-".into(),
                 organisation_ids: org_ids.clone(),
+                role: certdesk_domain::Role::Administrator,
+                must_change_password: false,
             },
             now,
         )

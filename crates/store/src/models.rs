@@ -4,7 +4,7 @@
 use certdesk_domain::certificate::RevocationReason;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::validation::{Afm, Email, IdCard, Mobile, PersonName, Username};
-use certdesk_domain::{Application, Status};
+use certdesk_domain::{Application, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -24,6 +24,9 @@ pub struct NewAdministrator {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
+    /// A temporary password (made by an operator) is changed at the first login.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +36,31 @@ pub struct AdministratorRecord {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
+    /// A disabled account cannot log in (the operator's «Απενεργοποίηση»).
+    pub disabled: bool,
+}
+
+/// An account as the operator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// An event of the security log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: SecurityEventKind,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub address: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// How a ΔΨΠ holds a session: a console cookie or an API bearer token.
@@ -73,6 +101,7 @@ pub struct SessionRecord {
     pub username: String,
     pub full_name: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
     pub kind: SessionKind,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,

@@ -7,7 +7,7 @@ use certdesk_domain::notification::Email;
 use certdesk_domain::otp::SigningCredentials;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::Afm;
-use certdesk_domain::{HistoryEntry, Transition};
+use certdesk_domain::{HistoryEntry, SecurityEvent, Transition};
 use chrono::{DateTime, Utc};
 
 use crate::models::*;
@@ -15,12 +15,20 @@ use crate::{Scope, StoreError, StoreResult};
 
 /// Everything the store does. Implemented by every type that plays every role.
 pub trait Store:
-    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials + SecurityLog
 {
 }
 
 impl<T> Store for T where
-    T: Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    T: Accounts
+        + Employees
+        + Applications
+        + Jobs
+        + Outbox
+        + Sessions
+        + Pki
+        + Credentials
+        + SecurityLog
 {
 }
 
@@ -49,6 +57,52 @@ pub trait Accounts: Send + Sync + 'static {
         administrator_id: i64,
         organisation_id: i64,
     ) -> StoreResult<()>;
+
+    // ---- the operator's (issue 10) ----------------------------------------------------------
+
+    /// Creates an account and writes `welcome` (if any) to the outbox for its username, in one
+    /// transaction.
+    async fn create_account(
+        &self,
+        account: &NewAdministrator,
+        welcome: Option<&Email>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Every organisation, by code.
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
+    /// Every account, by username.
+    async fn accounts(&self) -> StoreResult<Vec<AccountSummary>>;
+    async fn administrator(&self, id: i64) -> StoreResult<Option<AdministratorRecord>>;
+    async fn remove_administrator_from_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()>;
+    async fn set_administrator_disabled(&self, id: i64, disabled: bool) -> StoreResult<()>;
+    /// Sets a temporary password that must be changed at the next login.
+    async fn reset_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    /// Forgets the account's second factor (its owner enrols again).
+    async fn clear_administrator_second_factor(&self, id: i64) -> StoreResult<()>;
+}
+
+/// The security log: append-only, apart from the applications' histories.
+#[async_trait]
+pub trait SecurityLog: Send + Sync + 'static {
+    async fn record_security_event(
+        &self,
+        event: &SecurityEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Events at or after `since` with an id above `after_id`, oldest first (an export reads
+    /// the log in pages of `limit`).
+    async fn security_events(
+        &self,
+        since: Option<DateTime<Utc>>,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// The latest `limit` events, newest first.
+    async fn latest_security_events(&self, limit: i64) -> StoreResult<Vec<SecurityEventRecord>>;
 }
 
 /// Employee records and finding them (SPEC §4, §5).
@@ -217,6 +271,8 @@ pub trait Sessions: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends every console session and API token of an account; answers how many.
+    async fn delete_sessions_of(&self, administrator_id: i64) -> StoreResult<u64>;
 
     /// Keeps the (hashed) OAuth2 state sent to the tax registry until `expires_at`.
     async fn create_portal_login_state(

@@ -7,13 +7,13 @@ use certdesk_domain::job::JobKind;
 use certdesk_domain::validation::{
     Afm, Email, Field, IdCard, Mobile, PersonName, Username, ValidationError,
 };
-use certdesk_domain::{Action, ActorKind, HistoryEntry, Status};
+use certdesk_domain::{Action, ActorKind, HistoryEntry, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord, EmployeeRow, Job,
-    OutboxMessage, PortalSessionRecord, Revocation, SessionKind, SessionRecord, StoreError,
-    StoreResult,
+    AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord,
+    EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation, SecurityEventRecord,
+    SessionKind, SessionRecord, StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -202,17 +202,70 @@ pub(crate) struct AdministratorRow {
     pub username: String,
     pub full_name: String,
     pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
 }
 
+pub(crate) const ADMINISTRATOR_COLUMNS: &str =
+    "id, username, full_name, password_hash, role, disabled";
+
 impl AdministratorRow {
-    pub fn with_organisations(self, organisation_ids: Vec<i64>) -> AdministratorRecord {
-        AdministratorRecord {
+    pub fn with_organisations(
+        self,
+        organisation_ids: Vec<i64>,
+    ) -> StoreResult<AdministratorRecord> {
+        Ok(AdministratorRecord {
             id: self.id,
             username: self.username,
             full_name: self.full_name,
             password_hash: self.password_hash,
             organisation_ids,
-        }
+            role: code("role", &self.role, Role::parse)?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+impl TryFrom<AdministratorRow> for AccountSummary {
+    type Error = StoreError;
+
+    fn try_from(row: AdministratorRow) -> StoreResult<AccountSummary> {
+        Ok(AccountSummary {
+            id: row.id,
+            role: code("role", &row.role, Role::parse)?,
+            disabled: row.disabled,
+            username: row.username,
+            full_name: row.full_name,
+        })
+    }
+}
+
+pub(crate) const SECURITY_EVENT_COLUMNS: &str = "id, at, kind, actor, subject, address, detail";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SecurityEventRow {
+    id: i64,
+    at: DateTime<Utc>,
+    kind: String,
+    actor: Option<String>,
+    subject: Option<String>,
+    address: Option<String>,
+    detail: Option<String>,
+}
+
+impl TryFrom<SecurityEventRow> for SecurityEventRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SecurityEventRow) -> StoreResult<SecurityEventRecord> {
+        Ok(SecurityEventRecord {
+            id: row.id,
+            at: row.at,
+            kind: code("security event kind", &row.kind, SecurityEventKind::parse)?,
+            actor: row.actor,
+            subject: row.subject,
+            address: row.address,
+            detail: row.detail,
+        })
     }
 }
 
@@ -224,6 +277,7 @@ pub(crate) struct SessionRow {
     pub expires_at: DateTime<Utc>,
     pub username: String,
     pub full_name: String,
+    pub role: String,
 }
 
 impl SessionRow {
@@ -233,6 +287,7 @@ impl SessionRow {
             username: self.username,
             full_name: self.full_name,
             organisation_ids,
+            role: code("role", &self.role, Role::parse)?,
             kind: code("session kind", &self.kind, SessionKind::parse)?,
             csrf_token: self.csrf_token,
             expires_at: self.expires_at,

@@ -37,8 +37,8 @@ impl Sessions for SqlStore {
     ) -> StoreResult<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, \
-             a.full_name FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             a.full_name, a.role FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE",
         )
         .bind(token_hash)
         .bind(now)
@@ -55,6 +55,14 @@ impl Sessions for SqlStore {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    async fn delete_sessions_of(&self, administrator_id: i64) -> StoreResult<u64> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE administrator_id = $1")
+            .bind(administrator_id)
+            .execute(&self.write)
+            .await?;
+        Ok(deleted.rows_affected())
     }
 
     async fn create_portal_login_state(

@@ -10,8 +10,9 @@ use certdesk_app::tokens::{constant_time_eq, new_token};
 use certdesk_store::SessionKind;
 use serde::Deserialize;
 
+use super::roles::ConsoleAccount;
 use super::texts::{Texts, texts};
-use super::{ConsoleUser, SESSION_COOKIE, console_lang, render};
+use super::{SESSION_COOKIE, console_lang, render};
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
 use crate::error::WebError;
@@ -123,7 +124,13 @@ pub async fn login_submit(
     };
     tracing::info!(administrator = session.administrator_id, "console login");
     let max_age = state.app.settings.session_hours * 3600;
-    let mut response = Redirect::to("/employees").into_response();
+    // Each role starts where its work is.
+    let landing = if session.role.may_manage_accounts() {
+        "/operator/accounts"
+    } else {
+        "/employees"
+    };
+    let mut response = Redirect::to(landing).into_response();
     let headers = response.headers_mut();
     for value in [
         set_cookie(
@@ -149,13 +156,13 @@ pub struct CsrfForm {
 
 pub async fn logout(
     State(state): State<AppState>,
-    user: ConsoleUser,
+    user: ConsoleAccount,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
-    if let Err(error) = user.admin.log_out().await {
+    if let Err(error) = user.account.log_out().await {
         tracing::warn!(%error, "could not delete a session at logout");
     }
     (

@@ -47,6 +47,8 @@ struct CardPage<'a> {
     certificate: Option<CertificateView>,
     /// A ΔΨΠ may revoke it (issued, not yet revoked).
     revocable: bool,
+    /// The role may download it (an auditor may not).
+    downloadable: bool,
     error: Option<String>,
     reason: String,
 }
@@ -81,6 +83,9 @@ pub(super) async fn load_for_form(
             user.texts().csrf_failed,
             StatusCode::FORBIDDEN,
         ));
+    }
+    if !user.admin.role().may_act_on_applications() {
+        return Err(user.failure(certdesk_app::AppError::Forbidden));
     }
     load(user, id).await
 }
@@ -117,7 +122,9 @@ pub(super) fn card_response(
     let status = card.application.as_ref().map(|a| a.status);
     let has_error = error.is_some();
     let certificate = card.certificate.as_ref().map(CertificateView::new);
-    let revocable = status == Some(Status::Issued) && certificate.is_some();
+    // An auditor reads the card: no form that would change it.
+    let acts = user.admin.role().may_act_on_applications();
+    let revocable = acts && status == Some(Status::Issued) && certificate.is_some();
     let path = format!("/employees/{}", card.employee.id);
     let page = CardPage {
         t: user.texts(),
@@ -127,7 +134,7 @@ pub(super) fn card_response(
         employee: &card.employee,
         status_code: status_code(status),
         status_label: status_label(status, lang),
-        cancellable: status.is_some_and(|s| s.is_cancellable()),
+        cancellable: acts && status.is_some_and(|s| s.is_cancellable()),
         version: card.application.as_ref().map_or(0, |a| a.version),
         history: history_rows(&card.history, lang),
         earlier,
@@ -146,6 +153,7 @@ pub(super) fn card_response(
         },
         certificate,
         revocable,
+        downloadable: user.admin.role().may_download_certificates(),
         error,
         reason,
     };

@@ -101,6 +101,9 @@ pub struct Texts {
     pub no_application_to_cancel: &'static str,
     pub no_certificate: &'static str,
     pub footer: &'static str,
+    pub nav_accounts: &'static str,
+    pub nav_organisations: &'static str,
+    pub nav_security_log: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -209,6 +212,9 @@ static EL: Texts = Texts {
     no_application_to_cancel: "Ο υπάλληλος δεν έχει αίτηση για ακύρωση.",
     no_certificate: "Δεν υπάρχει πιστοποιητικό.",
     footer: "certdesk — σύστημα έκδοσης ψηφιακών πιστοποιητικών",
+    nav_accounts: "Λογαριασμοί",
+    nav_organisations: "Φορείς",
+    nav_security_log: "Αρχείο ασφαλείας",
 };
 
 static EN: Texts = Texts {
@@ -310,4 +316,7 @@ static EN: Texts = Texts {
     no_application_to_cancel: "The employee has no application to cancel.",
     no_certificate: "There is no certificate.",
     footer: "certdesk — digital certificate issuance",
+    nav_accounts: "Accounts",
+    nav_organisations: "Organisations",
+    nav_security_log: "Security log",
 };

@@ -92,6 +92,8 @@ impl TestApp {
                     full_name: full_name.to_owned(),
                     password_hash: PASSWORD_HASH.clone(),
                     organisation_ids: vec![organisation_id],
+                    role: certdesk_domain::Role::Administrator,
+                    must_change_password: false,
                 },
                 Utc::now(),
             )
