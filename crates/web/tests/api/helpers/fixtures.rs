@@ -106,6 +106,28 @@ impl TestApp {
         }
     }
 
+    /// An operator or auditor account (no organisation), with [`PASSWORD`].
+    pub async fn add_account(&self, role: certdesk_domain::Role, username: &str) -> Admin {
+        let account = NewAdministrator {
+            username: username.to_owned(),
+            full_name: format!("Λογαριασμός {}", role.code()),
+            password_hash: PASSWORD_HASH.clone(),
+            organisation_ids: Vec::new(),
+            role,
+            must_change_password: false,
+        };
+        let id = self
+            .store
+            .create_administrator(&account, Utc::now())
+            .await
+            .expect("create an account");
+        Admin {
+            id,
+            username: username.to_owned(),
+            full_name: account.full_name,
+        }
+    }
+
     /// Another organisation with its own ΔΨΠ.
     pub async fn add_organisation_with_admin(&self, code: &str) -> (i64, Admin) {
         let org = self
