@@ -16,13 +16,15 @@ use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use certdesk_domain::second_factor::{SecondFactorInput, Setup, recovery_code_digest};
+use certdesk_domain::security::LoginResult;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Afm, Email, Mobile};
-use certdesk_domain::{Actor, Command, HistoryEntry};
+use certdesk_domain::{Actor, Command, HistoryEntry, Role, SecurityEvent};
 use certdesk_registry::RegistryError;
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::account::Account;
 use crate::error::{AppError, AppResult, Registry};
 use crate::tokens::{hash_password, new_token, token_hash, verify_password};
 use crate::{App, secrets, workflow};
@@ -54,6 +56,8 @@ pub struct OpenedSession {
     pub administrator_id: i64,
     /// What the account must still set up (the console session is limited to it).
     pub setup: Option<Setup>,
+    /// Where the console takes them first.
+    pub role: Role,
 }
 
 impl App {
@@ -63,6 +67,39 @@ impl App {
     /// and per client address `from`; an unknown username is counted and answered as a wrong
     /// password, and takes as long. A wrong code keeps its attempt taken, like a wrong password.
     pub async fn log_in(
+        &self,
+        username: &str,
+        password: &str,
+        otp: Option<&str>,
+        kind: SessionKind,
+        from: Option<IpAddr>,
+    ) -> AppResult<LoginOutcome> {
+        let outcome = self
+            .check_login(username, password, otp, kind, from)
+            .await?;
+        self.record_login(username.trim(), from, &outcome).await?;
+        Ok(outcome)
+    }
+
+    /// The security log's entry of a login attempt (never the password).
+    async fn record_login(
+        &self,
+        username: &str,
+        from: Option<IpAddr>,
+        outcome: &LoginOutcome,
+    ) -> AppResult<()> {
+        let result = match outcome {
+            LoginOutcome::LoggedIn(_) => LoginResult::Succeeded,
+            LoginOutcome::WrongCredentials => LoginResult::WrongCredentials,
+            LoginOutcome::Throttled => LoginResult::Throttled,
+            LoginOutcome::OtpRequired => LoginResult::SecondFactorFailed,
+            LoginOutcome::SetupRequired => LoginResult::SetupRequired,
+        };
+        self.record_security_event(&SecurityEvent::login(username, from, result))
+            .await
+    }
+
+    async fn check_login(
         &self,
         username: &str,
         password: &str,
@@ -94,7 +131,8 @@ impl App {
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
-        let Some(admin) = admin.filter(|_| matches) else {
+        // A disabled account is answered as a wrong password.
+        let Some(admin) = admin.filter(|a| matches && !a.disabled) else {
             return Ok(LoginOutcome::WrongCredentials);
         };
         if admin.security.login_needs_code() && !self.second_factor_holds(&admin, otp).await? {
@@ -108,9 +146,9 @@ impl App {
         if setup.is_some() && kind == SessionKind::Api {
             return Ok(LoginOutcome::SetupRequired);
         }
-        Ok(LoginOutcome::LoggedIn(
-            self.open_session(admin.id, kind, setup).await?,
-        ))
+        let mut session = self.open_session(admin.id, kind, setup).await?;
+        session.role = admin.role;
+        Ok(LoginOutcome::LoggedIn(session))
     }
 
     /// Whether `otp` is a TOTP code of the account's app at a step not used yet, or one of its
@@ -188,6 +226,7 @@ impl App {
             expires_at,
             administrator_id,
             setup,
+            role: Role::Administrator,
         })
     }
 
@@ -198,28 +237,11 @@ impl App {
         token: &str,
         kind: SessionKind,
     ) -> AppResult<Option<Administrator>> {
-        let hash = token_hash(token);
-        let now = self.now();
-        let Some(session) = self
-            .store()
-            .session(&hash, now)
+        // An operator has no employees to see (403); an auditor reads as a ΔΨΠ of everything.
+        self.account(token, kind)
             .await?
-            .filter(|s| s.kind == kind)
-        else {
-            return Ok(None);
-        };
-        if certdesk_domain::session::is_idle(session.last_seen_at, now) {
-            self.store().delete_session(&hash).await?;
-            return Ok(None);
-        }
-        if certdesk_domain::session::needs_touch(session.last_seen_at, now) {
-            self.store().touch_session(&hash, now).await?;
-        }
-        Ok(Some(Administrator {
-            app: self.clone(),
-            session,
-            token_hash: hash,
-        }))
+            .map(Account::into_administrator)
+            .transpose()
     }
 }
 
@@ -263,8 +285,32 @@ pub enum Lookup {
 }
 
 impl Administrator {
+    pub(crate) fn from_account(account: Account) -> Administrator {
+        Administrator {
+            app: account.app,
+            session: account.session,
+            token_hash: account.token_hash,
+        }
+    }
+
     fn scope(&self) -> Scope {
+        if self.role().reads_every_organisation() {
+            return Scope::Everything;
+        }
         Scope::Organisations(self.session.organisation_ids.clone())
+    }
+
+    pub fn role(&self) -> Role {
+        self.session.role
+    }
+
+    /// An auditor reads and never acts.
+    fn may_act(&self) -> AppResult<()> {
+        if self.role().may_act_on_applications() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn session(&self) -> &SessionRecord {
@@ -365,13 +411,14 @@ impl Administrator {
     /// Whether the rules would let this ΔΨΠ give `command` to `application` now (what the card
     /// offers is the transition table's, not a copy of it).
     pub fn may(&self, application: &ApplicationRecord, command: &Command) -> bool {
-        certdesk_domain::transition::decide(
-            &application.as_domain(),
-            command,
-            &self.actor(),
-            self.app.now(),
-        )
-        .is_ok()
+        self.may_act().is_ok()
+            && certdesk_domain::transition::decide(
+                &application.as_domain(),
+                command,
+                &self.actor(),
+                self.app.now(),
+            )
+            .is_ok()
     }
 
     /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations.
@@ -380,7 +427,8 @@ impl Administrator {
         application_id: i64,
         command: &Command,
     ) -> AppResult<ApplicationRecord> {
-        workflow::perform(
+        self.may_act()?;
+        let application = workflow::perform(
             self.app.store().as_ref(),
             &self.scope(),
             application_id,
@@ -388,11 +436,21 @@ impl Administrator {
             &self.actor(),
             self.app.now(),
         )
-        .await
+        .await?;
+        if let Command::Revoke { category, .. } = command {
+            let event = SecurityEvent::certificate_revoked(
+                &self.session.username,
+                application_id,
+                category.code(),
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(application)
     }
 
     /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.
     pub async fn look_up(&self, afm: &Afm) -> AppResult<Lookup> {
+        self.may_act()?;
         // Someone outside the caller's organisations is unknown, and the registry is not even
         // asked: its answer would tell whether the ΑΦΜ belongs to anyone, and their names.
         let Some(employee) = self.app.store().employee_by_afm(&self.scope(), afm).await? else {
@@ -430,6 +488,7 @@ impl Administrator {
         email: &Email,
         mobile: Option<&Mobile>,
     ) -> AppResult<ApplicationRecord> {
+        self.may_act()?;
         workflow::start_application(
             self.app.store().as_ref(),
             &self.scope(),
@@ -442,13 +501,30 @@ impl Administrator {
         .await
     }
 
-    /// The certificate of an application, once issued.
-    pub async fn certificate(&self, application_id: i64) -> AppResult<Option<CertificateRecord>> {
-        Ok(self
+    /// The certificate of an application, once issued, to download through `via` (`console`,
+    /// `api`): the security log records it.
+    pub async fn download_certificate(
+        &self,
+        application_id: i64,
+        via: &'static str,
+    ) -> AppResult<Option<CertificateRecord>> {
+        if !self.role().may_download_certificates() {
+            return Err(AppError::Forbidden);
+        }
+        let certificate = self
             .app
             .store()
             .certificate(&self.scope(), application_id)
-            .await?)
+            .await?;
+        if certificate.is_some() {
+            let event = SecurityEvent::certificate_downloaded(
+                Some(&self.session.username),
+                application_id,
+                via,
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(certificate)
     }
 
     /// The CA certificates that follow a certificate in its chain (issuing CA, then root).

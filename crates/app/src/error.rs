@@ -10,6 +10,10 @@ pub enum AppError {
     /// Not there, or not visible to the caller (another organisation's employee): the same answer.
     #[error("not found")]
     NotFound,
+    /// The caller's role may not do this (an auditor changing anything, an operator reading
+    /// employees, SPEC issue 10).
+    #[error("not permitted for this role")]
+    Forbidden,
     /// The domain's rules refuse the command.
     #[error(transparent)]
     Rule(#[from] DomainError),

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::{Context, bail};
 use certdesk_app::tokens::hash_password;
 use certdesk_domain::Lang;
+use certdesk_domain::Role;
 use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::validation::Field;
 use certdesk_store::{NewAdministrator, StoreError};
@@ -48,6 +49,23 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Let a ΔΨΠ serve one more organisation.
+    Assign {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Disable an account: it can no longer log in, and its sessions end.
+    Disable(crate::roles_cmd::AccountArg),
+    /// Set a temporary password (printed once), to be changed at the next login.
+    ResetPassword(crate::roles_cmd::AccountArg),
+    /// Remove the account's second factor; its owner enrols a new one.
+    ResetOtp(crate::roles_cmd::AccountArg),
+    /// End every console session and API token of the account.
+    EndSessions(crate::roles_cmd::AccountArg),
 }
 
 pub async fn run_org(command: OrgCommand) -> anyhow::Result<()> {
@@ -74,7 +92,10 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         name,
         password,
         db,
-    } = command;
+    } = command
+    else {
+        return crate::roles_cmd::run_admin_change(command).await;
+    };
     let store = open_store(&db.db).await?;
     let organisation = store
         .organisation_by_code(&org)
@@ -95,6 +116,7 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         full_name: name,
         password_hash: hash_password(password.expose()),
         organisation_ids: vec![organisation.id],
+        role: Role::Administrator,
         must_change_password: true,
         second_factor_required: true,
     };
@@ -119,7 +141,7 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn prompt_password() -> anyhow::Result<String> {
+pub(crate) fn prompt_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprint!("password: ");

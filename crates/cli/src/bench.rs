@@ -182,6 +182,7 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
                 password_hash: "-".into(),
                 organisation_ids: org_ids.clone(),
                 // No one logs in with it (its hash matches no password).
+                role: certdesk_domain::Role::Administrator,
                 must_change_password: false,
                 second_factor_required: false,
             },

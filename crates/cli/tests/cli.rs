@@ -63,6 +63,19 @@ async fn demo_prints_the_accounts_and_covers_every_state_idempotently() {
             "password: demo-password-for-tests",
         ]
     );
+    // The operator's account follows the ΔΨΠ's lines, with the same password.
+    let lines: Vec<&str> = out.lines().collect();
+    let last_dpp = lines
+        .iter()
+        .rposition(|l| l.starts_with("password: "))
+        .unwrap();
+    assert_eq!(
+        &lines[last_dpp + 1..last_dpp + 3],
+        [
+            "operator-username: operator@demo.gov.gr",
+            "operator-password: demo-password-for-tests",
+        ]
+    );
 
     let store = SqliteStore::open(&db).await.unwrap();
     let mut totals = Vec::new();

@@ -15,7 +15,9 @@ pub mod lang;
 pub mod notification;
 pub mod otp;
 pub mod password;
+pub mod role;
 pub mod second_factor;
+pub mod security;
 pub mod session;
 pub mod signing;
 pub mod status;
@@ -28,6 +30,8 @@ pub mod validation;
 pub use certificate::{RevocationCategory, RevocationReason};
 pub use history::{HistoryEntry, HistoryHash};
 pub use lang::Lang;
+pub use role::Role;
+pub use security::{SecurityEvent, SecurityEventKind};
 pub use signing::SigningProof;
 pub use status::Status;
 pub use transition::{

@@ -188,9 +188,58 @@ pub fn one_time_password_email(
     }
 }
 
+/// The email to a new ΔΨΠ that their account exists. It carries no password: the operator hands
+/// the temporary one over another way, and it must be changed at the first login.
+pub fn account_created_email(full_name: &str, username: &str, console_url: Option<&str>) -> Email {
+    let subject = "Δημιουργία λογαριασμού ΔΨΠ στο certdesk".to_owned();
+    let link = console_url.map(|u| format!("{}/login", u.trim_end_matches('/')));
+    let mut body_text = format!(
+        "Αγαπητέ/ή {full_name},\n\n\
+         δημιουργήθηκε λογαριασμός Διαχειριστή Ψηφιακών Πιστοποιητικών (ΔΨΠ) με όνομα χρήστη \
+         {username}. Τον αρχικό κωδικό θα σας τον δώσει ο διαχειριστής λογαριασμών· θα σας \
+         ζητηθεί να τον αλλάξετε στην πρώτη σύνδεση.\n"
+    );
+    if let Some(link) = &link {
+        body_text.push_str(&format!("\nΣύνδεση: {link}\n"));
+    }
+    body_text.push_str("\nΤο μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n");
+    let link_html = link
+        .as_deref()
+        .map(|l| format!("<p><a href=\"{0}\">{0}</a></p>\n", escape_html(l)))
+        .unwrap_or_default();
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {name},</p>\n\
+         <p>δημιουργήθηκε λογαριασμός Διαχειριστή Ψηφιακών Πιστοποιητικών (ΔΨΠ) με όνομα χρήστη \
+         <strong>{user}</strong>. Τον αρχικό κωδικό θα σας τον δώσει ο διαχειριστής λογαριασμών· \
+         θα σας ζητηθεί να τον αλλάξετε στην πρώτη σύνδεση.</p>\n{link_html}\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        name = escape_html(full_name),
+        user = escape_html(username),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_email_names_the_account_escaped_and_links_the_console() {
+        let email = account_created_email("Τομ <b>", "dpp@x.gr", Some("https://c.example/"));
+        assert!(email.body_text.contains("dpp@x.gr"));
+        assert!(email.body_text.contains("https://c.example/login"));
+        assert!(email.body_html.contains("Τομ &lt;b&gt;"));
+        assert!(!email.body_html.contains("<b>"));
+    }
 
     #[test]
     fn escapes_the_five_characters_of_markup() {

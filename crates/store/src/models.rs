@@ -6,7 +6,7 @@ use certdesk_domain::job::JobKind;
 use certdesk_domain::otp::StoredSecret;
 use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{Afm, Email, IdCard, Mobile, PersonName, Username};
-use certdesk_domain::{Application, Status};
+use certdesk_domain::{Application, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -26,7 +26,9 @@ pub struct NewAdministrator {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
-    /// The operator's first password must be replaced at the first login.
+    pub role: Role,
+    /// A temporary password (made by an operator, or given to `certdesk admin create`) is
+    /// changed at the first login.
     pub must_change_password: bool,
     /// A TOTP second factor is required (false only for the demo's accounts).
     pub second_factor_required: bool,
@@ -43,6 +45,31 @@ pub struct AdministratorRecord {
     /// The enrolled TOTP app's secret, as kept at rest, and the last step accepted.
     pub totp_secret: Option<StoredSecret>,
     pub totp_last_step: Option<i64>,
+    pub role: Role,
+    /// A disabled account cannot log in (the operator's «Απενεργοποίηση»).
+    pub disabled: bool,
+}
+
+/// An account as the operator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// An event of the security log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: SecurityEventKind,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub address: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// How a ΔΨΠ holds a session: a console cookie or an API bearer token.
@@ -83,6 +110,7 @@ pub struct SessionRecord {
     pub username: String,
     pub full_name: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
     pub kind: SessionKind,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,

@@ -9,7 +9,7 @@ use certdesk_domain::otp::{SigningCredentials, StoredSecret};
 use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::Afm;
-use certdesk_domain::{HistoryEntry, Transition};
+use certdesk_domain::{HistoryEntry, SecurityEvent, Transition};
 use chrono::{DateTime, Utc};
 
 use crate::models::*;
@@ -17,7 +17,16 @@ use crate::{Scope, StoreError, StoreResult};
 
 /// Everything the store does. Implemented by every type that plays every role.
 pub trait Store:
-    Accounts + AccountSafety + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    Accounts
+    + AccountSafety
+    + Employees
+    + Applications
+    + Jobs
+    + Outbox
+    + Sessions
+    + Pki
+    + Credentials
+    + SecurityLog
 {
 }
 
@@ -31,6 +40,7 @@ impl<T> Store for T where
         + Sessions
         + Pki
         + Credentials
+        + SecurityLog
 {
 }
 
@@ -59,6 +69,52 @@ pub trait Accounts: Send + Sync + 'static {
         administrator_id: i64,
         organisation_id: i64,
     ) -> StoreResult<()>;
+
+    // ---- the operator's (issue 10) ----------------------------------------------------------
+
+    /// Creates an account and writes `welcome` (if any) to the outbox for its username, in one
+    /// transaction.
+    async fn create_account(
+        &self,
+        account: &NewAdministrator,
+        welcome: Option<&Email>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Every organisation, by code.
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
+    /// Every account, by username.
+    async fn accounts(&self) -> StoreResult<Vec<AccountSummary>>;
+    async fn administrator(&self, id: i64) -> StoreResult<Option<AdministratorRecord>>;
+    async fn remove_administrator_from_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()>;
+    async fn set_administrator_disabled(&self, id: i64, disabled: bool) -> StoreResult<()>;
+    /// Sets a temporary password that must be changed at the next login.
+    async fn reset_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    /// Forgets the account's second factor (its owner enrols again).
+    async fn clear_administrator_second_factor(&self, id: i64) -> StoreResult<()>;
+}
+
+/// The security log: append-only, apart from the applications' histories.
+#[async_trait]
+pub trait SecurityLog: Send + Sync + 'static {
+    async fn record_security_event(
+        &self,
+        event: &SecurityEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Events at or after `since` with an id above `after_id`, oldest first (an export reads
+    /// the log in pages of `limit`).
+    async fn security_events(
+        &self,
+        since: Option<DateTime<Utc>>,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// The latest `limit` events, newest first.
+    async fn latest_security_events(&self, limit: i64) -> StoreResult<Vec<SecurityEventRecord>>;
 }
 
 /// What keeps a ΔΨΠ's account safe (SPEC §9): the change of the first password, the TOTP

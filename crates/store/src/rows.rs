@@ -9,13 +9,13 @@ use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{
     Afm, Email, Field, IdCard, Mobile, PersonName, Username, ValidationError,
 };
-use certdesk_domain::{Action, ActorKind, HistoryEntry, Status};
+use certdesk_domain::{Action, ActorKind, HistoryEntry, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord, EmployeeRow, Job,
-    OutboxMessage, PortalSessionRecord, Revocation, SessionKind, SessionRecord, StoreError,
-    StoreResult,
+    AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord,
+    EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation, SecurityEventRecord,
+    SessionKind, SessionRecord, StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -208,11 +208,19 @@ pub(crate) struct AdministratorRow {
     pub second_factor_required: bool,
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,
+    pub role: String,
+    pub disabled: bool,
 }
 
+pub(crate) const ADMINISTRATOR_COLUMNS: &str = "id, username, full_name, password_hash, role, disabled, must_change_password, \
+     second_factor_required, totp_secret, totp_last_step";
+
 impl AdministratorRow {
-    pub fn with_organisations(self, organisation_ids: Vec<i64>) -> AdministratorRecord {
-        AdministratorRecord {
+    pub fn with_organisations(
+        self,
+        organisation_ids: Vec<i64>,
+    ) -> StoreResult<AdministratorRecord> {
+        Ok(AdministratorRecord {
             id: self.id,
             username: self.username,
             full_name: self.full_name,
@@ -225,7 +233,52 @@ impl AdministratorRow {
             },
             totp_secret: self.totp_secret.map(StoredSecret),
             totp_last_step: self.totp_last_step,
-        }
+            role: code("role", &self.role, Role::parse)?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+impl TryFrom<AdministratorRow> for AccountSummary {
+    type Error = StoreError;
+
+    fn try_from(row: AdministratorRow) -> StoreResult<AccountSummary> {
+        Ok(AccountSummary {
+            id: row.id,
+            role: code("role", &row.role, Role::parse)?,
+            disabled: row.disabled,
+            username: row.username,
+            full_name: row.full_name,
+        })
+    }
+}
+
+pub(crate) const SECURITY_EVENT_COLUMNS: &str = "id, at, kind, actor, subject, address, detail";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SecurityEventRow {
+    id: i64,
+    at: DateTime<Utc>,
+    kind: String,
+    actor: Option<String>,
+    subject: Option<String>,
+    address: Option<String>,
+    detail: Option<String>,
+}
+
+impl TryFrom<SecurityEventRow> for SecurityEventRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SecurityEventRow) -> StoreResult<SecurityEventRecord> {
+        Ok(SecurityEventRecord {
+            id: row.id,
+            at: row.at,
+            kind: code("security event kind", &row.kind, SecurityEventKind::parse)?,
+            actor: row.actor,
+            subject: row.subject,
+            address: row.address,
+            detail: row.detail,
+        })
     }
 }
 
@@ -242,6 +295,7 @@ pub(crate) struct SessionRow {
     pub must_change_password: bool,
     pub second_factor_required: bool,
     pub second_factor_enrolled: bool,
+    pub role: String,
 }
 
 impl SessionRow {
@@ -251,6 +305,7 @@ impl SessionRow {
             username: self.username,
             full_name: self.full_name,
             organisation_ids,
+            role: code("role", &self.role, Role::parse)?,
             kind: code("session kind", &self.kind, SessionKind::parse)?,
             csrf_token: self.csrf_token,
             expires_at: self.expires_at,

@@ -203,6 +203,7 @@ impl WebError {
 fn app_status(error: &AppError) -> StatusCode {
     match error {
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Rule(DomainError::NotPermitted { .. }) => StatusCode::FORBIDDEN,
         AppError::Rule(_) | AppError::OpenApplicationExists | AppError::EnrolmentExpired => {
             StatusCode::CONFLICT
@@ -229,6 +230,7 @@ fn app_status(error: &AppError) -> StatusCode {
 fn app_code(error: &AppError) -> &'static str {
     match error {
         AppError::NotFound | AppError::Store(StoreError::NotFound) => "not_found",
+        AppError::Forbidden => "forbidden",
         AppError::Rule(rule) => rule.code(),
         AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_field",
         AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
@@ -266,6 +268,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
             return ValidationError::new(*field, Problem::Taken).message(lang);
         }
         AppError::NotFound | AppError::Store(StoreError::NotFound) => t.not_found,
+        AppError::Forbidden => t.forbidden,
         AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
             t.open_application_exists
         }

@@ -216,14 +216,25 @@ impl Beneficiary {
         }
     }
 
-    /// The beneficiary's own certificate.
+    /// The beneficiary's own certificate, to download (the security log records it, naming
+    /// the beneficiary by their username when they have one).
     pub async fn certificate(&self) -> AppResult<Option<CertificateRecord>> {
         let current = self.at_step(None).await?;
-        Ok(self
+        let certificate = self
             .app
             .store()
             .certificate(&self.scope(), current.application.id)
-            .await?)
+            .await?;
+        if certificate.is_some() {
+            let username = current.employee.username.as_ref().map(|u| u.as_str());
+            let event = certdesk_domain::SecurityEvent::certificate_downloaded(
+                username,
+                current.application.id,
+                "portal",
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(certificate)
     }
 
     async fn perform(&self, current: &Current, command: &Command) -> AppResult<()> {

@@ -16,7 +16,7 @@ use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::certificate::CertificateIssuer;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::validation::Field;
-use certdesk_domain::{Actor, Status};
+use certdesk_domain::{Actor, Role, Status};
 use certdesk_store::{NewAdministrator, NewEmployee, Store};
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
@@ -31,7 +31,12 @@ pub struct DemoAccount {
     pub organisation: &'static str,
     pub username: &'static str,
     pub password: String,
+    pub role: Role,
 }
+
+/// The demo's operator (organisations and accounts, issue 10).
+const OPERATOR_USERNAME: &str = "operator@demo.gov.gr";
+const OPERATOR_NAME: &str = "Διαχειριστής Λογαριασμών";
 
 /// Creates what is missing of the demo data and (re)sets the demo accounts' password: from
 /// `CERTDESK_DEMO_PASSWORD` (which must satisfy the password policy), or a new random one
@@ -75,6 +80,7 @@ pub async fn load(
                     full_name: demo.admin_name.to_owned(),
                     password_hash: password_hash.clone(),
                     organisation_ids: vec![organisation.id],
+                    role: Role::Administrator,
                     must_change_password: false,
                     second_factor_required: false,
                 };
@@ -107,17 +113,48 @@ pub async fn load(
             organisation: demo.name,
             username: demo.admin_username,
             password: password.clone(),
+            role: Role::Administrator,
         });
     }
+    match store.administrator_by_username(OPERATOR_USERNAME).await? {
+        Some(operator) => {
+            store
+                .set_administrator_password(operator.id, &password_hash)
+                .await?;
+        }
+        None => {
+            let operator = NewAdministrator {
+                username: OPERATOR_USERNAME.to_owned(),
+                full_name: OPERATOR_NAME.to_owned(),
+                password_hash: password_hash.clone(),
+                organisation_ids: Vec::new(),
+                role: Role::Operator,
+                must_change_password: false,
+                second_factor_required: false,
+            };
+            store.create_administrator(&operator, now).await?;
+        }
+    }
+    accounts.push(DemoAccount {
+        organisation: "",
+        username: OPERATOR_USERNAME,
+        password: password.clone(),
+        role: Role::Operator,
+    });
     Ok(accounts)
 }
 
 pub fn print_accounts(listen: &str, accounts: &[DemoAccount]) {
     println!("console: http://{listen}/");
-    for account in accounts {
+    // The ΔΨΠ lines first, as SPEC §7 has them; then the operator's.
+    for account in accounts.iter().filter(|a| a.role == Role::Administrator) {
         println!("# {}", account.organisation);
         println!("username: {}", account.username);
         println!("password: {}", account.password);
+    }
+    for account in accounts.iter().filter(|a| a.role == Role::Operator) {
+        println!("operator-username: {}", account.username);
+        println!("operator-password: {}", account.password);
     }
 }
 

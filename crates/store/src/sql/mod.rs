@@ -12,6 +12,7 @@ mod employees;
 mod jobs;
 mod outbox;
 mod pki;
+mod security_log;
 mod sessions;
 
 use certdesk_domain::validation::Field;

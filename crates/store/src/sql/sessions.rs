@@ -37,10 +37,10 @@ impl Sessions for SqlStore {
     ) -> StoreResult<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at, \
-             s.pending_totp_secret, a.username, a.full_name, a.must_change_password, \
+             s.pending_totp_secret, a.username, a.full_name, a.role, a.must_change_password, \
              a.second_factor_required, a.totp_secret IS NOT NULL AS second_factor_enrolled \
              FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE",
         )
         .bind(token_hash)
         .bind(now)

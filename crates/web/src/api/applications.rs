@@ -160,6 +160,7 @@ pub async fn reject(
     responses(
         (status = 200, description = "The certificate chain as PEM: the certificate, the issuing CA, the root CA", content_type = "application/pem-certificate-chain", body = String),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "The caller's role downloads no certificate (an auditor, an operator)", body = ErrorBody),
         (status = 404, description = "No such application, not the caller's, or no certificate (yet)", body = ErrorBody),
     ),
     security(("bearer" = [])),
@@ -171,7 +172,7 @@ pub async fn certificate(caller: ApiCaller, Path(id): Path<String>) -> Result<Re
     let (application, _) = caller.admin.application(id).await?;
     let certificate = caller
         .admin
-        .certificate(application.id)
+        .download_certificate(application.id, "api")
         .await?
         .ok_or(WebError::NotFound)?;
     let mut chain = certdesk_ca::certificate_pem(&certificate.der);

@@ -10,8 +10,9 @@ use certdesk_app::tokens::{constant_time_eq, new_token};
 use certdesk_store::SessionKind;
 use serde::Deserialize;
 
+use super::roles::ConsoleAccount;
 use super::texts::{Texts, texts};
-use super::{AccountUser, SESSION_COOKIE, console_lang, render, setup_page};
+use super::{SESSION_COOKIE, console_lang, render, setup_page};
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
 use crate::error::WebError;
@@ -142,7 +143,13 @@ pub async fn login_submit(
         tracing::warn!(%error, "could not end the earlier session at login");
     }
     let max_age = state.app.settings.session_hours * 3600;
-    let next = session.setup.map_or("/employees", setup_page);
+    // An account with its setup pending goes there; otherwise each role starts where its work is.
+    let landing = if session.role.may_manage_accounts() {
+        "/operator/accounts"
+    } else {
+        "/employees"
+    };
+    let next = session.setup.map_or(landing, setup_page);
     let mut response = Redirect::to(next).into_response();
     let headers = response.headers_mut();
     for value in [
@@ -169,13 +176,13 @@ pub struct CsrfForm {
 
 pub async fn logout(
     State(state): State<AppState>,
-    AccountUser(user): AccountUser,
+    user: ConsoleAccount,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
-    if let Err(error) = user.admin.log_out().await {
+    if let Err(error) = user.account.log_out().await {
         tracing::warn!(%error, "could not delete a session at logout");
     }
     (

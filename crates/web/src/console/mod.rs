@@ -9,8 +9,11 @@ pub(crate) mod card;
 mod certificate;
 mod decision;
 pub mod language;
+mod operator;
 mod password;
+pub mod roles;
 pub mod search;
+mod security_log;
 mod start;
 pub mod texts;
 mod totp;
@@ -76,6 +79,9 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(certificate::revoke_submit),
         )
         .route("/employees/{id}/{file}", get(certificate::download))
+        .merge(operator::routes())
+        .route("/audit/security-log", get(security_log::page))
+        .route("/audit/security-log.jsonl", get(security_log::download))
         .route("/lang/{code}", get(language::switch_language))
         .route(
             "/assets/digigov.css",

@@ -128,6 +128,9 @@ pub struct Texts {
     pub recovery_intro: &'static str,
     pub logout_everywhere: &'static str,
     pub logout_everywhere_hint: &'static str,
+    pub nav_accounts: &'static str,
+    pub nav_organisations: &'static str,
+    pub nav_security_log: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -263,6 +266,9 @@ static EL: Texts = Texts {
     recovery_intro: "Η εφαρμογή επαλήθευσης ενεργοποιήθηκε. Φυλάξτε τους παρακάτω κωδικούς σε ασφαλές μέρος: αν χάσετε την εφαρμογή, καθένας τους χρησιμοποιείται μία φορά στη θέση του κωδικού μίας χρήσης. Δεν θα εμφανιστούν ξανά.",
     logout_everywhere: "Αποσύνδεση από όλες τις συσκευές",
     logout_everywhere_hint: "Τερματίζει όλες τις συνδέσεις σας στην κονσόλα και όλα τα διακριτικά σας στο API, μαζί και αυτή τη σύνδεση.",
+    nav_accounts: "Λογαριασμοί",
+    nav_organisations: "Φορείς",
+    nav_security_log: "Αρχείο ασφαλείας",
 };
 
 static EN: Texts = Texts {
@@ -391,4 +397,7 @@ static EN: Texts = Texts {
     recovery_intro: "Your authenticator app is active. Keep the codes below somewhere safe: if you lose the app, each of them can be used once instead of a one-time code. They will not be shown again.",
     logout_everywhere: "Log out from all devices",
     logout_everywhere_hint: "Ends all your console sessions and all your API tokens, this session included.",
+    nav_accounts: "Accounts",
+    nav_organisations: "Organisations",
+    nav_security_log: "Security log",
 };

@@ -21,6 +21,7 @@ mod one_open;
 mod openapi;
 mod pki;
 mod portal;
+mod roles;
 mod search;
 mod serving;
 mod slow_clients;

@@ -112,6 +112,7 @@ impl TestApp {
                     full_name: full_name.to_owned(),
                     password_hash: PASSWORD_HASH.clone(),
                     organisation_ids: vec![organisation_id],
+                    role: certdesk_domain::Role::Administrator,
                     must_change_password,
                     second_factor_required,
                 },
@@ -123,6 +124,29 @@ impl TestApp {
             id,
             username: username.to_owned(),
             full_name: full_name.to_owned(),
+        }
+    }
+
+    /// An operator or auditor account (no organisation), with [`PASSWORD`].
+    pub async fn add_account(&self, role: certdesk_domain::Role, username: &str) -> Admin {
+        let account = NewAdministrator {
+            username: username.to_owned(),
+            full_name: format!("Λογαριασμός {}", role.code()),
+            password_hash: PASSWORD_HASH.clone(),
+            organisation_ids: Vec::new(),
+            role,
+            must_change_password: false,
+            second_factor_required: false,
+        };
+        let id = self
+            .store
+            .create_administrator(&account, Utc::now())
+            .await
+            .expect("create an account");
+        Admin {
+            id,
+            username: username.to_owned(),
+            full_name: account.full_name,
         }
     }
 
