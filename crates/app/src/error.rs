@@ -46,6 +46,9 @@ pub enum AppError {
     /// The two codes of the TOTP app are not two consecutive codes of its secret.
     #[error("the authenticator app's codes are wrong")]
     TotpCodesWrong,
+    /// A link or a code that proves nothing: wrong, used, expired, or another application's.
+    #[error(transparent)]
+    EmailProofRefused(certdesk_domain::email_proof::ProofRefused),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

@@ -15,7 +15,7 @@ fn request() -> CertificateRequest {
         afm: "010509832".into(),
         organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".into(),
         unit: "Διεύθυνση Πληροφορικής".into(),
-        email: "e.papadopoulou@mindigital.gr".into(),
+        email: Some("e.papadopoulou@mindigital.gr".into()),
         validity: Duration::days(3 * 365),
     }
 }

@@ -5,6 +5,7 @@
 //! salt), never read here.
 
 pub mod certificate;
+pub mod email_proof;
 pub mod employee;
 pub mod history;
 pub mod identity;

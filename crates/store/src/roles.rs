@@ -15,12 +15,20 @@ use crate::{Scope, StoreError, StoreResult};
 
 /// Everything the store does. Implemented by every type that plays every role.
 pub trait Store:
-    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials + EmailProofs
 {
 }
 
 impl<T> Store for T where
-    T: Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    T: Accounts
+        + Employees
+        + Applications
+        + Jobs
+        + Outbox
+        + Sessions
+        + Pki
+        + Credentials
+        + EmailProofs
 {
 }
 
@@ -324,4 +332,26 @@ pub trait Credentials: Send + Sync + 'static {
         code_digest: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+/// What may prove an application's email (the start link's token, a code sent to it), kept as
+/// digests. Recording the proof is a transition's effect (`RecordEmailProof`), which uses both up.
+#[async_trait]
+pub trait EmailProofs: Send + Sync + 'static {
+    /// The digests that may still prove the email of an application within `scope`.
+    async fn email_proof_secrets(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+    ) -> StoreResult<Option<EmailProofSecrets>>;
+    /// Keeps a new code's digest (replacing an earlier code) and writes the email that carries
+    /// it to the outbox, in one transaction.
+    async fn send_email_proof_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

@@ -196,9 +196,10 @@ fn app_status(error: &AppError) -> StatusCode {
         AppError::Rule(_) | AppError::OpenApplicationExists | AppError::EnrolmentExpired => {
             StatusCode::CONFLICT
         }
-        AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::TotpCodesWrong => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        AppError::Invalid(_)
+        | AppError::InvalidFields(_)
+        | AppError::TotpCodesWrong
+        | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -229,6 +230,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::NotAtStep => "not_at_step",
         AppError::EnrolmentExpired => "enrolment_expired",
         AppError::TotpCodesWrong => "totp_codes_wrong",
+        AppError::EmailProofRefused(_) => "email_proof_refused",
         AppError::Configuration(_) => "internal",
         AppError::Store(StoreError::Unavailable(_)) => "unavailable",
         AppError::Store(StoreError::Conflict) => "conflict",
@@ -242,6 +244,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
     let text = match error {
         AppError::Rule(rule) => return rule.message(lang),
         AppError::Invalid(e) => return e.message(lang),
+        AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
             return messages.join(" ");

@@ -7,6 +7,7 @@ mod accounts;
 mod applications;
 mod credentials;
 mod effects;
+mod email_proofs;
 mod employees;
 mod jobs;
 mod outbox;
