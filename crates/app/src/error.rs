@@ -54,6 +54,9 @@ pub enum AppError {
     /// confirmed until the organisation corrects its record.
     #[error("the HR record disagrees with the tax registry")]
     RecordsDisagree(Vec<certdesk_domain::identity::Mismatch>),
+    /// A link or a code that proves nothing: wrong, used, expired, or another application's.
+    #[error(transparent)]
+    EmailProofRefused(certdesk_domain::email_proof::ProofRefused),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

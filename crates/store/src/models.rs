@@ -2,6 +2,7 @@
 //! that have rules.
 
 use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::email_proof::ProofMethod;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::otp::StoredSecret;
 use certdesk_domain::second_factor::AccountSecurity;
@@ -213,6 +214,24 @@ pub struct ApplicationRecord {
     pub mobile: Option<Mobile>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When and how the beneficiary proved control of `email`; `None` while unproven.
+    pub email_proof: Option<EmailProofRecord>,
+}
+
+/// A recorded proof of an application's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailProofRecord {
+    pub at: DateTime<Utc>,
+    pub method: ProofMethod,
+}
+
+/// The secrets that may still prove an application's email, as the store keeps them (digests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailProofSecrets {
+    pub link_hash: Option<String>,
+    pub link_expires_at: Option<DateTime<Utc>>,
+    pub code_digest: Option<String>,
+    pub code_expires_at: Option<DateTime<Utc>>,
 }
 
 impl ApplicationRecord {
@@ -224,6 +243,7 @@ impl ApplicationRecord {
             status: self.status,
             version: self.version,
             updated_at: self.updated_at,
+            email_proven: self.email_proof.is_some(),
         }
     }
 }

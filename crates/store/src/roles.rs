@@ -27,6 +27,7 @@ pub trait Store:
     + Pki
     + Credentials
     + SecurityLog
+    + EmailProofs
 {
 }
 
@@ -41,6 +42,7 @@ impl<T> Store for T where
         + Pki
         + Credentials
         + SecurityLog
+        + EmailProofs
 {
 }
 
@@ -433,4 +435,26 @@ pub trait Credentials: Send + Sync + 'static {
         code_digest: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+/// What may prove an application's email (the start link's token, a code sent to it), kept as
+/// digests. Recording the proof is a transition's effect (`RecordEmailProof`), which uses both up.
+#[async_trait]
+pub trait EmailProofs: Send + Sync + 'static {
+    /// The digests that may still prove the email of an application within `scope`.
+    async fn email_proof_secrets(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+    ) -> StoreResult<Option<EmailProofSecrets>>;
+    /// Keeps a new code's digest (replacing an earlier code) and writes the email that carries
+    /// it to the outbox, in one transaction.
+    async fn send_email_proof_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

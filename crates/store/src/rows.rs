@@ -3,6 +3,7 @@
 //! does not parse as its domain type is a decoding error, never a silently wrong value.
 
 use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::email_proof::ProofMethod;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::otp::StoredSecret;
 use certdesk_domain::second_factor::AccountSecurity;
@@ -13,9 +14,9 @@ use certdesk_domain::{Action, ActorKind, HistoryEntry, Role, SecurityEventKind, 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord,
-    EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation, SecurityEventRecord,
-    SessionKind, SessionRecord, StoreError, StoreResult,
+    AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmailProofRecord,
+    EmployeeRecord, EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation,
+    SecurityEventRecord, SessionKind, SessionRecord, StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -67,6 +68,8 @@ pub(crate) struct ApplicationRow {
     mobile: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    email_proven_at: Option<DateTime<Utc>>,
+    email_proven_by: Option<String>,
 }
 
 impl TryFrom<ApplicationRow> for ApplicationRecord {
@@ -83,6 +86,13 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
             mobile: optional(r.mobile, Mobile::parse)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            email_proof: match (r.email_proven_at, r.email_proven_by) {
+                (Some(at), Some(by)) => Some(EmailProofRecord {
+                    at,
+                    method: code("email_proven_by", &by, ProofMethod::parse)?,
+                }),
+                _ => None,
+            },
         })
     }
 }

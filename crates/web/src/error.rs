@@ -211,7 +211,8 @@ fn app_status(error: &AppError) -> StatusCode {
         AppError::Invalid(_)
         | AppError::InvalidFields(_)
         | AppError::TotpCodesWrong
-        | AppError::RecordsDisagree(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::RecordsDisagree(_)
+        | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -244,6 +245,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::EnrolmentExpired => "enrolment_expired",
         AppError::TotpCodesWrong => "totp_codes_wrong",
         AppError::RecordsDisagree(_) => "records_disagree",
+        AppError::EmailProofRefused(_) => "email_proof_refused",
         AppError::Configuration(_) => "internal",
         AppError::Store(StoreError::Unavailable(_)) => "unavailable",
         AppError::Store(StoreError::Conflict) => "conflict",
@@ -260,6 +262,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         AppError::RecordsDisagree(mismatches) => {
             return certdesk_domain::subject::disagreement_message(mismatches, lang);
         }
+        AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
             return messages.join(" ");

@@ -32,6 +32,8 @@ pub enum Field {
     Otp,
     Code1,
     Code2,
+    /// The code that proves the work email (issue 10).
+    EmailCode,
     Category,
     Description,
     Authority,
@@ -40,7 +42,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 27] = [
+    pub const ALL: [Field; 28] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -63,6 +65,7 @@ impl Field {
         Field::Otp,
         Field::Code1,
         Field::Code2,
+        Field::EmailCode,
         Field::Category,
         Field::Description,
         Field::Authority,
@@ -95,6 +98,7 @@ impl Field {
             Field::Otp => "otp",
             Field::Code1 => "code1",
             Field::Code2 => "code2",
+            Field::EmailCode => "email_code",
             Field::Category => "category",
             Field::Description => "description",
             Field::Authority => "authority",
@@ -136,6 +140,7 @@ impl Field {
             Field::Otp => ("Κωδικός μίας χρήσης", "One-time password"),
             Field::Code1 => ("Πρώτος κωδικός της εφαρμογής", "First code of the app"),
             Field::Code2 => ("Δεύτερος κωδικός της εφαρμογής", "Second code of the app"),
+            Field::EmailCode => ("Κωδικός επιβεβαίωσης email", "Email confirmation code"),
             Field::Category => ("Κατηγορία ανάκλησης", "Revocation category"),
             Field::Description => ("Περιγραφή", "Description"),
             Field::Authority => ("Αρχή πιστοποίησης", "Certificate authority"),
@@ -190,7 +195,7 @@ impl Field {
                 "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
                 "must be one of the status codes (e.g. awaiting_approval) or none",
             ),
-            Field::Otp | Field::Code1 | Field::Code2 => lang.pick(
+            Field::Otp | Field::Code1 | Field::Code2 | Field::EmailCode => lang.pick(
                 "πρέπει να αποτελείται από 6 ψηφία",
                 "must consist of 6 digits",
             ),

@@ -8,6 +8,7 @@ mod accounts;
 mod applications;
 mod credentials;
 mod effects;
+mod email_proofs;
 mod employees;
 mod jobs;
 mod outbox;

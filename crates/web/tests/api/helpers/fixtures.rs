@@ -1,6 +1,7 @@
 //! Fixtures through the store and the domain directly (fast, no HTTP): administrators,
 //! organisations, employees, and applications driven to any state of SPEC §2.
 
+use certdesk_domain::email_proof::{LinkToken, check_link};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -338,7 +339,7 @@ impl TestApp {
                                     afm: employee.afm.clone(),
                                     organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".to_owned(),
                                     unit: "Τμήμα Πληροφορικής".to_owned(),
-                                    email: employee.email.clone(),
+                                    email: Some(employee.email.clone()),
                                 },
                                 now,
                             )
@@ -349,6 +350,15 @@ impl TestApp {
             })
             .collect();
         path.extend(last);
+        // Identification needs the email proven: the beneficiary followed the «Έναρξη» link.
+        if let Some(i) = path
+            .iter()
+            .position(|(c, _)| matches!(c, Command::CompleteIdentification { .. }))
+        {
+            let link = LinkToken::new([7; 32], now);
+            let proof = check_link(id, link.token(), Some(link.stored()), now).unwrap();
+            path.insert(i, (Command::ProveEmail { proof }, beneficiary.clone()));
+        }
         for (command, actor) in path {
             let application = self.application(id).await;
             let transition = decide(&application.as_domain(), &command, &actor, now).unwrap();
