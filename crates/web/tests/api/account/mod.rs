@@ -18,22 +18,36 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-/// A clock the test moves forward.
-#[derive(Clone, Default)]
-pub struct MovingClock(Arc<AtomicI64>);
+/// A clock that stands still until the test moves it forward: a test that computes a TOTP
+/// code must not see the time step change under it (a loaded machine crosses a 30 s boundary
+/// between two requests sometimes).
+#[derive(Clone)]
+pub struct MovingClock {
+    start: DateTime<Utc>,
+    offset: Arc<AtomicI64>,
+}
+
+impl Default for MovingClock {
+    fn default() -> MovingClock {
+        MovingClock {
+            start: Utc::now(),
+            offset: Arc::default(),
+        }
+    }
+}
 
 impl MovingClock {
     pub fn clock(&self) -> Clock {
-        let offset = self.0.clone();
-        Clock::fixed(move || Utc::now() + Duration::seconds(offset.load(Ordering::SeqCst)))
+        let (start, offset) = (self.start, self.offset.clone());
+        Clock::fixed(move || start + Duration::seconds(offset.load(Ordering::SeqCst)))
     }
 
     pub fn advance(&self, by: Duration) {
-        self.0.fetch_add(by.num_seconds(), Ordering::SeqCst);
+        self.offset.fetch_add(by.num_seconds(), Ordering::SeqCst);
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::seconds(self.0.load(Ordering::SeqCst))
+        self.start + Duration::seconds(self.offset.load(Ordering::SeqCst))
     }
 }
 
