@@ -57,7 +57,7 @@ const EL = {
   signSubmit: 'Υπογραφή αίτησης',
   otpField: 'Κωδικός μίας χρήσης',
   historyColumns: ['Ημερομηνία', 'Ενέργεια', 'Περιγραφή', 'Χρήστης'],
-  historyActions: ['Επιβεβαίωση στοιχείων', 'Έγκριση αίτησης', 'Ταυτοποίηση δικαιούχου', 'Υπογραφή αίτησης'],
+  historyActions: ['Επιβεβαίωση email', 'Επιβεβαίωση στοιχείων', 'Έγκριση αίτησης', 'Ταυτοποίηση δικαιούχου', 'Υπογραφή αίτησης'],
   approved: 'Η αίτηση εγκρίθηκε.',
   cancelButton: 'Ακύρωση διαδικασίας έκδοσης ΨΠ',
   approve: 'Έγκριση',
@@ -309,8 +309,9 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
         t.diagnostic(`the email came after ${((Date.now() - started) / 1000).toFixed(1)} s (${sink.messages.length} received in all)`);
         t.diagnostic(`email: ${message.subject}`);
         const urls = message.text.match(/https?:\/\/[^\s<>"'«»]+/g) ?? [];
-        portalLink = urls.find((u) => u.endsWith('/portal'));
-        assert.ok(portalLink, `a link ending in /portal in the text part:\n${message.text}`);
+        // The «Έναρξη» link carries the single-use token that proves the address (issue 10).
+        portalLink = urls.find((u) => /\/portal\/start\?token=[0-9a-f]{64}$/.test(u));
+        assert.ok(portalLink, `a link to /portal/start?token=… in the text part:\n${message.text}`);
         const line = message.text.split(/\r?\n/).find((l) => l.includes(portalLink));
         assert.ok(line.includes(EL.start), `the link's line names «${EL.start}»: ${JSON.stringify(line)}`);
         const anchors = [...message.html.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi)]

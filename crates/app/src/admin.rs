@@ -1,23 +1,35 @@
 //! A ΔΨΠ's use cases: logging in (console session or API token, throttled per account), and,
 //! once authenticated, everything they may do, within their organisations only.
 //!
+//! A login checks the password first, then (once the account has one) the second factor: a TOTP
+//! code or a single-use recovery code. An account that must still change its first password or
+//! enrol a required second factor gets a console session limited to that setup, and no API
+//! token. Sessions close after `certdesk_domain::session::IDLE_TIMEOUT` without use.
+//!
 //! An [`Administrator`] is handed out only by [`App::administrator`] for a live session; it
 //! carries the ΔΨΠ's organisations as its scope, and every method reads and writes through it,
 //! so a handler holding one cannot reach another organisation's employee, history or certificate.
 
+mod account;
+
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
+use certdesk_domain::second_factor::{SecondFactorInput, Setup, recovery_code_digest};
+use certdesk_domain::security::LoginResult;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Afm, Email, Mobile};
-use certdesk_domain::{Actor, Command, HistoryEntry};
+use certdesk_domain::{Actor, Command, HistoryEntry, Role, SecurityEvent};
 use certdesk_registry::RegistryError;
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::account::Account;
 use crate::error::{AppError, AppResult, Registry};
 use crate::tokens::{hash_password, new_token, token_hash, verify_password};
-use crate::{App, workflow};
+use crate::{App, secrets, workflow};
+
+pub use account::TotpEnrolment;
 
 /// Verified against when the username is unknown, so that both answers take as long.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
@@ -26,6 +38,12 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-d
 pub enum LoginOutcome {
     LoggedIn(OpenedSession),
     WrongCredentials,
+    /// The password was right, but the account has a second factor and its code was missing,
+    /// wrong or used already. Only said after a right password (SPEC §7's contract), and counted
+    /// as a failed attempt like a wrong password.
+    OtpRequired,
+    /// An API login of an account that must first finish its setup in the console.
+    SetupRequired,
     /// Too many failed attempts for this account, or from this address, lately (SPEC §9).
     Throttled,
 }
@@ -36,17 +54,56 @@ pub struct OpenedSession {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub administrator_id: i64,
+    /// What the account must still set up (the console session is limited to it).
+    pub setup: Option<Setup>,
+    /// Where the console takes them first.
+    pub role: Role,
 }
 
 impl App {
-    /// Checks a username and password and opens a session of `kind`. Attempts are taken
-    /// before the password is checked, per account (the console's and the API's together: the
-    /// same password is guessed either way) and per client address `from`; an unknown username
-    /// is counted and answered as a wrong password, and takes as long.
+    /// Checks a username, password and, once the account has a second factor, its code `otp`,
+    /// and opens a session of `kind`. Attempts are taken before the password is checked, per
+    /// account (the console's and the API's together: the same password is guessed either way)
+    /// and per client address `from`; an unknown username is counted and answered as a wrong
+    /// password, and takes as long. A wrong code keeps its attempt taken, like a wrong password.
     pub async fn log_in(
         &self,
         username: &str,
         password: &str,
+        otp: Option<&str>,
+        kind: SessionKind,
+        from: Option<IpAddr>,
+    ) -> AppResult<LoginOutcome> {
+        let outcome = self
+            .check_login(username, password, otp, kind, from)
+            .await?;
+        self.record_login(username.trim(), from, &outcome).await?;
+        Ok(outcome)
+    }
+
+    /// The security log's entry of a login attempt (never the password).
+    async fn record_login(
+        &self,
+        username: &str,
+        from: Option<IpAddr>,
+        outcome: &LoginOutcome,
+    ) -> AppResult<()> {
+        let result = match outcome {
+            LoginOutcome::LoggedIn(_) => LoginResult::Succeeded,
+            LoginOutcome::WrongCredentials => LoginResult::WrongCredentials,
+            LoginOutcome::Throttled => LoginResult::Throttled,
+            LoginOutcome::OtpRequired => LoginResult::SecondFactorFailed,
+            LoginOutcome::SetupRequired => LoginResult::SetupRequired,
+        };
+        self.record_security_event(&SecurityEvent::login(username, from, result))
+            .await
+    }
+
+    async fn check_login(
+        &self,
+        username: &str,
+        password: &str,
+        otp: Option<&str>,
         kind: SessionKind,
         from: Option<IpAddr>,
     ) -> AppResult<LoginOutcome> {
@@ -74,24 +131,80 @@ impl App {
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false);
-        match admin.filter(|_| matches) {
-            Some(admin) => {
-                self.store().clear_attempts(&account).await?;
-                if let Some(address) = &address {
-                    self.store().give_back_attempt(address).await?;
-                }
-                Ok(LoginOutcome::LoggedIn(
-                    self.open_session(admin.id, kind).await?,
-                ))
-            }
-            None => Ok(LoginOutcome::WrongCredentials),
+        // A disabled account is answered as a wrong password.
+        let Some(admin) = admin.filter(|a| matches && !a.disabled) else {
+            return Ok(LoginOutcome::WrongCredentials);
+        };
+        if admin.security.login_needs_code() && !self.second_factor_holds(&admin, otp).await? {
+            return Ok(LoginOutcome::OtpRequired);
         }
+        self.store().clear_attempts(&account).await?;
+        if let Some(address) = &address {
+            self.store().give_back_attempt(address).await?;
+        }
+        let setup = admin.security.pending_setup();
+        if setup.is_some() && kind == SessionKind::Api {
+            return Ok(LoginOutcome::SetupRequired);
+        }
+        let mut session = self.open_session(admin.id, kind, setup).await?;
+        session.role = admin.role;
+        Ok(LoginOutcome::LoggedIn(session))
+    }
+
+    /// Whether `otp` is a TOTP code of the account's app at a step not used yet, or one of its
+    /// recovery codes; either is used up by the check.
+    async fn second_factor_holds(
+        &self,
+        admin: &AdministratorRecord,
+        otp: Option<&str>,
+    ) -> AppResult<bool> {
+        let Some(input) = otp.and_then(SecondFactorInput::parse) else {
+            return Ok(false);
+        };
+        match input {
+            SecondFactorInput::Totp(code) => {
+                let secret = admin
+                    .totp_secret
+                    .as_ref()
+                    .and_then(|s| secrets::open_for_administrator(self.kek(), admin.id, s));
+                let Some(secret) = secret else {
+                    tracing::warn!(
+                        administrator = admin.id,
+                        "the TOTP secret cannot be opened (another KEK?)"
+                    );
+                    return Ok(false);
+                };
+                match secret.verify(&code, self.now(), admin.totp_last_step) {
+                    Some(step) => Ok(self
+                        .store()
+                        .use_administrator_totp_step(admin.id, step)
+                        .await?),
+                    None => Ok(false),
+                }
+            }
+            SecondFactorInput::Recovery(code) => Ok(self
+                .store()
+                .use_recovery_code(admin.id, &recovery_code_digest(admin.id, &code))
+                .await?),
+        }
+    }
+
+    /// The key that seals ΔΨΠ's TOTP secrets: the CA's KEK, if there is a CA.
+    pub(crate) fn kek(&self) -> Option<&certdesk_ca::KeyEncryptionKey> {
+        self.ca.as_ref().map(|ca| &ca.kek)
+    }
+
+    /// Ends the session of `token`, if there is one (a console login replaces the browser's
+    /// earlier session rather than leaving it open).
+    pub async fn discard_session(&self, token: &str) -> AppResult<()> {
+        Ok(self.store().delete_session(&token_hash(token)).await?)
     }
 
     async fn open_session(
         &self,
         administrator_id: i64,
         kind: SessionKind,
+        setup: Option<Setup>,
     ) -> AppResult<OpenedSession> {
         let now = self.now();
         let token = new_token();
@@ -112,24 +225,23 @@ impl App {
             csrf_token,
             expires_at,
             administrator_id,
+            setup,
+            role: Role::Administrator,
         })
     }
 
     /// The ΔΨΠ of a live session of `kind` (a console cookie is no API token, nor the reverse).
+    /// A session unused for the idle timeout is ended; a use is noted at most once a minute.
     pub async fn administrator(
         &self,
         token: &str,
         kind: SessionKind,
     ) -> AppResult<Option<Administrator>> {
-        let hash = token_hash(token);
-        let session = self.store().session(&hash, self.now()).await?;
-        Ok(session
-            .filter(|s| s.kind == kind)
-            .map(|session| Administrator {
-                app: self.clone(),
-                session,
-                token_hash: hash,
-            }))
+        // An operator has no employees to see (403); an auditor reads as a ΔΨΠ of everything.
+        self.account(token, kind)
+            .await?
+            .map(Account::into_administrator)
+            .transpose()
     }
 }
 
@@ -173,8 +285,32 @@ pub enum Lookup {
 }
 
 impl Administrator {
+    pub(crate) fn from_account(account: Account) -> Administrator {
+        Administrator {
+            app: account.app,
+            session: account.session,
+            token_hash: account.token_hash,
+        }
+    }
+
     fn scope(&self) -> Scope {
+        if self.role().reads_every_organisation() {
+            return Scope::Everything;
+        }
         Scope::Organisations(self.session.organisation_ids.clone())
+    }
+
+    pub fn role(&self) -> Role {
+        self.session.role
+    }
+
+    /// An auditor reads and never acts.
+    fn may_act(&self) -> AppResult<()> {
+        if self.role().may_act_on_applications() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn session(&self) -> &SessionRecord {
@@ -183,6 +319,11 @@ impl Administrator {
 
     pub fn csrf_token(&self) -> &str {
         &self.session.csrf_token
+    }
+
+    /// What the account must still set up before anything else is open to it.
+    pub fn pending_setup(&self) -> Option<Setup> {
+        self.session.security.pending_setup()
     }
 
     /// The ΔΨΠ as the history names them.
@@ -270,13 +411,14 @@ impl Administrator {
     /// Whether the rules would let this ΔΨΠ give `command` to `application` now (what the card
     /// offers is the transition table's, not a copy of it).
     pub fn may(&self, application: &ApplicationRecord, command: &Command) -> bool {
-        certdesk_domain::transition::decide(
-            &application.as_domain(),
-            command,
-            &self.actor(),
-            self.app.now(),
-        )
-        .is_ok()
+        self.may_act().is_ok()
+            && certdesk_domain::transition::decide(
+                &application.as_domain(),
+                command,
+                &self.actor(),
+                self.app.now(),
+            )
+            .is_ok()
     }
 
     /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations.
@@ -285,7 +427,8 @@ impl Administrator {
         application_id: i64,
         command: &Command,
     ) -> AppResult<ApplicationRecord> {
-        workflow::perform(
+        self.may_act()?;
+        let application = workflow::perform(
             self.app.store().as_ref(),
             &self.scope(),
             application_id,
@@ -293,11 +436,21 @@ impl Administrator {
             &self.actor(),
             self.app.now(),
         )
-        .await
+        .await?;
+        if let Command::Revoke { category, .. } = command {
+            let event = SecurityEvent::certificate_revoked(
+                &self.session.username,
+                application_id,
+                category.code(),
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(application)
     }
 
     /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.
     pub async fn look_up(&self, afm: &Afm) -> AppResult<Lookup> {
+        self.may_act()?;
         // Someone outside the caller's organisations is unknown, and the registry is not even
         // asked: its answer would tell whether the ΑΦΜ belongs to anyone, and their names.
         let Some(employee) = self.app.store().employee_by_afm(&self.scope(), afm).await? else {
@@ -335,6 +488,7 @@ impl Administrator {
         email: &Email,
         mobile: Option<&Mobile>,
     ) -> AppResult<ApplicationRecord> {
+        self.may_act()?;
         workflow::start_application(
             self.app.store().as_ref(),
             &self.scope(),
@@ -347,13 +501,30 @@ impl Administrator {
         .await
     }
 
-    /// The certificate of an application, once issued.
-    pub async fn certificate(&self, application_id: i64) -> AppResult<Option<CertificateRecord>> {
-        Ok(self
+    /// The certificate of an application, once issued, to download through `via` (`console`,
+    /// `api`): the security log records it.
+    pub async fn download_certificate(
+        &self,
+        application_id: i64,
+        via: &'static str,
+    ) -> AppResult<Option<CertificateRecord>> {
+        if !self.role().may_download_certificates() {
+            return Err(AppError::Forbidden);
+        }
+        let certificate = self
             .app
             .store()
             .certificate(&self.scope(), application_id)
-            .await?)
+            .await?;
+        if certificate.is_some() {
+            let event = SecurityEvent::certificate_downloaded(
+                Some(&self.session.username),
+                application_id,
+                via,
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(certificate)
     }
 
     /// The CA certificates that follow a certificate in its chain (issuing CA, then root).

@@ -10,6 +10,10 @@ pub enum AppError {
     /// Not there, or not visible to the caller (another organisation's employee): the same answer.
     #[error("not found")]
     NotFound,
+    /// The caller's role may not do this (an auditor changing anything, an operator reading
+    /// employees, SPEC issue 10).
+    #[error("not permitted for this role")]
+    Forbidden,
     /// The domain's rules refuse the command.
     #[error(transparent)]
     Rule(#[from] DomainError),
@@ -50,6 +54,9 @@ pub enum AppError {
     /// confirmed until the organisation corrects its record.
     #[error("the HR record disagrees with the tax registry")]
     RecordsDisagree(Vec<certdesk_domain::identity::Mismatch>),
+    /// A link or a code that proves nothing: wrong, used, expired, or another application's.
+    #[error(transparent)]
+    EmailProofRefused(certdesk_domain::email_proof::ProofRefused),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

@@ -8,11 +8,14 @@
 //! application) are handed out only by authentication, and each carries its scope; the web layer
 //! never builds a scope of its own.
 
+pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod ca;
 pub mod clock;
 pub mod error;
 pub mod mail;
+pub mod operator;
 pub mod pki;
 pub mod portal;
 pub mod secrets;
@@ -27,7 +30,7 @@ use certdesk_registry::{PoliceRegistry, TaxRegistry};
 use certdesk_store::{Store, StoreOptions};
 
 pub use clock::Clock;
-pub use error::AppError;
+pub use error::{AppError, AppResult};
 
 /// How an installation is wired (what `certdesk serve` reads from its flags).
 #[derive(Default)]

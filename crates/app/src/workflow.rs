@@ -2,11 +2,13 @@
 //! decision. Shared by the web layer (through the scoped contexts), the worker, the CLI and the
 //! demo, so each rule is applied one way.
 
+use certdesk_domain::email_proof::LinkToken;
 use certdesk_domain::transition::{decide, start};
 use certdesk_domain::validation::{Afm, Email, Mobile};
 use certdesk_domain::{Actor, Command};
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Utc};
+use rand::Rng;
 
 use crate::error::{AppError, AppResult};
 
@@ -58,7 +60,9 @@ pub async fn start_application(
         .employee_by_afm(scope, afm)
         .await?
         .ok_or(AppError::NotFound)?;
-    let transition = start(0, actor, now)?;
+    // The start email's «Έναρξη» link proves the address (issue 10); only its digest is kept.
+    let link = LinkToken::new(rand::rng().random(), now);
+    let transition = start(0, actor, now)?.with_email_link(link);
     let contact = ApplicationContact {
         email: email.clone(),
         mobile: mobile.cloned(),

@@ -15,7 +15,7 @@ fn request() -> CertificateRequest {
         afm: "010509832".into(),
         organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".into(),
         unit: "Διεύθυνση Πληροφορικής".into(),
-        email: "e.papadopoulou@mindigital.gr".into(),
+        email: Some("e.papadopoulou@mindigital.gr".into()),
         validity: Duration::days(3 * 365),
     }
 }
@@ -182,4 +182,32 @@ fn an_rsa_3072_ca_issues_verifiable_certificates_too() {
     assert!(verified.contains(": OK"), "{verified}");
     let text = openssl(&["x509", "-in", &path("issuing.pem"), "-noout", "-text"]);
     assert!(text.contains("Public-Key: (3072 bit)"), "{text}");
+}
+
+#[test]
+fn without_a_proven_email_the_certificate_names_no_address() {
+    let (kek, _) = KeyEncryptionKey::generate();
+    let now = Utc::now();
+    let sealed =
+        authority::create(&CaSettings::new("https://certdesk.example.gr/"), &kek, now).unwrap();
+    let ca = Authority::open(sealed, &kek).unwrap();
+    let request = CertificateRequest {
+        email: None,
+        ..request()
+    };
+    let issued = ca.issue(&request, &kek, now).unwrap();
+    let needle = b"e.papadopoulou@mindigital.gr";
+    assert!(!issued.der.windows(needle.len()).any(|w| w == needle));
+    let dir = tempfile::tempdir().unwrap();
+    let leaf = dir.path().join("leaf.pem");
+    std::fs::write(&leaf, certificate_pem(&issued.der)).unwrap();
+    let text = openssl(&["x509", "-in", leaf.to_str().unwrap(), "-noout", "-text"]);
+    assert!(
+        !text.contains("email:") && !text.contains("E-mail Protection"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1.3.6.1.5.5.7.3.36"),
+        "document signing stays: {text}"
+    );
 }

@@ -60,7 +60,7 @@ fn request() -> CertificateRequest {
         afm: "010509832".into(),
         organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".into(),
         unit: String::new(),
-        email: "e.papadopoulou@mindigital.gr".into(),
+        email: Some("e.papadopoulou@mindigital.gr".into()),
         validity: Duration::days(365),
     }
 }

@@ -5,6 +5,10 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use certdesk_app::tokens::hash_password;
+use certdesk_domain::Lang;
+use certdesk_domain::Role;
+use certdesk_domain::account_password::AccountPassword;
+use certdesk_domain::validation::Field;
 use certdesk_store::{NewAdministrator, StoreError};
 use chrono::Utc;
 use clap::Subcommand;
@@ -26,7 +30,8 @@ pub enum OrgCommand {
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
-    /// Create a ΔΨΠ account in an organisation.
+    /// Create a ΔΨΠ account in an organisation. At the first login the ΔΨΠ must change the
+    /// password and enrol an authenticator app (TOTP) before anything else.
     Create {
         /// Code of the organisation.
         #[arg(long)]
@@ -37,12 +42,30 @@ pub enum AdminCommand {
         /// Full name, as shown in the history («… από τον χρήστη <full name>»).
         #[arg(long)]
         name: String,
-        /// The password; prompted for when left out.
+        /// The first password (at least 12 characters, not the username, not a common one);
+        /// prompted for when left out.
         #[arg(long, env = "CERTDESK_ADMIN_PASSWORD")]
         password: Option<String>,
         #[command(flatten)]
         db: DbArg,
     },
+    /// Let a ΔΨΠ serve one more organisation.
+    Assign {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Disable an account: it can no longer log in, and its sessions end.
+    Disable(crate::roles_cmd::AccountArg),
+    /// Set a temporary password (printed once), to be changed at the next login.
+    ResetPassword(crate::roles_cmd::AccountArg),
+    /// Remove the account's second factor; its owner enrols a new one.
+    ResetOtp(crate::roles_cmd::AccountArg),
+    /// End every console session and API token of the account.
+    EndSessions(crate::roles_cmd::AccountArg),
 }
 
 pub async fn run_org(command: OrgCommand) -> anyhow::Result<()> {
@@ -69,7 +92,10 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         name,
         password,
         db,
-    } = command;
+    } = command
+    else {
+        return crate::roles_cmd::run_admin_change(command).await;
+    };
     let store = open_store(&db.db).await?;
     let organisation = store
         .organisation_by_code(&org)
@@ -83,14 +109,16 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         Some(p) => p,
         None => prompt_password()?,
     };
-    if password.chars().count() < 10 {
-        bail!("the password must have at least 10 characters");
-    }
+    let password = AccountPassword::parse(Field::Password, &password, &username)
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(Lang::En), e.message(Lang::El)))?;
     let admin = NewAdministrator {
         username: username.clone(),
         full_name: name,
-        password_hash: hash_password(&password),
+        password_hash: hash_password(password.expose()),
         organisation_ids: vec![organisation.id],
+        role: Role::Administrator,
+        must_change_password: true,
+        second_factor_required: true,
     };
     match store.create_administrator(&admin, Utc::now()).await {
         Ok(_) => println!("administrator {username} created in {}", organisation.code),
@@ -113,7 +141,7 @@ pub async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn prompt_password() -> anyhow::Result<String> {
+pub(crate) fn prompt_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprint!("password: ");

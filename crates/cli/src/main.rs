@@ -7,6 +7,7 @@ mod demo;
 mod demo_names;
 mod import;
 mod registry_cmd;
+mod roles_cmd;
 mod serve;
 mod signing;
 
@@ -109,7 +110,17 @@ enum Commands {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
-    /// Check the tamper-evident application histories.
+    /// Operator accounts (organisations and accounts; no employee).
+    Operator {
+        #[command(subcommand)]
+        command: roles_cmd::RoleCommand,
+    },
+    /// Auditor accounts (read histories and the security log; change nothing).
+    Auditor {
+        #[command(subcommand)]
+        command: roles_cmd::RoleCommand,
+    },
+    /// Check the tamper-evident application histories; export the security log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -130,6 +141,17 @@ enum Commands {
 enum AuditCommand {
     /// Verify the hash chain of every application's history; exits non-zero if any is broken.
     Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write the security log as JSON lines (at, kind, actor, subject, address, detail).
+    Export {
+        /// Only events at or after this time (RFC 3339, e.g. 2026-01-01T00:00:00Z).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// The file to write; standard output when left out.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -180,6 +202,15 @@ async fn main() -> anyhow::Result<()> {
         }
         Commands::Org { command } => accounts::run_org(command).await?,
         Commands::Admin { command } => accounts::run_admin(command).await?,
+        Commands::Operator { command } => {
+            roles_cmd::run_role(certdesk_domain::Role::Operator, command).await?
+        }
+        Commands::Auditor { command } => {
+            roles_cmd::run_role(certdesk_domain::Role::Auditor, command).await?
+        }
+        Commands::Audit {
+            command: AuditCommand::Export { since, out, db },
+        } => roles_cmd::export(since, out, &db).await?,
         Commands::Bench {
             db,
             employees,

@@ -63,6 +63,19 @@ async fn demo_prints_the_accounts_and_covers_every_state_idempotently() {
             "password: demo-password-for-tests",
         ]
     );
+    // The operator's account follows the ΔΨΠ's lines, with the same password.
+    let lines: Vec<&str> = out.lines().collect();
+    let last_dpp = lines
+        .iter()
+        .rposition(|l| l.starts_with("password: "))
+        .unwrap();
+    assert_eq!(
+        &lines[last_dpp + 1..last_dpp + 3],
+        [
+            "operator-username: operator@demo.gov.gr",
+            "operator-password: demo-password-for-tests",
+        ]
+    );
 
     let store = SqliteStore::open(&db).await.unwrap();
     let mut totals = Vec::new();
@@ -91,6 +104,15 @@ async fn demo_prints_the_accounts_and_covers_every_state_idempotently() {
         );
         totals.push(total);
     }
+
+    // The demo's accounts log in with the password alone (SPEC §7), and nothing to set up.
+    let account = store
+        .administrator_by_username("m.georgiou@ypes.demo.gov.gr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.security.pending_setup(), None);
+    assert!(account.security.relaxed());
 
     // A second run creates nothing new and still prints the accounts.
     let second = certdesk(&["demo"], &db);
@@ -236,6 +258,60 @@ async fn organisations_and_administrators_are_created_by_the_operator() {
         "a-long-password",
         &record.password_hash
     ));
+    // The first login forces a new password and the second factor.
+    assert!(record.security.must_change_password);
+    assert!(record.security.second_factor_required);
+}
+
+#[tokio::test]
+async fn admin_create_refuses_a_password_against_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    assert!(
+        certdesk(&["org", "create", "--code", "ekdd", "--name", "ΕΚΔΔΑ"], &db)
+            .status
+            .success()
+    );
+    for (password, reason) in [
+        ("short-pass1", "at least 12 characters"),
+        ("password1234", "most common passwords"),
+        ("c.ioannou@ekdd.gr", "same as the username"),
+    ] {
+        let out = certdesk(
+            &[
+                "admin",
+                "create",
+                "--org",
+                "ekdd",
+                "--username",
+                "c.ioannou@ekdd.gr",
+                "--name",
+                "Χ",
+                "--password",
+                password,
+            ],
+            &db,
+        );
+        assert!(!out.status.success(), "{password}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(reason), "{password}: {stderr}");
+        assert!(stderr.contains("Κωδικός"), "and in Greek: {stderr}");
+    }
+}
+
+#[test]
+fn demo_refuses_a_password_against_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(["demo"])
+        .env("CERTDESK_DB", db_url(&dir))
+        .env("CERTDESK_DEMO_PASSWORD", "demo")
+        .env_remove("CERTDESK_LISTEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("CERTDESK_DEMO_PASSWORD"), "{stderr}");
 }
 
 #[tokio::test]

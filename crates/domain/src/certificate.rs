@@ -45,7 +45,9 @@ pub struct CertificateSubject {
     pub afm: String,
     pub organisation: String,
     pub unit: String,
-    pub email: String,
+    /// The work email, only once the beneficiary proved it reaches them (issue 10): an address
+    /// nobody proved is not written into a qualified certificate.
+    pub email: Option<String>,
 }
 
 /// A CA that can issue (the background job's view of it).

@@ -37,8 +37,9 @@ fn escape_lines(text: &str) -> String {
 }
 
 /// The email to the beneficiary after their application moved to `to`. With the portal's
-/// address, the email links to it: «Έναρξη» when the process has just started, else a link to
-/// the application.
+/// address, the email links to it: «Έναρξη» when the process has just started (the caller's
+/// `portal_url` then carries the single-use token that proves the address, see
+/// [`start_link`]), else a link to the application.
 pub fn status_change_email(
     given_name: &str,
     surname: &str,
@@ -117,6 +118,49 @@ pub fn status_change_email(
     }
 }
 
+/// The «Έναρξη» link of a start email: the portal's `/portal/start`, carrying the token that
+/// proves the address (see [`crate::email_proof`]).
+pub fn start_link(portal_url: &str, token: &str) -> String {
+    format!("{}/start?token={token}", portal_url.trim_end_matches('/'))
+}
+
+/// The email with a code that proves the work address (the fallback to the start link).
+pub fn email_proof_code_email(
+    given_name: &str,
+    surname: &str,
+    code: &str,
+    valid_minutes: i64,
+) -> Email {
+    let subject = "Ψηφιακό πιστοποιητικό: κωδικός επιβεβαίωσης email".to_owned();
+    let body_text = format!(
+        "Αγαπητέ/ή {given_name} {surname},\n\n\
+         ο κωδικός επιβεβαίωσης της διεύθυνσης email σας είναι: {code}\n\n\
+         Γράψτε τον στη σελίδα της αίτησής σας. Ισχύει για {valid_minutes} λεπτά και για μία μόνο \
+         χρήση. Αν δεν τον ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα.\n\n\
+         Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
+    );
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {given} {surname},</p>\n\
+         <p>ο κωδικός επιβεβαίωσης της διεύθυνσης email σας είναι: <strong>{code}</strong></p>\n\
+         <p>Γράψτε τον στη σελίδα της αίτησής σας. Ισχύει για {valid_minutes} λεπτά και για μία \
+         μόνο χρήση. Αν δεν τον ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα.</p>\n\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        given = escape_html(given_name),
+        surname = escape_html(surname),
+        code = escape_html(code),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
+    }
+}
+
 /// The notice sent once, 15 days before a certificate expires (SPEC §2: no renewal; a new
 /// application is needed).
 pub fn expiry_notice_email(given_name: &str, surname: &str, expires_on: &str) -> Email {
@@ -188,9 +232,58 @@ pub fn one_time_password_email(
     }
 }
 
+/// The email to a new ΔΨΠ that their account exists. It carries no password: the operator hands
+/// the temporary one over another way, and it must be changed at the first login.
+pub fn account_created_email(full_name: &str, username: &str, console_url: Option<&str>) -> Email {
+    let subject = "Δημιουργία λογαριασμού ΔΨΠ στο certdesk".to_owned();
+    let link = console_url.map(|u| format!("{}/login", u.trim_end_matches('/')));
+    let mut body_text = format!(
+        "Αγαπητέ/ή {full_name},\n\n\
+         δημιουργήθηκε λογαριασμός Διαχειριστή Ψηφιακών Πιστοποιητικών (ΔΨΠ) με όνομα χρήστη \
+         {username}. Τον αρχικό κωδικό θα σας τον δώσει ο διαχειριστής λογαριασμών· θα σας \
+         ζητηθεί να τον αλλάξετε στην πρώτη σύνδεση.\n"
+    );
+    if let Some(link) = &link {
+        body_text.push_str(&format!("\nΣύνδεση: {link}\n"));
+    }
+    body_text.push_str("\nΤο μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n");
+    let link_html = link
+        .as_deref()
+        .map(|l| format!("<p><a href=\"{0}\">{0}</a></p>\n", escape_html(l)))
+        .unwrap_or_default();
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Αγαπητέ/ή {name},</p>\n\
+         <p>δημιουργήθηκε λογαριασμός Διαχειριστή Ψηφιακών Πιστοποιητικών (ΔΨΠ) με όνομα χρήστη \
+         <strong>{user}</strong>. Τον αρχικό κωδικό θα σας τον δώσει ο διαχειριστής λογαριασμών· \
+         θα σας ζητηθεί να τον αλλάξετε στην πρώτη σύνδεση.</p>\n{link_html}\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        name = escape_html(full_name),
+        user = escape_html(username),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_email_names_the_account_escaped_and_links_the_console() {
+        let email = account_created_email("Τομ <b>", "dpp@x.gr", Some("https://c.example/"));
+        assert!(email.body_text.contains("dpp@x.gr"));
+        assert!(email.body_text.contains("https://c.example/login"));
+        assert!(email.body_html.contains("Τομ &lt;b&gt;"));
+        assert!(!email.body_html.contains("<b>"));
+    }
 
     #[test]
     fn escapes_the_five_characters_of_markup() {
@@ -290,6 +383,16 @@ mod tests {
         assert!(!later.body_text.contains("Έναρξη"));
         let without = status_change_email("Α", "Β", Status::AwaitingDataCheck, "Κάτι", None, None);
         assert!(!without.body_text.contains("Έναρξη") && !without.body_html.contains("<a "));
+    }
+
+    #[test]
+    fn the_start_link_carries_the_token_under_the_portal() {
+        assert_eq!(
+            start_link("https://certdesk.example.gr/portal/", "ab12"),
+            "https://certdesk.example.gr/portal/start?token=ab12"
+        );
+        let email = email_proof_code_email("Ελένη", "Π", "042917", 10);
+        assert!(email.body_text.contains("042917") && email.body_html.contains("042917"));
     }
 
     #[test]

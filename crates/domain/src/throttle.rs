@@ -22,14 +22,17 @@ pub enum Purpose {
     SigningCode,
     /// Emails of one-time codes an application asks for.
     CodeSending,
+    /// Wrong codes typed to prove the application's email (issue 10).
+    EmailProofCode,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 4] = [
+    pub const ALL: [Purpose; 5] = [
         Purpose::AdministratorLogin,
         Purpose::LoginFromAddress,
         Purpose::SigningCode,
         Purpose::CodeSending,
+        Purpose::EmailProofCode,
     ];
 
     /// The prefix of the stored key. None holds ':', so keys of different purposes never
@@ -40,14 +43,18 @@ impl Purpose {
             Purpose::LoginFromAddress => "login-from",
             Purpose::SigningCode => "signing-code",
             Purpose::CodeSending => "code-sending",
+            Purpose::EmailProofCode => "email-proof-code",
         }
     }
 
     pub fn policy(self) -> Policy {
-        // The same numbers for the three per-subject purposes today; kept apart so each can
+        // The same numbers for the per-subject purposes today; kept apart so each can
         // change on its own. An address is shared by an office behind one NAT: six times more.
         match self {
-            Purpose::AdministratorLogin | Purpose::SigningCode | Purpose::CodeSending => Policy {
+            Purpose::AdministratorLogin
+            | Purpose::SigningCode
+            | Purpose::CodeSending
+            | Purpose::EmailProofCode => Policy {
                 max_attempts: 5,
                 window: Duration::minutes(15),
             },
@@ -136,6 +143,13 @@ impl ThrottleKey {
     pub fn code_sending(application_id: i64) -> ThrottleKey {
         ThrottleKey {
             purpose: Purpose::CodeSending,
+            subject: application_id.to_string(),
+        }
+    }
+
+    pub fn email_proof_code(application_id: i64) -> ThrottleKey {
+        ThrottleKey {
+            purpose: Purpose::EmailProofCode,
             subject: application_id.to_string(),
         }
     }
@@ -242,6 +256,7 @@ mod tests {
                 proptest::sample::select(vec![
                     "signing-code",
                     "code-sending",
+                    "email-proof-code",
                     "login",
                     "login-from"
                 ]),
@@ -257,6 +272,7 @@ mod tests {
             any_username().prop_map(|u| ThrottleKey::administrator_login(&u)),
             any::<i64>().prop_map(ThrottleKey::signing_code),
             any::<i64>().prop_map(ThrottleKey::code_sending),
+            any::<i64>().prop_map(ThrottleKey::email_proof_code),
             any::<[u8; 4]>().prop_map(|b| ThrottleKey::login_from_address(IpAddr::from(b))),
             any::<[u8; 16]>().prop_map(|b| ThrottleKey::login_from_address(IpAddr::from(b))),
             // Small ids, so that equal keys come up too.
@@ -278,6 +294,7 @@ mod tests {
             let login = ThrottleKey::administrator_login(&username).storage_key();
             prop_assert_ne!(&login, &ThrottleKey::signing_code(id).storage_key());
             prop_assert_ne!(&login, &ThrottleKey::code_sending(id).storage_key());
+            prop_assert_ne!(&login, &ThrottleKey::email_proof_code(id).storage_key());
         }
 
         #[test]

@@ -5,7 +5,9 @@ mod common;
 use certdesk_domain::certificate::RevocationReason;
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username};
-use certdesk_domain::{Action, Actor, ActorKind, Command, DomainError, Effect, Status};
+use certdesk_domain::{
+    Action, Actor, ActorKind, Application, Command, DomainError, Effect, Status,
+};
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
@@ -265,15 +267,17 @@ proptest! {
     /// Every command, by every actor, in every state, at any time: `decide` accepts exactly
     /// what the table allows, and leads where the table says.
     #[test]
-    fn decide_follows_the_transition_table(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000) {
+    fn decide_follows_the_transition_table(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000, proven in any::<bool>()) {
         let now = t0() + Duration::days(days);
-        let application = app(status);
+        let application = Application { email_proven: proven, ..app(status) };
         prop_assert_eq!(
             decide(&application, &command, &actor, now).ok().map(|t| t.to),
             expected(&application, &command, &actor, now)
         );
     }
 
+    /// (On a proven application: a proof of the email records a fact and stays, see
+    /// `email_proof.rs`.)
     #[test]
     fn every_accepted_command_moves_on_and_bumps_the_version(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000) {
         if let Ok(t) = decide(&app(status), &command, &actor, t0() + Duration::days(days)) {

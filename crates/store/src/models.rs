@@ -2,9 +2,12 @@
 //! that have rules.
 
 use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::email_proof::ProofMethod;
 use certdesk_domain::job::JobKind;
+use certdesk_domain::otp::StoredSecret;
+use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{Afm, Email, IdCard, Mobile, PersonName, Username};
-use certdesk_domain::{Application, Status};
+use certdesk_domain::{Application, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -24,6 +27,12 @@ pub struct NewAdministrator {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
+    /// A temporary password (made by an operator, or given to `certdesk admin create`) is
+    /// changed at the first login.
+    pub must_change_password: bool,
+    /// A TOTP second factor is required (false only for the demo's accounts).
+    pub second_factor_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +42,35 @@ pub struct AdministratorRecord {
     pub full_name: String,
     pub password_hash: String,
     pub organisation_ids: Vec<i64>,
+    pub security: AccountSecurity,
+    /// The enrolled TOTP app's secret, as kept at rest, and the last step accepted.
+    pub totp_secret: Option<StoredSecret>,
+    pub totp_last_step: Option<i64>,
+    pub role: Role,
+    /// A disabled account cannot log in (the operator's «Απενεργοποίηση»).
+    pub disabled: bool,
+}
+
+/// An account as the operator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// An event of the security log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: SecurityEventKind,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub address: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// How a ΔΨΠ holds a session: a console cookie or an API bearer token.
@@ -73,9 +111,16 @@ pub struct SessionRecord {
     pub username: String,
     pub full_name: String,
     pub organisation_ids: Vec<i64>,
+    pub role: Role,
     pub kind: SessionKind,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// When the session was last used, to within `certdesk_domain::session::TOUCH_INTERVAL`.
+    pub last_seen_at: DateTime<Utc>,
+    /// The account's setup and second factor, as they are now.
+    pub security: AccountSecurity,
+    /// A TOTP secret (as kept at rest) shown for enrolment and waiting for its first code.
+    pub pending_totp_secret: Option<StoredSecret>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,6 +214,24 @@ pub struct ApplicationRecord {
     pub mobile: Option<Mobile>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When and how the beneficiary proved control of `email`; `None` while unproven.
+    pub email_proof: Option<EmailProofRecord>,
+}
+
+/// A recorded proof of an application's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailProofRecord {
+    pub at: DateTime<Utc>,
+    pub method: ProofMethod,
+}
+
+/// The secrets that may still prove an application's email, as the store keeps them (digests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailProofSecrets {
+    pub link_hash: Option<String>,
+    pub link_expires_at: Option<DateTime<Utc>>,
+    pub code_digest: Option<String>,
+    pub code_expires_at: Option<DateTime<Utc>>,
 }
 
 impl ApplicationRecord {
@@ -180,6 +243,7 @@ impl ApplicationRecord {
             status: self.status,
             version: self.version,
             updated_at: self.updated_at,
+            email_proven: self.email_proof.is_some(),
         }
     }
 }

@@ -5,11 +5,11 @@ use async_trait::async_trait;
 use certdesk_domain::identity::Mismatch;
 use certdesk_domain::job::JobKind;
 use certdesk_domain::notification::Email;
-use certdesk_domain::otp::SigningCredentials;
+use certdesk_domain::otp::{SigningCredentials, StoredSecret};
 use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::Afm;
-use certdesk_domain::{HistoryEntry, Transition};
+use certdesk_domain::{HistoryEntry, SecurityEvent, Transition};
 use chrono::{DateTime, Utc};
 
 use crate::models::*;
@@ -17,12 +17,32 @@ use crate::{Scope, StoreError, StoreResult};
 
 /// Everything the store does. Implemented by every type that plays every role.
 pub trait Store:
-    Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    Accounts
+    + AccountSafety
+    + Employees
+    + Applications
+    + Jobs
+    + Outbox
+    + Sessions
+    + Pki
+    + Credentials
+    + SecurityLog
+    + EmailProofs
 {
 }
 
 impl<T> Store for T where
-    T: Accounts + Employees + Applications + Jobs + Outbox + Sessions + Pki + Credentials
+    T: Accounts
+        + AccountSafety
+        + Employees
+        + Applications
+        + Jobs
+        + Outbox
+        + Sessions
+        + Pki
+        + Credentials
+        + SecurityLog
+        + EmailProofs
 {
 }
 
@@ -51,6 +71,88 @@ pub trait Accounts: Send + Sync + 'static {
         administrator_id: i64,
         organisation_id: i64,
     ) -> StoreResult<()>;
+
+    // ---- the operator's (issue 10) ----------------------------------------------------------
+
+    /// Creates an account and writes `welcome` (if any) to the outbox for its username, in one
+    /// transaction.
+    async fn create_account(
+        &self,
+        account: &NewAdministrator,
+        welcome: Option<&Email>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Every organisation, by code.
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
+    /// Every account, by username.
+    async fn accounts(&self) -> StoreResult<Vec<AccountSummary>>;
+    async fn administrator(&self, id: i64) -> StoreResult<Option<AdministratorRecord>>;
+    async fn remove_administrator_from_organisation(
+        &self,
+        administrator_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<()>;
+    async fn set_administrator_disabled(&self, id: i64, disabled: bool) -> StoreResult<()>;
+    /// Sets a temporary password that must be changed at the next login.
+    async fn reset_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    /// Forgets the account's second factor (its owner enrols again).
+    async fn clear_administrator_second_factor(&self, id: i64) -> StoreResult<()>;
+}
+
+/// The security log: append-only, apart from the applications' histories.
+#[async_trait]
+pub trait SecurityLog: Send + Sync + 'static {
+    async fn record_security_event(
+        &self,
+        event: &SecurityEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Events at or after `since` with an id above `after_id`, oldest first (an export reads
+    /// the log in pages of `limit`).
+    async fn security_events(
+        &self,
+        since: Option<DateTime<Utc>>,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// The latest `limit` events, newest first.
+    async fn latest_security_events(&self, limit: i64) -> StoreResult<Vec<SecurityEventRecord>>;
+}
+
+/// What keeps a ΔΨΠ's account safe (SPEC §9): the change of the first password, the TOTP
+/// second factor with its recovery codes, and the sessions' last use and ending.
+#[async_trait]
+pub trait AccountSafety: Send + Sync + 'static {
+    /// The holder's new password; the account no longer has to change it.
+    async fn change_administrator_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn set_second_factor_required(&self, id: i64, required: bool) -> StoreResult<()>;
+    /// The TOTP secret shown to the session for enrolment (or none).
+    async fn set_pending_totp_secret(
+        &self,
+        token_hash: &str,
+        secret: Option<&StoredSecret>,
+    ) -> StoreResult<()>;
+    /// Enrols a TOTP app (its first code's step already used) and replaces the recovery codes
+    /// with `recovery_hashes`, together.
+    async fn enrol_totp(
+        &self,
+        id: i64,
+        secret: &StoredSecret,
+        last_step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()>;
+    /// Claims `step` of the account's TOTP app: `true` once, if no later step was used.
+    async fn use_administrator_totp_step(&self, id: i64, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code: `true` once for a code the account has.
+    async fn use_recovery_code(&self, id: i64, code_hash: &str) -> StoreResult<bool>;
+    /// Notes a use of the session (see `certdesk_domain::session`).
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends every console session and API token of the account but `except`; answers how many.
+    async fn delete_sessions_of(
+        &self,
+        administrator_id: i64,
+        except: Option<&str>,
+    ) -> StoreResult<u64>;
 }
 
 /// Employee records and finding them (SPEC §4, §5).
@@ -333,4 +435,26 @@ pub trait Credentials: Send + Sync + 'static {
         code_digest: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+/// What may prove an application's email (the start link's token, a code sent to it), kept as
+/// digests. Recording the proof is a transition's effect (`RecordEmailProof`), which uses both up.
+#[async_trait]
+pub trait EmailProofs: Send + Sync + 'static {
+    /// The digests that may still prove the email of an application within `scope`.
+    async fn email_proof_secrets(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+    ) -> StoreResult<Option<EmailProofSecrets>>;
+    /// Keeps a new code's digest (replacing an earlier code) and writes the email that carries
+    /// it to the outbox, in one transaction.
+    async fn send_email_proof_code(
+        &self,
+        application_id: i64,
+        code_digest: &str,
+        expires_at: DateTime<Utc>,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

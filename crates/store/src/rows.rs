@@ -3,17 +3,20 @@
 //! does not parse as its domain type is a decoding error, never a silently wrong value.
 
 use certdesk_domain::certificate::RevocationReason;
+use certdesk_domain::email_proof::ProofMethod;
 use certdesk_domain::job::JobKind;
+use certdesk_domain::otp::StoredSecret;
+use certdesk_domain::second_factor::AccountSecurity;
 use certdesk_domain::validation::{
     Afm, Email, Field, IdCard, Mobile, PersonName, Username, ValidationError,
 };
-use certdesk_domain::{Action, ActorKind, HistoryEntry, Status};
+use certdesk_domain::{Action, ActorKind, HistoryEntry, Role, SecurityEventKind, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AdministratorRecord, ApplicationRecord, CertificateRecord, EmployeeRecord, EmployeeRow, Job,
-    OutboxMessage, PortalSessionRecord, Revocation, SessionKind, SessionRecord, StoreError,
-    StoreResult,
+    AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmailProofRecord,
+    EmployeeRecord, EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation,
+    SecurityEventRecord, SessionKind, SessionRecord, StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -65,6 +68,8 @@ pub(crate) struct ApplicationRow {
     mobile: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    email_proven_at: Option<DateTime<Utc>>,
+    email_proven_by: Option<String>,
 }
 
 impl TryFrom<ApplicationRow> for ApplicationRecord {
@@ -81,6 +86,13 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
             mobile: optional(r.mobile, Mobile::parse)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            email_proof: match (r.email_proven_at, r.email_proven_by) {
+                (Some(at), Some(by)) => Some(EmailProofRecord {
+                    at,
+                    method: code("email_proven_by", &by, ProofMethod::parse)?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -202,17 +214,81 @@ pub(crate) struct AdministratorRow {
     pub username: String,
     pub full_name: String,
     pub password_hash: String,
+    pub must_change_password: bool,
+    pub second_factor_required: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub role: String,
+    pub disabled: bool,
 }
 
+pub(crate) const ADMINISTRATOR_COLUMNS: &str = "id, username, full_name, password_hash, role, disabled, must_change_password, \
+     second_factor_required, totp_secret, totp_last_step";
+
 impl AdministratorRow {
-    pub fn with_organisations(self, organisation_ids: Vec<i64>) -> AdministratorRecord {
-        AdministratorRecord {
+    pub fn with_organisations(
+        self,
+        organisation_ids: Vec<i64>,
+    ) -> StoreResult<AdministratorRecord> {
+        Ok(AdministratorRecord {
             id: self.id,
             username: self.username,
             full_name: self.full_name,
             password_hash: self.password_hash,
             organisation_ids,
-        }
+            security: AccountSecurity {
+                must_change_password: self.must_change_password,
+                second_factor_required: self.second_factor_required,
+                second_factor_enrolled: self.totp_secret.is_some(),
+            },
+            totp_secret: self.totp_secret.map(StoredSecret),
+            totp_last_step: self.totp_last_step,
+            role: code("role", &self.role, Role::parse)?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+impl TryFrom<AdministratorRow> for AccountSummary {
+    type Error = StoreError;
+
+    fn try_from(row: AdministratorRow) -> StoreResult<AccountSummary> {
+        Ok(AccountSummary {
+            id: row.id,
+            role: code("role", &row.role, Role::parse)?,
+            disabled: row.disabled,
+            username: row.username,
+            full_name: row.full_name,
+        })
+    }
+}
+
+pub(crate) const SECURITY_EVENT_COLUMNS: &str = "id, at, kind, actor, subject, address, detail";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SecurityEventRow {
+    id: i64,
+    at: DateTime<Utc>,
+    kind: String,
+    actor: Option<String>,
+    subject: Option<String>,
+    address: Option<String>,
+    detail: Option<String>,
+}
+
+impl TryFrom<SecurityEventRow> for SecurityEventRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SecurityEventRow) -> StoreResult<SecurityEventRecord> {
+        Ok(SecurityEventRecord {
+            id: row.id,
+            at: row.at,
+            kind: code("security event kind", &row.kind, SecurityEventKind::parse)?,
+            actor: row.actor,
+            subject: row.subject,
+            address: row.address,
+            detail: row.detail,
+        })
     }
 }
 
@@ -222,8 +298,14 @@ pub(crate) struct SessionRow {
     pub kind: String,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub pending_totp_secret: Option<String>,
     pub username: String,
     pub full_name: String,
+    pub must_change_password: bool,
+    pub second_factor_required: bool,
+    pub second_factor_enrolled: bool,
+    pub role: String,
 }
 
 impl SessionRow {
@@ -233,9 +315,17 @@ impl SessionRow {
             username: self.username,
             full_name: self.full_name,
             organisation_ids,
+            role: code("role", &self.role, Role::parse)?,
             kind: code("session kind", &self.kind, SessionKind::parse)?,
             csrf_token: self.csrf_token,
             expires_at: self.expires_at,
+            last_seen_at: self.last_seen_at,
+            security: AccountSecurity {
+                must_change_password: self.must_change_password,
+                second_factor_required: self.second_factor_required,
+                second_factor_enrolled: self.second_factor_enrolled,
+            },
+            pending_totp_secret: self.pending_totp_secret.map(StoredSecret),
         })
     }
 }

@@ -35,6 +35,10 @@ pub enum WebError {
     Unauthorized,
     /// The username or the password is wrong.
     InvalidCredentials,
+    /// The password was right, but the second factor's code is missing or wrong.
+    OtpRequired,
+    /// The account must first change its password or enrol its second factor in the console.
+    AccountSetupRequired,
     /// No such address, or nothing the caller may see.
     NotFound,
     MethodNotAllowed,
@@ -97,7 +101,10 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::App(error) => app_status(error),
-            WebError::Unauthorized | WebError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            WebError::Unauthorized | WebError::InvalidCredentials | WebError::OtpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
+            WebError::AccountSetupRequired => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             WebError::BodyUnreadable | WebError::MalformedJson | WebError::InvalidQuery { .. } => {
@@ -115,6 +122,8 @@ impl WebError {
             WebError::App(error) => app_code(error),
             WebError::Unauthorized => "unauthorized",
             WebError::InvalidCredentials => "invalid_credentials",
+            WebError::OtpRequired => "otp_required",
+            WebError::AccountSetupRequired => "account_setup_required",
             WebError::NotFound => "not_found",
             WebError::MethodNotAllowed => "method_not_allowed",
             WebError::BodyUnreadable => "bad_request",
@@ -151,6 +160,8 @@ impl WebError {
             WebError::InvalidQuery { field: Some(f) } => return parameter_invalid(f, lang),
             WebError::Unauthorized => t.unauthorized,
             WebError::InvalidCredentials => t.invalid_credentials,
+            WebError::OtpRequired => t.otp_required,
+            WebError::AccountSetupRequired => t.account_setup_required,
             WebError::NotFound => t.not_found,
             WebError::MethodNotAllowed => t.method_not_allowed,
             WebError::BodyUnreadable => t.body_unreadable,
@@ -192,6 +203,7 @@ impl WebError {
 fn app_status(error: &AppError) -> StatusCode {
     match error {
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Rule(DomainError::NotPermitted { .. }) => StatusCode::FORBIDDEN,
         AppError::Rule(_) | AppError::OpenApplicationExists | AppError::EnrolmentExpired => {
             StatusCode::CONFLICT
@@ -199,7 +211,8 @@ fn app_status(error: &AppError) -> StatusCode {
         AppError::Invalid(_)
         | AppError::InvalidFields(_)
         | AppError::TotpCodesWrong
-        | AppError::RecordsDisagree(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::RecordsDisagree(_)
+        | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -218,6 +231,7 @@ fn app_status(error: &AppError) -> StatusCode {
 fn app_code(error: &AppError) -> &'static str {
     match error {
         AppError::NotFound | AppError::Store(StoreError::NotFound) => "not_found",
+        AppError::Forbidden => "forbidden",
         AppError::Rule(rule) => rule.code(),
         AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_field",
         AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
@@ -231,6 +245,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::EnrolmentExpired => "enrolment_expired",
         AppError::TotpCodesWrong => "totp_codes_wrong",
         AppError::RecordsDisagree(_) => "records_disagree",
+        AppError::EmailProofRefused(_) => "email_proof_refused",
         AppError::Configuration(_) => "internal",
         AppError::Store(StoreError::Unavailable(_)) => "unavailable",
         AppError::Store(StoreError::Conflict) => "conflict",
@@ -247,6 +262,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         AppError::RecordsDisagree(mismatches) => {
             return certdesk_domain::subject::disagreement_message(mismatches, lang);
         }
+        AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
             return messages.join(" ");
@@ -255,6 +271,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
             return ValidationError::new(*field, Problem::Taken).message(lang);
         }
         AppError::NotFound | AppError::Store(StoreError::NotFound) => t.not_found,
+        AppError::Forbidden => t.forbidden,
         AppError::OpenApplicationExists | AppError::Store(StoreError::OpenApplicationExists) => {
             t.open_application_exists
         }

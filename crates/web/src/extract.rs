@@ -169,6 +169,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             .administrator(token, SessionKind::Api)
             .await?
             .ok_or(WebError::Unauthorized)?;
+        // An API login refuses such an account; this covers a token older than the refusal.
+        if admin.pending_setup().is_some() {
+            return Err(WebError::AccountSetupRequired);
+        }
         Ok(ApiCaller {
             admin,
             lang: request_lang(&parts.headers),

@@ -13,6 +13,7 @@ pub mod extract;
 mod headers;
 pub mod pki;
 pub mod portal;
+mod qr;
 pub mod serve;
 pub mod texts;
 pub mod view;

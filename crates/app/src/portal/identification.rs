@@ -6,6 +6,7 @@
 
 use certdesk_domain::identity::{Identification, PersonFacts, identify};
 use certdesk_domain::otp::{ChannelChoice, OtpChannel, SigningCredentials, TotpSecret};
+use certdesk_domain::transition::may_identify;
 use certdesk_domain::validation::{Problem, SigningPassword, Username, ValidationError};
 use certdesk_domain::{Actor, Command, Status};
 use certdesk_registry::PoliceQuery;
@@ -42,6 +43,8 @@ impl Beneficiary {
     /// identity; nothing is written while a registry does not answer.
     pub async fn identify(&self, form: &IdentificationForm<'_>) -> AppResult<Identified> {
         let current = self.at_step(Some(Status::AwaitingIdentification)).await?;
+        // Asked first, so that no enrolment starts that could not complete.
+        may_identify(&current.application.as_domain())?;
         let mut errors = Vec::new();
         let username = Username::parse(form.username)
             .map_err(|e| errors.push(e))

@@ -6,6 +6,7 @@
 //! A [`Beneficiary`] is handed out only for a live portal session, and reaches only the
 //! applications of the ΑΦΜ the tax registry vouched for at login ([`Scope::Person`]).
 
+pub mod email_proof;
 pub mod enrolment;
 pub mod identification;
 pub mod login;
@@ -106,6 +107,8 @@ pub struct Overview {
     pub channel: Option<&'static str>,
     pub username: Option<String>,
     pub certificate: Option<CertificateRecord>,
+    /// Whether the application's email is proven (identification waits for it).
+    pub email_proven: bool,
 }
 
 impl Beneficiary {
@@ -176,6 +179,7 @@ impl Beneficiary {
             None
         };
         Ok(Some(Overview {
+            email_proven: current.application.email_proof.is_some(),
             history,
             channel,
             username: store.reserved_username(id).await?,
@@ -216,14 +220,25 @@ impl Beneficiary {
         }
     }
 
-    /// The beneficiary's own certificate.
+    /// The beneficiary's own certificate, to download (the security log records it, naming
+    /// the beneficiary by their username when they have one).
     pub async fn certificate(&self) -> AppResult<Option<CertificateRecord>> {
         let current = self.at_step(None).await?;
-        Ok(self
+        let certificate = self
             .app
             .store()
             .certificate(&self.scope(), current.application.id)
-            .await?)
+            .await?;
+        if certificate.is_some() {
+            let username = current.employee.username.as_ref().map(|u| u.as_str());
+            let event = certdesk_domain::SecurityEvent::certificate_downloaded(
+                username,
+                current.application.id,
+                "portal",
+            );
+            self.app.record_security_event(&event).await?;
+        }
+        Ok(certificate)
     }
 
     async fn perform(&self, current: &Current, command: &Command) -> AppResult<()> {

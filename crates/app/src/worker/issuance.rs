@@ -134,7 +134,11 @@ async fn prepare_issue(
         afm: employee.afm.to_string(),
         organisation: employee.organisation_name.clone(),
         unit: employee.unit.clone(),
-        email: application.email.to_string(),
+        // Defence in depth: identification needs the proof, but an address nobody proved must
+        // never reach a qualified certificate, whatever path led here.
+        email: application
+            .email_proof
+            .map(|_| application.email.to_string()),
     };
     let certificate = issuer
         .issue(&subject, now)

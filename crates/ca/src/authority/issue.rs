@@ -21,7 +21,8 @@ pub struct CertificateRequest {
     pub afm: String,
     pub organisation: String,
     pub unit: String,
-    pub email: String,
+    /// The subjectAltName rfc822Name; `None` leaves the email out (an unproven address).
+    pub email: Option<String>,
     pub validity: Duration,
 }
 
@@ -84,16 +85,19 @@ impl Authority {
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::ContentCommitment,
         ];
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::Other(extensions::DOCUMENT_SIGNING.to_vec()),
-            ExtendedKeyUsagePurpose::EmailProtection,
-        ];
-        params.subject_alt_names =
-            vec![SanType::Rfc822Name(
-                request.email.as_str().try_into().map_err(|_| {
-                    CaError::Invalid(format!("{:?} is not an email", request.email))
-                })?,
-            )];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
+            extensions::DOCUMENT_SIGNING.to_vec(),
+        )];
+        // Email protection only with an address to protect.
+        if let Some(email) = &request.email {
+            params
+                .extended_key_usages
+                .push(ExtendedKeyUsagePurpose::EmailProtection);
+            params.subject_alt_names =
+                vec![SanType::Rfc822Name(email.as_str().try_into().map_err(
+                    |_| CaError::Invalid(format!("{email:?} is not an email")),
+                )?)];
+        }
         params.crl_distribution_points = vec![CrlDistributionPoint {
             uris: vec![self.crl_url()],
         }];

@@ -11,9 +11,12 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use certdesk_app::tokens::{generate_password, hash_password};
+use certdesk_domain::Lang;
+use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::certificate::CertificateIssuer;
 use certdesk_domain::job::JobKind;
-use certdesk_domain::{Actor, Status};
+use certdesk_domain::validation::Field;
+use certdesk_domain::{Actor, Role, Status};
 use certdesk_store::{NewAdministrator, NewEmployee, Store};
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
@@ -28,10 +31,17 @@ pub struct DemoAccount {
     pub organisation: &'static str,
     pub username: &'static str,
     pub password: String,
+    pub role: Role,
 }
 
+/// The demo's operator (organisations and accounts, issue 10).
+const OPERATOR_USERNAME: &str = "operator@demo.gov.gr";
+const OPERATOR_NAME: &str = "Διαχειριστής Λογαριασμών";
+
 /// Creates what is missing of the demo data and (re)sets the demo accounts' password: from
-/// `CERTDESK_DEMO_PASSWORD`, or a new random one (printed, since it cannot be read back).
+/// `CERTDESK_DEMO_PASSWORD` (which must satisfy the password policy), or a new random one
+/// (printed, since it cannot be read back). The demo accounts log in with the password alone
+/// (SPEC §7): their second factor is not required, and the console says so on their pages.
 pub async fn load(
     store: &dyn Store,
     issuer: &dyn CertificateIssuer,
@@ -41,6 +51,10 @@ pub async fn load(
         .ok()
         .filter(|p| !p.is_empty())
         .unwrap_or_else(generate_password);
+    for demo in ORGANISATIONS {
+        AccountPassword::parse(Field::Password, &password, demo.admin_username)
+            .map_err(|e| anyhow::anyhow!("CERTDESK_DEMO_PASSWORD: {}", e.message(Lang::En)))?;
+    }
     let password_hash = hash_password(&password);
     let signing = MadeUpSigning::new(&password, password_hash.clone());
     let mut accounts = Vec::new();
@@ -57,6 +71,7 @@ pub async fn load(
                 store
                     .set_administrator_password(admin.id, &password_hash)
                     .await?;
+                store.set_second_factor_required(admin.id, false).await?;
                 admin.id
             }
             None => {
@@ -65,6 +80,9 @@ pub async fn load(
                     full_name: demo.admin_name.to_owned(),
                     password_hash: password_hash.clone(),
                     organisation_ids: vec![organisation.id],
+                    role: Role::Administrator,
+                    must_change_password: false,
+                    second_factor_required: false,
                 };
                 store.create_administrator(&admin, now).await?
             }
@@ -95,17 +113,48 @@ pub async fn load(
             organisation: demo.name,
             username: demo.admin_username,
             password: password.clone(),
+            role: Role::Administrator,
         });
     }
+    match store.administrator_by_username(OPERATOR_USERNAME).await? {
+        Some(operator) => {
+            store
+                .set_administrator_password(operator.id, &password_hash)
+                .await?;
+        }
+        None => {
+            let operator = NewAdministrator {
+                username: OPERATOR_USERNAME.to_owned(),
+                full_name: OPERATOR_NAME.to_owned(),
+                password_hash: password_hash.clone(),
+                organisation_ids: Vec::new(),
+                role: Role::Operator,
+                must_change_password: false,
+                second_factor_required: false,
+            };
+            store.create_administrator(&operator, now).await?;
+        }
+    }
+    accounts.push(DemoAccount {
+        organisation: "",
+        username: OPERATOR_USERNAME,
+        password: password.clone(),
+        role: Role::Operator,
+    });
     Ok(accounts)
 }
 
 pub fn print_accounts(listen: &str, accounts: &[DemoAccount]) {
     println!("console: http://{listen}/");
-    for account in accounts {
+    // The ΔΨΠ lines first, as SPEC §7 has them; then the operator's.
+    for account in accounts.iter().filter(|a| a.role == Role::Administrator) {
         println!("# {}", account.organisation);
         println!("username: {}", account.username);
         println!("password: {}", account.password);
+    }
+    for account in accounts.iter().filter(|a| a.role == Role::Operator) {
+        println!("operator-username: {}", account.username);
+        println!("operator-password: {}", account.password);
     }
 }
 

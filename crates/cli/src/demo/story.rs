@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject, NewCertificate};
+use certdesk_domain::email_proof::{LinkToken, check_link};
 use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::transition::{RevocationCategory, decide, start};
 use certdesk_domain::validation::{Reason, Username};
@@ -126,6 +127,13 @@ impl Story<'_> {
             .position(|s| *s == target)
             .expect("target is on the path");
         for step in &order[1..=target_index] {
+            // At the first login the beneficiary followed the «Έναρξη» link, proving the email.
+            if *step == Status::AwaitingApproval {
+                let link = LinkToken::new(self.rng.random(), at);
+                let proof = check_link(id, link.token(), Some(link.stored()), at)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                path.push((Some(Command::ProveEmail { proof }), beneficiary.clone()));
+            }
             let command = match step {
                 Status::AwaitingApproval => (
                     // Made up: the tax registry is taken to agree with the HR record.
@@ -263,7 +271,7 @@ impl Story<'_> {
             afm: employee.afm.as_str().to_owned(),
             organisation: self.organisation_name.to_owned(),
             unit: employee.unit.clone(),
-            email: email.to_owned(),
+            email: Some(email.to_owned()),
         };
         self.issuer
             .issue(&subject, at)

@@ -294,8 +294,8 @@ async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
                 .await
                 .unwrap()
                 .len(),
-            history.len(),
-            "one email per change"
+            changes_of_state(&history),
+            "one email per change of state"
         );
         assert_eq!(
             installation
@@ -429,8 +429,8 @@ async fn a_job_is_executed_once_by_three_servers() {
         assert_eq!(application.version, history.len() as i64);
         assert_eq!(
             installation.store.outbox(*id).await.unwrap().len(),
-            history.len(),
-            "one email per change"
+            changes_of_state(&history),
+            "one email per change of state"
         );
     }
     // The fresh ones were left alone.
@@ -490,4 +490,18 @@ async fn a_job_is_executed_once_by_three_servers() {
 
     servers.assert_all_up(&client()).await;
     eprintln!("[jobs] done in {:?}", began.elapsed());
+}
+
+/// The history entries that changed the state, each told to the beneficiary by email: the
+/// proof of the email address is recorded without one (the beneficiary just gave it).
+fn changes_of_state(history: &[certdesk_domain::HistoryEntry]) -> usize {
+    history
+        .iter()
+        .filter(|h| {
+            !matches!(
+                h.action,
+                Action::EmailProvenByLink | Action::EmailProvenByCode
+            )
+        })
+        .count()
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Lang;
+use crate::email_proof::ProofMethod;
 
 /// What a history entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,10 +21,14 @@ pub enum Action {
     TimedOut,
     Revoked,
     CertificateExpired,
+    /// The email was proven by the start email's link (no state change).
+    EmailProvenByLink,
+    /// The email was proven by a code sent to it (no state change).
+    EmailProvenByCode,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Started,
         Action::DataConfirmed,
         Action::Approved,
@@ -36,7 +41,21 @@ impl Action {
         Action::TimedOut,
         Action::Revoked,
         Action::CertificateExpired,
+        Action::EmailProvenByLink,
+        Action::EmailProvenByCode,
     ];
+
+    /// The action that records a proof of the email by `method`.
+    pub fn email_proven(method: ProofMethod) -> Action {
+        match method {
+            ProofMethod::Link => Action::EmailProvenByLink,
+            ProofMethod::Code => Action::EmailProvenByCode,
+        }
+    }
+
+    pub fn proves_email(self) -> bool {
+        matches!(self, Action::EmailProvenByLink | Action::EmailProvenByCode)
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -52,6 +71,8 @@ impl Action {
             Action::TimedOut => "timed_out",
             Action::Revoked => "revoked",
             Action::CertificateExpired => "certificate_expired",
+            Action::EmailProvenByLink => "email_proven_by_link",
+            Action::EmailProvenByCode => "email_proven_by_code",
         }
     }
 
@@ -78,6 +99,9 @@ impl Action {
             Action::TimedOut => lang.pick("Λήξη αίτησης λόγω αδράνειας", "Application expired"),
             Action::Revoked => lang.pick("Ανάκληση πιστοποιητικού", "Certificate revoked"),
             Action::CertificateExpired => lang.pick("Λήξη πιστοποιητικού", "Certificate expired"),
+            Action::EmailProvenByLink | Action::EmailProvenByCode => {
+                lang.pick("Επιβεβαίωση email", "Email confirmed")
+            }
         }
     }
 
@@ -135,6 +159,14 @@ impl Action {
             Action::CertificateExpired => fixed(
                 "Η ισχύς του πιστοποιητικού έληξε",
                 "The certificate expired",
+            ),
+            Action::EmailProvenByLink => fixed(
+                "Επιβεβαιώθηκε η διεύθυνση email του δικαιούχου με τον σύνδεσμο «Έναρξη» του email έναρξης",
+                "The beneficiary's email address was confirmed with the «Έναρξη» link of the start email",
+            ),
+            Action::EmailProvenByCode => fixed(
+                "Επιβεβαιώθηκε η διεύθυνση email του δικαιούχου με κωδικό επιβεβαίωσης που στάλθηκε σε αυτήν",
+                "The beneficiary's email address was confirmed with a confirmation code sent to it",
             ),
         }
     }

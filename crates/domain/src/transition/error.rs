@@ -11,6 +11,9 @@ pub enum DomainError {
     /// This kind of actor may not do this.
     #[error("{actor:?} may not perform {action:?}")]
     NotPermitted { action: Action, actor: ActorKind },
+    /// Identification waits until the beneficiary proved control of the email.
+    #[error("the email is not proven yet")]
+    EmailNotProven,
     /// The application is not yet stale enough to expire.
     #[error("the application is not stale yet")]
     NotDue,
@@ -31,6 +34,7 @@ impl DomainError {
             DomainError::InvalidState { .. } => "invalid_state",
             DomainError::NotPermitted { .. } => "forbidden",
             DomainError::NotDue => "not_due",
+            DomainError::EmailNotProven => "email_not_proven",
         }
     }
 
@@ -67,6 +71,10 @@ impl DomainError {
                 Lang::El => format!("Δεν έχετε δικαίωμα για την ενέργεια «{}».", action.label(Lang::El)),
                 Lang::En => format!("You may not perform “{}”.", action.label(Lang::En)),
             },
+            DomainError::EmailNotProven => lang.pick_owned(
+                "Πριν από την ταυτοποίηση πρέπει να επιβεβαιώσετε τη διεύθυνση email εργασίας σας: ανοίξτε τον σύνδεσμο «Έναρξη» του email που λάβατε ή ζητήστε κωδικό επιβεβαίωσης.",
+                "Before identification you must confirm your work email address: open the «Έναρξη» link of the email you received, or ask for a confirmation code.",
+            ),
             DomainError::NotDue => lang.pick_owned(
                 "Η αίτηση δεν έχει μείνει αδρανής αρκετό καιρό για να λήξει.",
                 "The application has not been idle long enough to expire.",

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::certificate::{NewCertificate, RevocationReason};
+use crate::email_proof::{EmailProof, LinkToken, ProofMethod};
 use crate::history::history_time;
 use crate::otp::SigningCredentials;
 use crate::signing::SigningProof;
@@ -34,6 +35,9 @@ pub struct Application {
     pub version: i64,
     /// When the application last changed state (for the expiry of stale applications).
     pub updated_at: DateTime<Utc>,
+    /// Whether the beneficiary proved control of the application's email (see
+    /// [`crate::email_proof`]): identification waits for it.
+    pub email_proven: bool,
 }
 
 /// What someone asks to happen to an application.
@@ -48,7 +52,9 @@ pub enum Command {
     Reject { reason: Reason },
     /// The registries' records of the beneficiary do not match.
     FailIdentification { reason: String },
-    /// Identity matched; the beneficiary chose a username, a signing password and an OTP channel.
+    /// The beneficiary proved control of the application's email; the state does not change.
+    ProveEmail { proof: EmailProof },
+    /// Identity matched (and the email proven); the beneficiary chose a username, a signing password and an OTP channel.
     CompleteIdentification {
         username: Username,
         credentials: SigningCredentials,
@@ -95,6 +101,11 @@ pub enum Effect {
     RevokeCertificate {
         reason: RevocationReason,
     },
+    /// A new start-email link replaces any earlier one (and any earlier proof: the address it
+    /// is for must be proven again). `NotifyBeneficiary` of the same transition carries it.
+    SetEmailLink(LinkToken),
+    /// The email is recorded as proven, by `method`; the link and any code are used up.
+    RecordEmailProof(ProofMethod),
     /// The beneficiary gets an email about the change.
     NotifyBeneficiary,
 }
@@ -103,7 +114,8 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub application_id: i64,
-    /// `None` only when the application is being started.
+    /// `None` only when the application is being started. Equal to `to` for a proof of the
+    /// email, which records a fact without a state change.
     pub from: Option<Status>,
     /// The version the stored application must still have for this transition to apply.
     pub expected_version: i64,
@@ -141,6 +153,17 @@ pub fn start(
         reason: None,
         effects: vec![Effect::NotifyBeneficiary],
     })
+}
+
+/// Whether identification may complete: the certificate carries the email, so whoever chose the
+/// authenticator app must have shown that the address reaches them all the same (issue 10). The
+/// portal asks before it starts an enrolment; [`decide`] asks again.
+pub fn may_identify(application: &Application) -> Result<(), DomainError> {
+    if application.email_proven {
+        Ok(())
+    } else {
+        Err(DomainError::EmailNotProven)
+    }
 }
 
 /// Decides what `command`, given by `actor` at `now`, does to `application`.
@@ -203,6 +226,17 @@ pub fn decide(
                 DestroyKeyMaterial,
                 NotifyBeneficiary,
             ],
+        ),
+        Command::ProveEmail { proof } => (
+            Action::email_proven(proof.method()),
+            ActorKind::Beneficiary,
+            matches!(
+                status,
+                AwaitingDataCheck | AwaitingApproval | AwaitingIdentification
+            ) && !application.email_proven,
+            status,
+            None,
+            vec![RecordEmailProof(proof.method())],
         ),
         Command::CompleteIdentification {
             username,
@@ -320,8 +354,16 @@ pub fn decide(
     {
         return Err(not_permitted);
     }
+    if let Command::ProveEmail { proof } = command
+        && proof.application_id() != application.id
+    {
+        return Err(not_permitted);
+    }
     if !allowed_from {
         return Err(DomainError::InvalidState { action, status });
+    }
+    if matches!(command, Command::CompleteIdentification { .. }) {
+        may_identify(application)?;
     }
     debug_assert!(!status.is_terminal());
     Ok(Transition {
@@ -339,6 +381,20 @@ pub fn decide(
 }
 
 impl Transition {
+    /// The start transition with the link its email carries (see [`crate::email_proof`]).
+    pub fn with_email_link(mut self, link: LinkToken) -> Transition {
+        self.effects.insert(0, Effect::SetEmailLink(link));
+        self
+    }
+
+    /// The start-email link this transition sets, if any.
+    pub fn email_link(&self) -> Option<&LinkToken> {
+        self.effects.iter().find_map(|e| match e {
+            Effect::SetEmailLink(link) => Some(link),
+            _ => None,
+        })
+    }
+
     /// The one history entry this transition appends, linked to the application's last entry
     /// (`previous` = its hash and seq; `None` for the first entry).
     pub fn history_entry(&self, previous: Option<(&str, i64)>) -> crate::HistoryEntry {
@@ -363,6 +419,10 @@ impl Transition {
             status: self.to,
             version: self.expected_version + 1,
             updated_at: self.at,
+            email_proven: match self.email_link() {
+                Some(_) => false,
+                None => application.email_proven || self.action.proves_email(),
+            },
         }
     }
 }

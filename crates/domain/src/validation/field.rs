@@ -32,13 +32,17 @@ pub enum Field {
     Otp,
     Code1,
     Code2,
+    /// The code that proves the work email (issue 10).
+    EmailCode,
     Category,
     Description,
     Authority,
+    NewPassword,
+    NewPasswordConfirm,
 }
 
 impl Field {
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 28] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -61,9 +65,12 @@ impl Field {
         Field::Otp,
         Field::Code1,
         Field::Code2,
+        Field::EmailCode,
         Field::Category,
         Field::Description,
         Field::Authority,
+        Field::NewPassword,
+        Field::NewPasswordConfirm,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -91,9 +98,12 @@ impl Field {
             Field::Otp => "otp",
             Field::Code1 => "code1",
             Field::Code2 => "code2",
+            Field::EmailCode => "email_code",
             Field::Category => "category",
             Field::Description => "description",
             Field::Authority => "authority",
+            Field::NewPassword => "new_password",
+            Field::NewPasswordConfirm => "new_password_confirm",
         }
     }
 
@@ -130,9 +140,12 @@ impl Field {
             Field::Otp => ("Κωδικός μίας χρήσης", "One-time password"),
             Field::Code1 => ("Πρώτος κωδικός της εφαρμογής", "First code of the app"),
             Field::Code2 => ("Δεύτερος κωδικός της εφαρμογής", "Second code of the app"),
+            Field::EmailCode => ("Κωδικός επιβεβαίωσης email", "Email confirmation code"),
             Field::Category => ("Κατηγορία ανάκλησης", "Revocation category"),
             Field::Description => ("Περιγραφή", "Description"),
             Field::Authority => ("Αρχή πιστοποίησης", "Certificate authority"),
+            Field::NewPassword => ("Νέος κωδικός", "New password"),
+            Field::NewPasswordConfirm => ("Επανάληψη νέου κωδικού", "New password (again)"),
         };
         lang.pick(el, en)
     }
@@ -182,7 +195,7 @@ impl Field {
                 "πρέπει να είναι ένας από τους κωδικούς καταστάσεων (π.χ. awaiting_approval) ή none",
                 "must be one of the status codes (e.g. awaiting_approval) or none",
             ),
-            Field::Otp | Field::Code1 | Field::Code2 => lang.pick(
+            Field::Otp | Field::Code1 | Field::Code2 | Field::EmailCode => lang.pick(
                 "πρέπει να αποτελείται από 6 ψηφία",
                 "must consist of 6 digits",
             ),
@@ -201,7 +214,9 @@ impl Field {
             | Field::SigningPassword
             | Field::PasswordConfirm
             | Field::Description
-            | Field::Authority => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
+            | Field::Authority
+            | Field::NewPassword
+            | Field::NewPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
         }
     }
 }

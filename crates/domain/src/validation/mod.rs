@@ -84,6 +84,10 @@ pub enum Problem {
     DoesNotMatch,
     /// Well formed but wrong (a one-time password, a signing password).
     Incorrect,
+    /// A password equal to the account's username (or its email's local part).
+    SameAsUsername,
+    /// A password among the most common ones, which guessers try first.
+    TooCommon,
 }
 
 impl ValidationError {
@@ -124,6 +128,18 @@ impl ValidationError {
                 )
                 .to_owned(),
             Problem::Incorrect => lang.pick("δεν είναι σωστός", "is not correct").to_owned(),
+            Problem::SameAsUsername => lang
+                .pick(
+                    "δεν επιτρέπεται να είναι ίδιος με το όνομα χρήστη",
+                    "must not be the same as the username",
+                )
+                .to_owned(),
+            Problem::TooCommon => lang
+                .pick(
+                    "είναι από τους πιο συνηθισμένους κωδικούς και μαντεύεται εύκολα· επιλέξτε άλλον",
+                    "is one of the most common passwords and easily guessed; choose another",
+                )
+                .to_owned(),
         };
         format!("{label}: {reason}")
     }

@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use certdesk_domain::certificate::NewCertificate;
+use certdesk_domain::email_proof::{self, EmailProof, LinkToken};
 use certdesk_domain::otp::{OtpChannel, SigningCredentials, StoredSecret, TotpSecret, step_at};
 use certdesk_domain::signing::{self, SigningCheck, SigningProof};
 use certdesk_domain::transition::RevocationCategory;
@@ -100,6 +101,8 @@ pub fn app(status: Status) -> Application {
         status,
         version: 3,
         updated_at: t0(),
+        // Proven, so that identification is decided by the table; `unproven` for the rule.
+        email_proven: true,
     }
 }
 
@@ -121,6 +124,22 @@ pub fn confirm_data() -> Command {
     }
 }
 
+/// The application before the beneficiary proved the email.
+pub fn unproven(status: Status) -> Application {
+    Application {
+        email_proven: false,
+        ..app(status)
+    }
+}
+
+/// A proof of the email of `application_id` by the start email's link, made the only way there
+/// is: by checking the token against what the store would keep.
+pub fn email_proof_for(application_id: i64) -> EmailProof {
+    let link = LinkToken::new([5; 32], t0());
+    email_proof::check_link(application_id, link.token(), Some(link.stored()), t0())
+        .expect("the link's own token")
+}
+
 pub fn all_commands() -> Vec<Command> {
     vec![
         confirm_data(),
@@ -130,6 +149,12 @@ pub fn all_commands() -> Vec<Command> {
         },
         Command::FailIdentification {
             reason: "ΑΔΤ".into(),
+        },
+        Command::ProveEmail {
+            proof: email_proof_for(APPLICATION),
+        },
+        Command::ProveEmail {
+            proof: email_proof_for(2),
         },
         Command::CompleteIdentification {
             username: Username::parse("mgeorgiou").unwrap(),
@@ -200,9 +225,17 @@ pub fn expected(
         Command::FailIdentification { .. } => {
             (system && status == AwaitingIdentification, Rejected)
         }
-        Command::CompleteIdentification { .. } => {
-            (owner && status == AwaitingIdentification, AwaitingSignature)
-        }
+        Command::ProveEmail { proof } => (
+            owner
+                && proof.application_id() == application.id
+                && !application.email_proven
+                && [AwaitingDataCheck, AwaitingApproval, AwaitingIdentification].contains(&status),
+            status,
+        ),
+        Command::CompleteIdentification { .. } => (
+            owner && application.email_proven && status == AwaitingIdentification,
+            AwaitingSignature,
+        ),
         Command::Sign { proof } => (
             owner && proof.application_id() == application.id && status == AwaitingSignature,
             AwaitingIssuance,

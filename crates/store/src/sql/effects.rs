@@ -2,12 +2,12 @@
 //! chained to the last, and each effect the domain named.
 
 use certdesk_domain::job::JobKind;
-use certdesk_domain::notification::status_change_email;
+use certdesk_domain::notification::{start_link, status_change_email};
 use certdesk_domain::validation::Field;
 use certdesk_domain::{Effect, Transition};
 use sqlx::Row;
 
-use super::{Conn, credentials, duplicate, pki, queue_email};
+use super::{Conn, credentials, duplicate, email_proofs, pki, queue_email};
 use crate::{StoreOptions, StoreResult};
 
 pub(super) async fn append_history(conn: &mut Conn, t: &Transition) -> StoreResult<()> {
@@ -120,6 +120,10 @@ pub(super) async fn apply_effects(
                 .execute(&mut *conn)
                 .await?;
             }
+            Effect::SetEmailLink(link) => email_proofs::set_link(&mut *conn, id, link).await?,
+            Effect::RecordEmailProof(method) => {
+                email_proofs::record_proof(&mut *conn, id, *method, t.at).await?;
+            }
             Effect::NotifyBeneficiary => {
                 let person = sqlx::query(
                     "SELECT e.given_name, e.surname FROM applications a \
@@ -128,13 +132,18 @@ pub(super) async fn apply_effects(
                 .bind(id)
                 .fetch_one(&mut *conn)
                 .await?;
+                // The start email's «Έναρξη» carries the token that proves the address.
+                let portal_url = match (options.portal_url.as_deref(), t.email_link()) {
+                    (Some(url), Some(link)) => Some(start_link(url, link.token())),
+                    (url, _) => url.map(str::to_owned),
+                };
                 let email = status_change_email(
                     person.try_get("given_name")?,
                     person.try_get("surname")?,
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
-                    options.portal_url.as_deref(),
+                    portal_url.as_deref(),
                 );
                 queue_email(conn, id, &email, t.at).await?;
             }

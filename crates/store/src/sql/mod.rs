@@ -3,14 +3,17 @@
 //! pool and connection types, and the clauses that differ); see the crate's documentation for
 //! why. Nothing in here names a backend.
 
+mod account_security;
 mod accounts;
 mod applications;
 mod credentials;
 mod effects;
+mod email_proofs;
 mod employees;
 mod jobs;
 mod outbox;
 mod pki;
+mod security_log;
 mod sessions;
 
 use certdesk_domain::validation::Field;

@@ -17,7 +17,7 @@ impl Sessions for SqlStore {
     async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, administrator_id, kind, csrf_token, created_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $5)",
         )
         .bind(&session.token_hash)
         .bind(session.administrator_id)
@@ -36,9 +36,11 @@ impl Sessions for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, a.username, \
-             a.full_name FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at, \
+             s.pending_totp_secret, a.username, a.full_name, a.role, a.must_change_password, \
+             a.second_factor_required, a.totp_secret IS NOT NULL AS second_factor_enrolled \
+             FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE",
         )
         .bind(token_hash)
         .bind(now)

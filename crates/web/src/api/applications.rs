@@ -20,7 +20,16 @@ use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
     path = "/applications",
     request_body = NewApplicationRequest,
     responses(
-        (status = 201, description = "Started: awaiting_data_check", body = ApplicationView),
+        (status = 201, description = "Started: awaiting_data_check", body = ApplicationView,
+            links(
+                ("approve" = (operation_id = "approve", parameters(("id" = "$response.body#/id")), description = "Approve it once the beneficiary confirmed the data")),
+                ("reject" = (operation_id = "reject", parameters(("id" = "$response.body#/id")))),
+                ("cancel" = (operation_id = "cancel", parameters(("id" = "$response.body#/id")))),
+                ("revoke" = (operation_id = "revoke", parameters(("id" = "$response.body#/id")), description = "Revoke its certificate once issued")),
+                ("certificate" = (operation_id = "certificate", parameters(("id" = "$response.body#/id")), description = "Its certificate, once issued"))
+            )
+        ),
+        (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 409, description = "The employee has an open application", body = ErrorBody),
         (status = 422, description = "Invalid or unknown ΑΦΜ, invalid email or mobile", body = ErrorBody),
@@ -78,6 +87,7 @@ async fn act(
     request_body(content = CancelRequest, description = "Optional; may be left out"),
     responses(
         (status = 200, description = "Cancelled: the application is rejected", body = ApplicationView),
+        (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, description = "No such application in the caller's organisations", body = ErrorBody),
         (status = 409, description = "`not_cancellable`: the application is not pending", body = ErrorBody),
@@ -124,6 +134,7 @@ pub async fn approve(
     request_body = RejectRequest,
     responses(
         (status = 200, body = ApplicationView),
+        (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not awaiting approval", body = ErrorBody),
@@ -149,6 +160,7 @@ pub async fn reject(
     responses(
         (status = 200, description = "The certificate chain as PEM: the certificate, the issuing CA, the root CA", content_type = "application/pem-certificate-chain", body = String),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "The caller's role downloads no certificate (an auditor, an operator)", body = ErrorBody),
         (status = 404, description = "No such application, not the caller's, or no certificate (yet)", body = ErrorBody),
     ),
     security(("bearer" = [])),
@@ -160,7 +172,7 @@ pub async fn certificate(caller: ApiCaller, Path(id): Path<String>) -> Result<Re
     let (application, _) = caller.admin.application(id).await?;
     let certificate = caller
         .admin
-        .certificate(application.id)
+        .download_certificate(application.id, "api")
         .await?
         .ok_or(WebError::NotFound)?;
     let mut chain = certdesk_ca::certificate_pem(&certificate.der);
@@ -197,6 +209,7 @@ pub async fn certificate(caller: ApiCaller, Path(id): Path<String>) -> Result<Re
     request_body = RevokeRequest,
     responses(
         (status = 200, description = "Revoked", body = ApplicationView),
+        (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not issued (code not_revocable)", body = ErrorBody),

@@ -20,11 +20,16 @@ pub struct SearchParams {
     pub email: Option<String>,
     pub username: Option<String>,
     /// A status code of SPEC §2, or `none`.
+    #[param(
+        pattern = "^\\s*(none|awaiting_data_check|awaiting_approval|awaiting_identification|awaiting_signature|awaiting_issuance|issued|rejected|revoked|expired)?\\s*$"
+    )]
     pub status: Option<String>,
     pub unit: Option<String>,
-    /// 1-based page number.
+    /// 1-based page number (0 is read as 1).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub page: Option<u32>,
-    /// Results per page (1 to 200; 50 by default).
+    /// Results per page, 50 by default; a value outside 1 to 200 is brought into it.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub per_page: Option<u32>,
 }
 
@@ -35,6 +40,7 @@ pub struct SearchParams {
     params(SearchParams),
     responses(
         (status = 200, description = "One page of results, sorted by surname, with the total", body = SearchView),
+        (status = 400, description = "A query parameter is not of its type (e.g. a page that is not a number): `invalid_query`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 422, description = "Invalid search value", body = ErrorBody),
     ),

@@ -29,6 +29,7 @@ pub const BASE: &str = "/api/v1";
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
         .routes(routes!(employees::search))
         .routes(routes!(employees::card))
         .routes(routes!(applications::create))

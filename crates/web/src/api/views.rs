@@ -161,8 +161,10 @@ impl EmployeeView {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
-    /// A TOTP code, once the account has a second factor (the demo accounts have none).
+    /// The second factor, once the account has one (the demo accounts have none): the six
+    /// digits of the authenticator app, or one of the account's single-use recovery codes.
     #[serde(default)]
+    #[schema(example = "123456")]
     pub otp: Option<String>,
 }
 
@@ -175,6 +177,7 @@ pub struct LoginResponse {
 #[derive(Deserialize, ToSchema)]
 pub struct NewApplicationRequest {
     /// The employee's ΑΦΜ (9 digits with a valid check digit).
+    #[schema(pattern = "^\\s*[0-9]{9}\\s*$")]
     pub afm: String,
     /// The employee's work email.
     pub email: String,
@@ -193,8 +196,9 @@ pub struct CancelRequest {
 pub struct RevokeRequest {
     /// `employee_request` («Μετά από αίτημα υπαλλήλου», CRL reason cessationOfOperation) or
     /// `authority_decision` («Μετά από απόφαση του φορέα/ δικαστικής αρχής/ εποπτικής αρχής»,
-    /// CRL reason privilegeWithdrawn).
+    /// CRL reason privilegeWithdrawn). Required: without it the answer is 422 naming the field.
     #[serde(default)]
+    #[schema(value_type = String, required = true, pattern = "^(employee_request|authority_decision)$")]
     pub category: Option<String>,
     /// Optional «Περιγραφή», at most 500 characters; kept in the history.
     #[serde(default)]
@@ -203,7 +207,9 @@ pub struct RevokeRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RejectRequest {
-    /// Mandatory reason, at most 500 characters.
+    /// Mandatory reason, at most 500 characters, not only spaces. Without it the answer is 422
+    /// naming the field.
     #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }

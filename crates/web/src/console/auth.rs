@@ -10,8 +10,9 @@ use certdesk_app::tokens::{constant_time_eq, new_token};
 use certdesk_store::SessionKind;
 use serde::Deserialize;
 
+use super::roles::ConsoleAccount;
 use super::texts::{Texts, texts};
-use super::{ConsoleUser, SESSION_COOKIE, console_lang, render};
+use super::{SESSION_COOKIE, console_lang, render, setup_page};
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
 use crate::error::WebError;
@@ -63,6 +64,9 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// The second factor's code (TOTP or recovery), once the account has one.
+    #[serde(default)]
+    otp: String,
     #[serde(default)]
     csrf: String,
 }
@@ -79,9 +83,16 @@ pub async fn login_submit(
     let csrf_ok = !expected_csrf.is_empty()
         && constant_time_eq(expected_csrf.as_bytes(), form.csrf.as_bytes());
     let outcome = if csrf_ok {
+        let otp = Some(form.otp.as_str()).filter(|o| !o.trim().is_empty());
         match state
             .app
-            .log_in(&form.username, &form.password, SessionKind::Console, from)
+            .log_in(
+                &form.username,
+                &form.password,
+                otp,
+                SessionKind::Console,
+                from,
+            )
             .await
         {
             Ok(outcome) => outcome,
@@ -100,6 +111,9 @@ pub async fn login_submit(
             let (status, failure) = match refused {
                 LoginOutcome::Throttled => {
                     (StatusCode::TOO_MANY_REQUESTS, texts(lang).login_throttled)
+                }
+                LoginOutcome::OtpRequired => {
+                    (StatusCode::UNAUTHORIZED, texts(lang).login_otp_required)
                 }
                 _ => (StatusCode::UNAUTHORIZED, texts(lang).login_failed),
             };
@@ -122,8 +136,21 @@ pub async fn login_submit(
         }
     };
     tracing::info!(administrator = session.administrator_id, "console login");
+    // A new token at every login: a session this browser held before is ended, not kept.
+    if let Some(earlier) = cookie(&headers, SESSION_COOKIE, state.config.secure_cookies)
+        && let Err(error) = state.app.discard_session(&earlier).await
+    {
+        tracing::warn!(%error, "could not end the earlier session at login");
+    }
     let max_age = state.app.settings.session_hours * 3600;
-    let mut response = Redirect::to("/employees").into_response();
+    // An account with its setup pending goes there; otherwise each role starts where its work is.
+    let landing = if session.role.may_manage_accounts() {
+        "/operator/accounts"
+    } else {
+        "/employees"
+    };
+    let next = session.setup.map_or(landing, setup_page);
+    let mut response = Redirect::to(next).into_response();
     let headers = response.headers_mut();
     for value in [
         set_cookie(
@@ -144,18 +171,18 @@ pub async fn login_submit(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 pub async fn logout(
     State(state): State<AppState>,
-    user: ConsoleUser,
+    user: ConsoleAccount,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
-    if let Err(error) = user.admin.log_out().await {
+    if let Err(error) = user.account.log_out().await {
         tracing::warn!(%error, "could not delete a session at logout");
     }
     (

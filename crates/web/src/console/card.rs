@@ -47,6 +47,8 @@ struct CardPage<'a> {
     certificate: Option<CertificateView>,
     /// A ΔΨΠ may revoke it (issued, not yet revoked).
     revocable: bool,
+    /// The role may download it (an auditor may not).
+    downloadable: bool,
     error: Option<String>,
     reason: String,
     /// Why the beneficiary could not confirm the data: the HR record disagrees with the tax
@@ -85,6 +87,9 @@ pub(super) async fn load_for_form(
             StatusCode::FORBIDDEN,
         ));
     }
+    if !user.admin.role().may_act_on_applications() {
+        return Err(user.failure(certdesk_app::AppError::Forbidden));
+    }
     load(user, id).await
 }
 
@@ -120,7 +125,9 @@ pub(super) fn card_response(
     let status = card.application.as_ref().map(|a| a.status);
     let has_error = error.is_some();
     let certificate = card.certificate.as_ref().map(CertificateView::new);
-    let revocable = status == Some(Status::Issued) && certificate.is_some();
+    // An auditor reads the card: no form that would change it.
+    let acts = user.admin.role().may_act_on_applications();
+    let revocable = acts && status == Some(Status::Issued) && certificate.is_some();
     let path = format!("/employees/{}", card.employee.id);
     let disagreement = (!card.disagreement.is_empty())
         .then(|| certdesk_domain::subject::disagreement_message(&card.disagreement, lang));
@@ -133,7 +140,7 @@ pub(super) fn card_response(
         employee: &card.employee,
         status_code: status_code(status),
         status_label: status_label(status, lang),
-        cancellable: status.is_some_and(|s| s.is_cancellable()),
+        cancellable: acts && status.is_some_and(|s| s.is_cancellable()),
         version: card.application.as_ref().map_or(0, |a| a.version),
         history: history_rows(&card.history, lang),
         earlier,
@@ -152,6 +159,7 @@ pub(super) fn card_response(
         },
         certificate,
         revocable,
+        downloadable: user.admin.role().may_download_certificates(),
         error,
         reason,
     };

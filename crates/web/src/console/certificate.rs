@@ -43,8 +43,18 @@ pub async fn download(user: ConsoleUser, Path((id, format)): Path<(String, Strin
         Ok(card) => card,
         Err(response) => return response,
     };
-    let Some(certificate) = &card.certificate else {
+    let Some(application_id) = card.application.as_ref().map(|a| a.id) else {
         return no_certificate(&user);
+    };
+    // Read again through the use case that records the download in the security log.
+    let certificate = match user
+        .admin
+        .download_certificate(application_id, "console")
+        .await
+    {
+        Ok(Some(certificate)) => certificate,
+        Ok(None) => return no_certificate(&user),
+        Err(error) => return user.failure(error),
     };
     let (body, content_type, extension) = match format.as_str() {
         "certificate.pem" => (

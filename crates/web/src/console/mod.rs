@@ -2,15 +2,21 @@
 //! turns the confirmation page into a modal). Greek by default; English by a switch that sets a
 //! cookie. Every form carries a CSRF token tied to the session.
 
+mod account;
 pub mod auth;
 mod cancel;
 pub(crate) mod card;
 mod certificate;
 mod decision;
 pub mod language;
+mod operator;
+mod password;
+pub mod roles;
 pub mod search;
+mod security_log;
 mod start;
 pub mod texts;
+mod totp;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +27,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
+use certdesk_domain::second_factor::Setup;
 use certdesk_store::{SessionKind, SessionRecord};
 
 use crate::AppState;
@@ -36,6 +43,19 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/employees") }))
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/logout", axum::routing::post(auth::logout))
+        .route("/account", get(account::account_page))
+        .route(
+            "/account/logout-everywhere",
+            axum::routing::post(account::logout_everywhere),
+        )
+        .route(
+            "/account/password",
+            get(password::password_page).post(password::password_submit),
+        )
+        .route(
+            "/account/totp",
+            get(totp::totp_page).post(totp::totp_submit),
+        )
         .route("/employees", get(search::employees_page))
         .route("/employees/{id}", get(card::card_page))
         .route(
@@ -59,6 +79,9 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(certificate::revoke_submit),
         )
         .route("/employees/{id}/{file}", get(certificate::download))
+        .merge(operator::routes())
+        .route("/audit/security-log", get(security_log::page))
+        .route("/audit/security-log.jsonl", get(security_log::download))
         .route("/lang/{code}", get(language::switch_language))
         .route(
             "/assets/digigov.css",
@@ -149,8 +172,9 @@ pub fn console_lang(headers: &HeaderMap, state: &AppState) -> Lang {
     page_lang(headers, state.config.secure_cookies)
 }
 
-/// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page. Every handler acts
-/// through its [`Administrator`], limited to the ΔΨΠ's organisations.
+/// A logged-in ΔΨΠ on a console page; anyone else is sent to the login page, and an account that
+/// must still change its password or enrol its second factor is sent to that page. Every handler
+/// acts through its [`Administrator`], limited to the ΔΨΠ's organisations.
 pub struct ConsoleUser {
     pub admin: Administrator,
     pub lang: Lang,
@@ -181,7 +205,34 @@ impl ConsoleUser {
     }
 }
 
+/// Where an account that must still set something up is sent.
+pub fn setup_page(setup: Setup) -> &'static str {
+    match setup {
+        Setup::ChangePassword => "/account/password",
+        Setup::EnrolSecondFactor => "/account/totp",
+    }
+}
+
 impl FromRequestParts<AppState> for ConsoleUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AccountUser(user) = AccountUser::from_request_parts(parts, state).await?;
+        match user.admin.pending_setup() {
+            Some(setup) => Err(Redirect::to(setup_page(setup)).into_response()),
+            None => Ok(user),
+        }
+    }
+}
+
+/// A logged-in ΔΨΠ on the pages of their own account (and logging out), which stay open while
+/// the account's setup is pending.
+pub struct AccountUser(pub ConsoleUser);
+
+impl FromRequestParts<AppState> for AccountUser {
     type Rejection = Response;
 
     async fn from_request_parts(
@@ -195,7 +246,7 @@ impl FromRequestParts<AppState> for ConsoleUser {
             return Err(to_login());
         };
         match state.app.administrator(&token, SessionKind::Console).await {
-            Ok(Some(admin)) => Ok(ConsoleUser { admin, lang }),
+            Ok(Some(admin)) => Ok(AccountUser(ConsoleUser { admin, lang })),
             Ok(None) => Err(to_login()),
             Err(error) => {
                 let error = WebError::from(error);

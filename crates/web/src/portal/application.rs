@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PortalUser, Typed, application_page, beneficiary, landing, message_page, refused,
-    see_portal,
+    CsrfForm, PortalUser, Typed, application_page, beneficiary, email_proof, landing, message_page,
+    refused, see_portal,
 };
 use crate::AppState;
 use crate::cookies::page_lang;
@@ -25,20 +25,28 @@ pub async fn home(
     headers: HeaderMap,
     Query(query): Query<DoneQuery>,
 ) -> Response {
+    let kept = email_proof::kept_token(&headers, &state);
     let user = match beneficiary(&headers, &state).await {
         Ok(Some(user)) => user,
+        Ok(None) if kept.is_some() => return email_proof::landing_with_link(&headers, &state),
         Ok(None) => {
             let lang = page_lang(&headers, state.config.secure_cookies);
             return landing(lang, None, StatusCode::OK);
         }
         Err(response) => return response,
     };
+    // Back from the login (or already in) with the «Έναρξη» link's token: spend it now.
+    if let Some(token) = kept {
+        return email_proof::spend_kept_token(&user, &token, &state).await;
+    }
     let t = user.texts();
     let notice = match query.done.as_deref() {
         Some("confirmed") => Some(t.confirmed_notice),
         Some("identified") => Some(t.identified_notice),
         Some("code_sent") => Some(t.code_sent_notice),
         Some("signed") => Some(t.signed_notice),
+        Some("email_code_sent") => Some(t.email_code_sent_notice),
+        Some("email_proven") => Some(t.email_proven_notice),
         _ => None,
     };
     application_page(&user, notice, Vec::new(), Typed::default(), StatusCode::OK).await

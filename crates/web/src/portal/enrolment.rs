@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{PortalTexts, PortalUser, Typed, message_page, portal_message, refused, see_portal};
 use crate::error::WebError;
+use crate::qr::qr_svg;
 use crate::view::render;
 
 #[derive(Template)]
@@ -22,25 +23,6 @@ struct TotpPage<'a> {
     qr_svg: String,
     secret: String,
     errors: Vec<String>,
-}
-
-/// The QR code of the `otpauth://` URI, as inline SVG.
-fn qr_svg(uri: &str) -> String {
-    let svg = match qrcode::QrCode::new(uri.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(220, 220)
-            .build(),
-        Err(error) => {
-            tracing::error!(%error, "the QR code could not be drawn");
-            String::new()
-        }
-    };
-    // The SVG goes inline into the HTML page: drop its XML declaration.
-    match svg.find("<svg") {
-        Some(start) => svg[start..].to_owned(),
-        None => svg,
-    }
 }
 
 fn enrolment_page(

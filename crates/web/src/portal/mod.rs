@@ -10,6 +10,7 @@
 //! registry vouched for.
 
 mod application;
+mod email_proof;
 mod enrolment;
 mod identification;
 mod login;
@@ -41,6 +42,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal", get(application::home))
         .route("/portal/login", get(login::login))
+        .route("/portal/start", get(email_proof::start))
+        .route("/portal/email-code/send", post(email_proof::send_code))
+        .route("/portal/email-code", post(email_proof::prove_by_code))
         .route("/portal/callback", get(login::callback))
         .route("/portal/logout", post(login::logout))
         .route("/portal/confirm", post(application::confirm))
@@ -133,6 +137,7 @@ struct LandingPage<'a> {
     csrf: &'a str,
     current_path: &'a str,
     message: Option<&'a str>,
+    notice: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -151,8 +156,21 @@ fn landing(lang: Lang, message: Option<&str>, status: StatusCode) -> Response {
         csrf: "",
         current_path: "/portal",
         message,
+        notice: None,
     };
     (status, render(&page)).into_response()
+}
+
+/// The landing page with a notice (not an error), e.g. after following the «Έναρξη» link.
+fn landing_notice(lang: Lang, notice: &str) -> Response {
+    let page = LandingPage {
+        t: portal_texts(lang),
+        csrf: "",
+        current_path: "/portal",
+        message: None,
+        notice: Some(notice),
+    };
+    render(&page).into_response()
 }
 
 fn message(lang: Lang, csrf: &str, message: &str, status: StatusCode) -> Response {
@@ -197,6 +215,8 @@ struct ApplicationView {
     channel: &'static str,
     /// Issued (or revoked, or expired): the certificate can be downloaded.
     has_certificate: bool,
+    /// The work email is proven; until then identification offers the proof instead.
+    email_proven: bool,
 }
 
 #[derive(Template)]
@@ -251,6 +271,7 @@ async fn application_page(
         channel,
         username,
         certificate,
+        email_proven,
     } = overview;
     let (app, employee) = (&current.application, &current.employee);
     let mut data = vec![
@@ -289,6 +310,7 @@ async fn application_page(
             step: step_of(app.status),
             channel: channel.unwrap_or(""),
             has_certificate: certificate.is_some(),
+            email_proven,
         },
         history: history_rows(&history, user.lang),
         notice,

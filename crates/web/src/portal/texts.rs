@@ -85,6 +85,15 @@ pub struct PortalTexts {
     pub certificate_valid_until: &'static str,
     pub certificate_fingerprint: &'static str,
     pub download_certificate: &'static str,
+    pub email_proof_title: &'static str,
+    pub email_proof_intro: &'static str,
+    pub send_email_code: &'static str,
+    pub email_code: &'static str,
+    pub email_code_hint: &'static str,
+    pub email_code_submit: &'static str,
+    pub email_code_sent_notice: &'static str,
+    pub email_proven_notice: &'static str,
+    pub email_link_login: &'static str,
 }
 
 pub fn portal_texts(lang: Lang) -> &'static PortalTexts {
@@ -177,6 +186,15 @@ static EL: PortalTexts = PortalTexts {
     certificate_valid_until: "Ισχύει έως",
     certificate_fingerprint: "Αποτύπωμα SHA-256",
     download_certificate: "Λήψη του πιστοποιητικού (PEM)",
+    email_proof_title: "Επιβεβαίωση του email εργασίας",
+    email_proof_intro: "Πριν από την ταυτοποίηση πρέπει να επιβεβαιώσετε ότι η διεύθυνση email εργασίας σας είναι δική σας, γιατί θα γραφτεί στο πιστοποιητικό. Ανοίξτε τον σύνδεσμο «Έναρξη» του email που λάβατε όταν ξεκίνησε η διαδικασία. Αν δεν τον βρίσκετε, ζητήστε κωδικό επιβεβαίωσης στη διεύθυνση αυτή.",
+    send_email_code: "Αποστολή κωδικού επιβεβαίωσης",
+    email_code: "Κωδικός επιβεβαίωσης",
+    email_code_hint: "Τα 6 ψηφία του email που σας στείλαμε. Ισχύει για 10 λεπτά.",
+    email_code_submit: "Επιβεβαίωση email",
+    email_code_sent_notice: "Σας στείλαμε κωδικό επιβεβαίωσης στο email εργασίας σας.",
+    email_proven_notice: "Η διεύθυνση email σας επιβεβαιώθηκε.",
+    email_link_login: "Συνδεθείτε μέσω TaxisNet για να επιβεβαιωθεί η διεύθυνση email σας και να συνεχίσετε.",
 };
 
 static EN: PortalTexts = PortalTexts {
@@ -262,4 +280,13 @@ static EN: PortalTexts = PortalTexts {
     certificate_valid_until: "Valid until",
     certificate_fingerprint: "SHA-256 fingerprint",
     download_certificate: "Download the certificate (PEM)",
+    email_proof_title: "Confirm your work email",
+    email_proof_intro: "Before identification you must confirm that your work email address is yours, since it will be written into the certificate. Open the «Έναρξη» link of the email you received when the process started. If you cannot find it, ask for a confirmation code at that address.",
+    send_email_code: "Send a confirmation code",
+    email_code: "Confirmation code",
+    email_code_hint: "The 6 digits of the email we sent you. It is valid for 10 minutes.",
+    email_code_submit: "Confirm email",
+    email_code_sent_notice: "We sent a confirmation code to your work email.",
+    email_proven_notice: "Your email address is confirmed.",
+    email_link_login: "Log in with TaxisNet to confirm your email address and go on.",
 };

@@ -143,7 +143,8 @@ async fn an_expired_token_is_refused() {
                 administrator_id: app.admin.id,
                 kind: certdesk_store::SessionKind::Api,
                 csrf_token: "unused".to_owned(),
-                created_at: now - chrono::Duration::hours(9),
+                // Used recently (not idle), so that only the expiry decides.
+                created_at: now - chrono::Duration::minutes(5),
                 expires_at,
             })
             .await

@@ -4,6 +4,7 @@
 //! or `CERTDESK_TEST_STORE=postgres` (a database per test on the server `CERTDESK_TEST_POSTGRES`
 //! names, default `postgres://postgres@127.0.0.1:5432/test`); see `backend.rs`.
 
+mod account;
 mod applications;
 mod auth;
 mod backend;
@@ -20,6 +21,7 @@ mod one_open;
 mod openapi;
 mod pki;
 mod portal;
+mod roles;
 mod search;
 mod serving;
 mod slow_clients;

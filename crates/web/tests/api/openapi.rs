@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-/// SPEC §7's operations, as (method, path).
-const CONTRACT: [(&str, &str); 9] = [
+/// SPEC §7's operations, as (method, path), and the logout of issue 10.
+const CONTRACT: [(&str, &str); 10] = [
     ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/employees"),
     ("get", "/api/v1/employees/{id}"),
     ("post", "/api/v1/applications"),
@@ -70,6 +71,30 @@ async fn the_openapi_document_describes_exactly_the_contract() {
         serde_json::to_value(certdesk_web::api::openapi()).unwrap(),
         "the served document is the router's"
     );
+    let login = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"];
+    for status in ["200", "401", "403", "429"] {
+        assert!(login.get(status).is_some(), "login documents {status}");
+    }
+    for code in ["invalid_credentials", "otp_required"] {
+        assert!(
+            login["401"]["description"].as_str().unwrap().contains(code),
+            "{code}"
+        );
+    }
+    assert!(
+        login["403"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("account_setup_required")
+    );
+    assert!(
+        doc["components"]["schemas"]["LoginRequest"]["properties"]
+            .get("otp")
+            .is_some(),
+        "the login body documents otp"
+    );
+    let logout = &doc["paths"]["/api/v1/auth/logout"]["post"]["responses"];
+    assert!(logout.get("204").is_some(), "logout answers 204");
     let cancel = &doc["paths"]["/api/v1/applications/{id}/cancel"]["post"]["responses"];
     for status in ["200", "404", "409"] {
         assert!(cancel.get(status).is_some(), "cancel documents {status}");
@@ -163,4 +188,34 @@ async fn the_document_is_browsable_at_api_docs_from_the_binary_itself() {
         bundle.bytes().await.unwrap().len() > 100_000,
         "the vendored bundle"
     );
+}
+
+#[tokio::test]
+async fn the_status_filter_lists_exactly_the_domains_codes() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let parameters = document["paths"]["/api/v1/employees"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let status = parameters.iter().find(|p| p["name"] == "status").unwrap();
+    let pattern = status["schema"]["pattern"].as_str().unwrap();
+    let listed: BTreeSet<&str> = pattern
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(codes, _)| codes.split('|').collect())
+        .unwrap();
+    let mut expected: BTreeSet<&str> = certdesk_domain::Status::ALL
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    expected.insert("none");
+    assert_eq!(listed, expected);
 }

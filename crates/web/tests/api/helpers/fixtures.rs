@@ -1,6 +1,7 @@
 //! Fixtures through the store and the domain directly (fast, no HTTP): administrators,
 //! organisations, employees, and applications driven to any state of SPEC §2.
 
+use certdesk_domain::email_proof::{LinkToken, check_link};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -83,7 +84,27 @@ pub struct Employee {
 impl TestApp {
     // ---- fixtures through the store ---------------------------------------------------------
 
+    /// A ΔΨΠ like the demo's: logs in with [`PASSWORD`] alone, nothing to set up first.
     pub async fn add_admin(&self, organisation_id: i64, username: &str, full_name: &str) -> Admin {
+        self.add_admin_with(organisation_id, username, full_name, false, false)
+            .await
+    }
+
+    /// A ΔΨΠ as `certdesk admin create` makes one: the first password to change and a second
+    /// factor to enrol.
+    pub async fn add_new_admin(&self, username: &str) -> Admin {
+        self.add_admin_with(self.org_id, username, "Νίκος Παππάς", true, true)
+            .await
+    }
+
+    pub async fn add_admin_with(
+        &self,
+        organisation_id: i64,
+        username: &str,
+        full_name: &str,
+        must_change_password: bool,
+        second_factor_required: bool,
+    ) -> Admin {
         let id = self
             .store
             .create_administrator(
@@ -92,6 +113,9 @@ impl TestApp {
                     full_name: full_name.to_owned(),
                     password_hash: PASSWORD_HASH.clone(),
                     organisation_ids: vec![organisation_id],
+                    role: certdesk_domain::Role::Administrator,
+                    must_change_password,
+                    second_factor_required,
                 },
                 Utc::now(),
             )
@@ -101,6 +125,29 @@ impl TestApp {
             id,
             username: username.to_owned(),
             full_name: full_name.to_owned(),
+        }
+    }
+
+    /// An operator or auditor account (no organisation), with [`PASSWORD`].
+    pub async fn add_account(&self, role: certdesk_domain::Role, username: &str) -> Admin {
+        let account = NewAdministrator {
+            username: username.to_owned(),
+            full_name: format!("Λογαριασμός {}", role.code()),
+            password_hash: PASSWORD_HASH.clone(),
+            organisation_ids: Vec::new(),
+            role,
+            must_change_password: false,
+            second_factor_required: false,
+        };
+        let id = self
+            .store
+            .create_administrator(&account, Utc::now())
+            .await
+            .expect("create an account");
+        Admin {
+            id,
+            username: username.to_owned(),
+            full_name: account.full_name,
         }
     }
 
@@ -292,7 +339,7 @@ impl TestApp {
                                     afm: employee.afm.clone(),
                                     organisation: "Υπουργείο Ψηφιακής Διακυβέρνησης".to_owned(),
                                     unit: "Τμήμα Πληροφορικής".to_owned(),
-                                    email: employee.email.clone(),
+                                    email: Some(employee.email.clone()),
                                 },
                                 now,
                             )
@@ -303,6 +350,15 @@ impl TestApp {
             })
             .collect();
         path.extend(last);
+        // Identification needs the email proven: the beneficiary followed the «Έναρξη» link.
+        if let Some(i) = path
+            .iter()
+            .position(|(c, _)| matches!(c, Command::CompleteIdentification { .. }))
+        {
+            let link = LinkToken::new([7; 32], now);
+            let proof = check_link(id, link.token(), Some(link.stored()), now).unwrap();
+            path.insert(i, (Command::ProveEmail { proof }, beneficiary.clone()));
+        }
         for (command, actor) in path {
             let application = self.application(id).await;
             let transition = decide(&application.as_domain(), &command, &actor, now).unwrap();

@@ -138,7 +138,8 @@ async fn each_username_rule_and_a_taken_username_get_a_clear_message_and_nothing
         Status::AwaitingIdentification
     );
     assert!(app.store.reserved_username(id).await.unwrap().is_none());
-    assert_eq!(app.history(id).await.len(), 3);
+    // Started, the email proven, data confirmed, approved: nothing of the refused forms.
+    assert_eq!(app.history(id).await.len(), 4);
 }
 
 #[tokio::test]

@@ -6,11 +6,13 @@ use certdesk_domain::otp::step_at;
 use certdesk_domain::{Action, Status};
 use certdesk_store::Scope;
 use chrono::Utc;
+use reqwest::header::COOKIE;
 use serde_json::json;
 
 use super::{
-    SIGNING_PASSWORD, application_id, enrol_totp, identification_form, portal_app, portal_get,
-    portal_login, portal_page, portal_post, status_of, text_of, up_to_identification,
+    SIGNING_PASSWORD, application_id, enrol_totp, follow_start_link, identification_form,
+    portal_app, portal_get, portal_login, portal_page, portal_post, start_link, status_of, text_of,
+    up_to_identification,
 };
 use crate::helpers::*;
 
@@ -19,25 +21,32 @@ async fn a_beneficiary_goes_from_the_start_email_to_awaiting_issuance_with_a_tot
     let (app, person) = portal_app().await;
     let id = application_id(&app, &person).await;
 
-    // The start email links to the portal: «Έναρξη».
+    // The start email links to the portal: «Έναρξη», with the token that proves the address.
     let outbox = app.store.outbox(id).await.unwrap();
     let portal = app.url("/portal");
     assert_eq!(outbox[0].recipient, person.email);
+    let link = start_link(&app, &person).await;
     assert!(
-        outbox[0].body_text.contains(&format!("Έναρξη: {portal}")),
-        "{}",
-        outbox[0].body_text
+        link.starts_with(&format!("{portal}/start?token=")),
+        "{link}"
     );
     assert!(
         outbox[0]
             .body_html
-            .contains(&format!("<a href=\"{portal}\">Έναρξη</a>"))
+            .contains(&format!("<a href=\"{link}\">Έναρξη</a>"))
     );
 
-    // Not logged in: the landing page offers the registry's login.
+    // Not logged in: the link keeps its token and the landing page offers the registry's login.
+    let followed = app.client.get(&link).send().await.unwrap();
+    assert_eq!(followed.status(), 303);
+    let kept = cookie_value(&followed, &app.cookie_name("certdesk_email_link")).unwrap();
     let landing = app
         .client
         .get(&portal)
+        .header(
+            COOKIE,
+            format!("{}={kept}", app.cookie_name("certdesk_email_link")),
+        )
         .send()
         .await
         .unwrap()
@@ -45,8 +54,17 @@ async fn a_beneficiary_goes_from_the_start_email_to_awaiting_issuance_with_a_tot
         .await
         .unwrap();
     assert!(landing.contains("id=\"portal-login\""));
+    assert!(landing.contains("για να επιβεβαιωθεί η διεύθυνση email σας"));
 
     let session = portal_login(&app, &person.afm).await;
+    let proven = follow_start_link(&app, &session, &link).await;
+    assert!(
+        proven
+            .text()
+            .await
+            .unwrap()
+            .contains("Η διεύθυνση email σας επιβεβαιώθηκε.")
+    );
     let page = portal_page(&app, &session).await;
     assert_eq!(
         text_of(&page, "status"),
@@ -179,6 +197,7 @@ async fn a_beneficiary_goes_from_the_start_email_to_awaiting_issuance_with_a_tot
         actions,
         [
             Action::Started,
+            Action::EmailProvenByLink,
             Action::DataConfirmed,
             Action::Approved,
             Action::Identified,
@@ -252,6 +271,14 @@ async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
     };
     assert!(has("Καραγιάννη") && has("Ελένη"), "the registry's names");
     assert!(!has("ΚΑΡΑΓΙΑΝΝΗ") && !has("ΕΛΕΝΗ"), "not the HR record's");
+    // The proven address is the certificate's rfc822Name.
+    assert!(
+        certificate
+            .der
+            .windows(person.email.len())
+            .any(|w| w == person.email.as_bytes()),
+        "the proven email in the certificate"
+    );
     let pem = portal_get(&app, &session, "/portal/certificate.pem").await;
     assert_eq!(pem.headers()[reqwest::header::CACHE_CONTROL], "no-store");
     let pem = pem.text().await.unwrap();

@@ -2,6 +2,7 @@
 //! driven the way a browser does it), the data check, identification against the Police record,
 //! username, signing password, TOTP or email codes, signing; and its bad input.
 
+mod email_proof;
 mod enrolment;
 mod identification;
 mod journey;
@@ -268,10 +269,66 @@ async fn application_id(app: &TestApp, person: &Person) -> i64 {
         .id
 }
 
-/// Logs in, confirms and has the ΔΨΠ approve: the application awaits identification.
+/// Logs in, proves the email with the start email's link, confirms and has the ΔΨΠ approve:
+/// the application awaits identification.
 async fn up_to_identification(app: &TestApp, person: &Person) -> String {
     let session = portal_login(app, &person.afm).await;
-    let confirmed = portal_post(app, &session, "/portal/confirm", &[]).await;
+    let proven = follow_start_link(app, &session, &start_link(app, person).await).await;
+    assert_eq!(proven.status(), 200);
+    confirm_and_approve(app, person, &session).await;
+    session
+}
+
+/// The «Έναρξη» link of the start email in the outbox.
+async fn start_link(app: &TestApp, person: &Person) -> String {
+    let id = application_id(app, person).await;
+    let outbox = app.store.outbox(id).await.unwrap();
+    let text = &outbox.first().expect("the start email").body_text;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Έναρξη: "))
+        .unwrap_or_else(|| panic!("an «Έναρξη» line in {text}"));
+    line["Έναρξη: ".len()..].to_owned()
+}
+
+/// Follows a link to `/portal/start` as a logged-in browser: the token goes into the link's
+/// cookie, and `/portal` spends it. Returns the answer of `/portal`.
+async fn follow_start_link(app: &TestApp, session: &str, link: &str) -> reqwest::Response {
+    let started = app
+        .client
+        .get(link)
+        .header(COOKIE, portal_cookie(app, session))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303, "{link}");
+    assert_eq!(location(&started), "/portal");
+    let kept = cookie_value(&started, &app.cookie_name("certdesk_email_link")).expect("kept");
+    app.client
+        .get(app.url("/portal"))
+        .header(
+            COOKIE,
+            format!(
+                "{}; {}={kept}",
+                portal_cookie(app, session),
+                app.cookie_name("certdesk_email_link")
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+/// As `up_to_identification`, without proving the email.
+async fn up_to_identification_unproven(app: &TestApp, person: &Person) -> String {
+    let session = portal_login(app, &person.afm).await;
+    confirm_and_approve(app, person, &session).await;
+    session
+}
+
+/// The beneficiary confirms the data and the ΔΨΠ approves.
+async fn confirm_and_approve(app: &TestApp, person: &Person, session: &str) {
+    let confirmed = portal_post(app, session, "/portal/confirm", &[]).await;
     assert_eq!(confirmed.status(), 303);
     let id = application_id(app, person).await;
     let token = app.token().await;
@@ -284,7 +341,6 @@ async fn up_to_identification(app: &TestApp, person: &Person) -> String {
         .await
         .unwrap();
     assert_eq!(approved.status(), 200, "{}", approved.text().await.unwrap());
-    session
 }
 
 fn identification_form<'a>(username: &'a str, channel: &'a str) -> Vec<(&'a str, &'a str)> {
