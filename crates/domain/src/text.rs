@@ -113,6 +113,8 @@ pub fn to_latin(s: &str) -> String {
 /// Deduplicated, in a stable order.
 ///
 /// A query token (see [`query_tokens`]) matches a name when it is a prefix of one of its keys.
+/// Tokens hold no whitespace and no '-', so since they are split like the words, a token that
+/// prefixes a whole-name key also prefixes the first word's key.
 pub fn name_keys(name: &str) -> Vec<String> {
     let folded = fold(name);
     let words: Vec<&str> = folded
@@ -141,14 +143,41 @@ pub fn name_keys(name: &str) -> Vec<String> {
 /// The most tokens a search box query may have; the rest are ignored.
 pub const MAX_QUERY_TOKENS: usize = 5;
 
-/// Splits what was typed in a search box into folded tokens: on whitespace, each token folded,
-/// empty ones dropped, at most [`MAX_QUERY_TOKENS`].
+/// Splits what was typed in a search box into folded tokens: on whitespace and '-', as
+/// [`name_keys`] splits a name into its words, each token folded, empty ones dropped, at most
+/// [`MAX_QUERY_TOKENS`]. So a name typed as it is spelt finds it: each of its tokens is one of
+/// the name's word keys («Παπαδοπούλου - Γεωργίου», or a trailing '-', gave a token "-" or
+/// "…-" that prefixed no key).
 pub fn query_tokens(q: &str) -> Vec<String> {
-    q.split_whitespace()
+    q.split(|c: char| c.is_whitespace() || c == '-')
         .map(fold)
         .filter(|t| !t.is_empty())
         .take(MAX_QUERY_TOKENS)
         .collect()
+}
+
+/// The end of the range of the strings that start with `prefix`, for a prefix search on an
+/// index: a string `s` starts with `prefix` exactly when `prefix <= s` and `s < end`, comparing
+/// by code point (as Rust does, and SQL's BINARY and "C" collations do on UTF-8). It is `prefix`
+/// with its last character made the next one, after dropping trailing U+10FFFF (the last
+/// character, which has no next); `None` when nothing is left, for then no string is above all
+/// those that start with `prefix`.
+///
+/// The store used `prefix` + U+10FFFF, which misses the keys that go on with U+10FFFF itself
+/// (found by the fuzz target `search_query`).
+pub fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// Maps the symbol variants of Greek letters (ϐ, ϑ, ϕ, ϖ, ϰ, ϱ, ϵ, ϲ, ϒ) to the ordinary letters.
@@ -339,6 +368,48 @@ mod tests {
     }
 
     #[test]
+    fn prefix_end_examples() {
+        assert_eq!(prefix_end("παπα").as_deref(), Some("παπβ"));
+        assert_eq!(prefix_end("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_end("ab\u{10FFFF}\u{10FFFF}").as_deref(), Some("ac"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+        assert_eq!(prefix_end(""), None);
+        // Found by the fuzz target `search_query`: "c" + U+10FFFF was the end of the range of
+        // "c", which left out the key "c\u{10FFFF}…".
+        let end = prefix_end("c").unwrap();
+        assert!(*"c\u{10FFFF}παρ" < *end);
+    }
+
+    /// Found by the fuzz target `search_query`: the name «Smithα-» typed as it is spelt gave
+    /// the token "smithα-", a prefix of none of its keys ("smithα", "smitha"); so did
+    /// «Παπαδοπούλου - Γεωργίου» (the token "-").
+    #[test]
+    fn a_name_with_hyphens_is_found_as_it_is_spelt() {
+        assert_eq!(query_tokens("Smithα-"), vec!["smithα".to_owned()]);
+        for name in [
+            "Smithα-",
+            "Παπαδοπούλου - Γεωργίου",
+            "Παπαδοπούλου-Γεωργίου",
+            "-Μαρία",
+        ] {
+            let keys = name_keys(name);
+            let tokens = query_tokens(name);
+            assert!(!tokens.is_empty(), "{name}");
+            for t in tokens {
+                assert!(
+                    keys.iter().any(|k| k.starts_with(&t)),
+                    "{name}: {t} in {keys:?}"
+                );
+            }
+        }
+        assert_eq!(
+            query_tokens("παπαδοπούλου-γεωργ"),
+            vec!["παπαδοπουλου".to_owned(), "γεωργ".to_owned()]
+        );
+        assert!(query_tokens(" - -- ").is_empty());
+    }
+
+    #[test]
     fn latin_query_finds_greek_name() {
         let keys = name_keys("Παπαδόπουλος");
         for q in ["papad", "ΠΑΠΑΔ", "παπαδόπ"] {
@@ -392,8 +463,134 @@ mod tests {
             prop_assert!(tokens.len() <= MAX_QUERY_TOKENS);
             for t in tokens {
                 prop_assert!(!t.is_empty());
+                prop_assert!(!t.chars().any(char::is_whitespace), "{:?}", t);
                 prop_assert_eq!(fold(&t), t);
             }
+        }
+
+        /// What `fold` gives: no combining mark, no final sigma, nothing that lower-cases to
+        /// something else, single spaces between words; canonically equivalent spellings (NFC,
+        /// NFD) and the input lower-cased first fold alike.
+        #[test]
+        fn fold_output_is_plain_and_normalisation_blind(
+            s in prop_oneof![greek_text(), any::<String>()],
+        ) {
+            let folded = fold(&s);
+            for c in folded.chars() {
+                prop_assert!(!is_combining_mark(c), "{:?} in {:?}", c, folded);
+                prop_assert!(c != 'ς');
+                prop_assert!(c.to_lowercase().eq([c]), "{:?} in {:?}", c, folded);
+                prop_assert!(!c.is_whitespace() || c == ' ');
+            }
+            prop_assert!(!folded.starts_with(' ') && !folded.ends_with(' '));
+            prop_assert!(!folded.contains("  "));
+            prop_assert_eq!(&fold(&s.nfc().collect::<String>()), &folded);
+            prop_assert_eq!(&fold(&s.nfd().collect::<String>()), &folded);
+            prop_assert_eq!(&fold(&s.to_lowercase()), &folded);
+        }
+
+        /// `to_latin` folds its input itself, its output folds to itself and has as many words
+        /// as the folded input, and no Greek letter is left in it.
+        #[test]
+        fn latin_is_folded_and_keeps_the_words(s in prop_oneof![greek_text(), any::<String>()]) {
+            let folded = fold(&s);
+            let latin = to_latin(&s);
+            prop_assert_eq!(&to_latin(&folded), &latin);
+            prop_assert_eq!(&fold(&latin), &latin);
+            prop_assert_eq!(latin.split(' ').count(), folded.split(' ').count());
+            prop_assert!(!latin.chars().any(|c| greek_letter_to_latin(base_greek_letter(c)).is_some()));
+            prop_assert!(latin.chars().count() <= 2 * folded.chars().count());
+            if folded.is_ascii() {
+                prop_assert_eq!(&latin, &folded);
+            }
+        }
+
+        /// A name's keys are non-empty, distinct and folded; and the name, typed into the
+        /// search box as it is spelt (in Greek or in its Latin form), finds it: each token is a
+        /// prefix of one of its keys.
+        #[test]
+        fn a_name_is_found_by_its_own_spelling(
+            name in prop_oneof![
+                greek_text(),
+                "[ΑΒΓΔΕΖαβγδεζάέ -]{0,20}",
+                any::<String>(),
+            ],
+        ) {
+            let keys = name_keys(&name);
+            for (i, k) in keys.iter().enumerate() {
+                prop_assert!(!k.is_empty());
+                prop_assert_eq!(&fold(k), k);
+                prop_assert!(!keys[..i].contains(k), "{:?} twice in {:?}", k, keys);
+            }
+            for q in [name.clone(), to_latin(&name)] {
+                for t in query_tokens(&q) {
+                    prop_assert!(
+                        keys.iter().any(|k| k.starts_with(t.as_str())),
+                        "{:?}: token {:?} of {:?} prefixes none of {:?}", name, t, q, keys
+                    );
+                }
+            }
+        }
+    }
+
+    /// Strings of a few letters around the edges of the code points: U+D7FF, U+E000,
+    /// U+10FFFF.
+    fn edge_text() -> impl Strategy<Value = String> {
+        let alphabet: Vec<char> =
+            "ab\u{7F}\u{80}\u{D7FF}\u{E000}\u{FFFF}\u{10000}\u{10FFFE}\u{10FFFF}"
+                .chars()
+                .collect();
+        proptest::collection::vec(proptest::sample::select(alphabet), 0..5)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The range [prefix, prefix_end) holds exactly the strings that start with the prefix.
+        #[test]
+        fn prefix_range_holds_exactly_the_strings_with_the_prefix(
+            prefix in prop_oneof![edge_text(), any::<String>()],
+            rest in prop_oneof![edge_text(), any::<String>()],
+            other in prop_oneof![edge_text(), any::<String>()],
+        ) {
+            let end = prefix_end(&prefix);
+            let within = |s: &str| s >= prefix.as_str() && end.as_deref().is_none_or(|e| s < e);
+            let extended = format!("{prefix}{rest}");
+            prop_assert!(within(&extended), "{:?} {:?} {:?}", prefix, extended, end);
+            prop_assert_eq!(within(&other), other.starts_with(prefix.as_str()), "{:?} {:?}", other, end);
+        }
+    }
+
+    /// Character by character, over all of Unicode: `fold` is idempotent and gives no more
+    /// characters than the canonical decomposition's letters, and `to_latin` leaves no Greek
+    /// letter.
+    #[test]
+    fn fold_and_latin_of_every_character() {
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            let folded = fold(&s);
+            // As many as its canonical decomposition has without marks: one, but two or three
+            // for a Hangul syllable (its jamo) and two for the Kirat Rai vowels U+16D68..A.
+            let letters = c
+                .to_string()
+                .nfd()
+                .filter(|d| !is_combining_mark(*d))
+                .count();
+            assert!(
+                folded.chars().count() <= letters.max(1),
+                "{c:?} (U+{:04X}) -> {folded:?}",
+                u32::from(c)
+            );
+            assert_eq!(fold(&folded), folded, "U+{:04X}", u32::from(c));
+            let latin = to_latin(&s);
+            assert!(
+                !latin
+                    .chars()
+                    .any(|l| greek_letter_to_latin(base_greek_letter(l)).is_some()),
+                "U+{:04X} -> {latin:?}",
+                u32::from(c)
+            );
         }
     }
 }

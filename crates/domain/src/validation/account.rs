@@ -105,6 +105,7 @@ pub fn otp_code(field: Field, input: &str) -> Result<String, ValidationError> {
 mod tests {
     use super::*;
     use crate::Lang;
+    use proptest::prelude::*;
 
     fn problem<T: std::fmt::Debug>(r: Result<T, ValidationError>) -> Problem {
         r.expect_err("should be refused").problem
@@ -144,6 +145,37 @@ mod tests {
         );
         let taken = ValidationError::new(Username::FIELD, Problem::Taken);
         assert_eq!(taken.message(Lang::El), "Όνομα χρήστη: χρησιμοποιείται ήδη");
+    }
+
+    proptest! {
+        /// An accepted username is 5 to 20 of [a-z0-9.-], a letter first, a letter or digit
+        /// last, the trimmed input in lower case, and parses to itself; the answer does not
+        /// depend on the case of ASCII letters.
+        #[test]
+        fn usernames_reparse_to_themselves(
+            s in prop_oneof![" ?[A-Za-z0-9.\\-_@ ]{3,22} ?", any::<String>()],
+        ) {
+            let parsed = Username::parse(&s);
+            prop_assert_eq!(&Username::parse(&s.to_ascii_uppercase()), &parsed);
+            match parsed {
+                Ok(u) => {
+                    let b = u.as_str().as_bytes();
+                    prop_assert!((Username::MIN_LEN..=Username::MAX_LEN).contains(&b.len()));
+                    prop_assert!(b.iter().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || *c == b'.'
+                        || *c == b'-'));
+                    prop_assert!(b[0].is_ascii_lowercase());
+                    prop_assert!(b[b.len() - 1].is_ascii_alphanumeric());
+                    prop_assert_eq!(u.as_str(), s.trim().to_ascii_lowercase());
+                    prop_assert_eq!(Username::parse(u.as_str()), Ok(u.clone()));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.field, Field::Username);
+                    prop_assert_eq!(e.problem == Problem::Missing, s.trim().is_empty());
+                }
+            }
+        }
     }
 
     #[test]

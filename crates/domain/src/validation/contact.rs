@@ -98,6 +98,7 @@ impl Mobile {
 mod tests {
     use super::*;
     use crate::Lang;
+    use proptest::prelude::*;
 
     fn problem<T: std::fmt::Debug>(r: Result<T, ValidationError>) -> Problem {
         r.expect_err("should be refused").problem
@@ -136,6 +137,61 @@ mod tests {
             problem(Email::parse(&too_long)),
             Problem::TooLong { max: 254 }
         );
+    }
+
+    proptest! {
+        /// An accepted email has one '@', a local part without whitespace or control
+        /// characters, a lower-case domain of valid labels, at most 254 characters; it parses
+        /// to itself, and to itself again with its domain in upper case.
+        #[test]
+        fn emails_reparse_to_themselves(
+            s in prop_oneof![
+                " ?[A-Za-z0-9.+_ -]{1,12}@[A-Za-z0-9-]{0,10}(\\.[A-Za-z0-9-]{0,6}){0,3}\\.? ?",
+                any::<String>(),
+            ],
+        ) {
+            match Email::parse(&s) {
+                Ok(email) => {
+                    let e = email.as_str();
+                    prop_assert!(e.chars().count() <= Email::MAX_LEN);
+                    prop_assert_eq!(e.matches('@').count(), 1, "{:?}", e);
+                    let (local, domain) = e.split_once('@').unwrap();
+                    prop_assert!(!local.is_empty());
+                    prop_assert!(!local.chars().any(|c| c.is_whitespace() || c.is_control()));
+                    prop_assert!(domain.contains('.'));
+                    for label in domain.split('.') {
+                        prop_assert!(!label.is_empty() && label.len() <= 63, "{:?}", e);
+                        prop_assert!(label.bytes().all(|b| b.is_ascii_lowercase()
+                            || b.is_ascii_digit()
+                            || b == b'-'));
+                        prop_assert!(!label.starts_with('-') && !label.ends_with('-'));
+                    }
+                    prop_assert_eq!(Email::parse(e), Ok(email.clone()));
+                    let upper = format!("{local}@{}", domain.to_ascii_uppercase());
+                    prop_assert_eq!(Email::parse(&upper), Ok(email.clone()));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.field, Field::Email);
+                    prop_assert_eq!(e.problem == Problem::Missing, s.trim().is_empty());
+                }
+            }
+        }
+
+        /// An accepted mobile is E.164 (a Greek one "+3069" and eight digits) and parses to
+        /// itself.
+        #[test]
+        fn mobiles_reparse_to_themselves(
+            s in prop_oneof!["(\\+|00)?[0-9 .-]{6,17}", "69[0-9]{8}", any::<String>()],
+        ) {
+            if let Ok(mobile) = Mobile::parse(&s) {
+                let digits = mobile.as_str().strip_prefix('+').unwrap();
+                prop_assert!((8..=15).contains(&digits.len()), "{:?}", mobile);
+                prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!(!digits.starts_with('0'));
+                prop_assert!(!digits.starts_with("30") || (digits.starts_with("3069") && digits.len() == 12));
+                prop_assert_eq!(Mobile::parse(mobile.as_str()), Ok(mobile.clone()));
+            }
+        }
     }
 
     #[test]

@@ -225,5 +225,74 @@ mod tests {
             let id = IdCard::parse(&s).unwrap();
             prop_assert_eq!(IdCard::parse(id.as_str()).unwrap(), id);
         }
+
+        /// `Afm::parse` accepts exactly what the rule (recomputed here, not through
+        /// `afm_check_digit`) says, gives the trimmed input, and names the right problem.
+        #[test]
+        fn afm_accepts_exactly_the_rule(
+            s in prop_oneof![" ?[0-9]{8,10} ?", "[0-9a ]{0,11}", any::<String>()],
+        ) {
+            let t = s.trim();
+            let shaped = t.len() == 9 && t.bytes().all(|b| b.is_ascii_digit()) && t != "000000000";
+            let rule = |d: &[u8]| {
+                let sum: u64 = (0..8).map(|i| u64::from(d[i] - b'0') * (1 << (8 - i))).sum();
+                u64::from(d[8] - b'0') == sum % 11 % 10
+            };
+            let valid = shaped && rule(t.as_bytes());
+            match Afm::parse(&s) {
+                Ok(afm) => {
+                    prop_assert!(valid, "{:?}", s);
+                    prop_assert_eq!(afm.as_str(), t);
+                    prop_assert_eq!(Afm::parse(afm.as_str()), Ok(afm.clone()));
+                }
+                Err(e) => {
+                    prop_assert!(!valid, "{:?}", s);
+                    let expected = if t.is_empty() {
+                        Problem::Missing
+                    } else if shaped {
+                        Problem::CheckDigit
+                    } else {
+                        Problem::Format
+                    };
+                    prop_assert_eq!(e, ValidationError::new(Field::Afm, expected));
+                }
+            }
+        }
+
+        /// Whatever the input, an accepted ΑΔΤ is canonical: one or two letters (Latin, or a
+        /// Greek capital without a Latin look-alike) and six digits; it parses to itself, and
+        /// the same number in lower case or between spaces gives it too.
+        #[test]
+        fn id_card_canonical_form_is_idempotent(
+            s in prop_oneof![
+                " ?[A-Za-zΑ-Ωα-ωάέήίόύώΆΈΉΊΌΎΏßﬀ]{0,3}[0-9]{5,7} ?",
+                any::<String>(),
+            ],
+        ) {
+            match IdCard::parse(&s) {
+                Ok(id) => {
+                    let c = id.as_str();
+                    let letters: Vec<char> = c.chars().take_while(|c| !c.is_ascii_digit()).collect();
+                    prop_assert!((1..=2).contains(&letters.len()), "{:?} -> {:?}", s, c);
+                    for l in &letters {
+                        prop_assert!(
+                            l.is_ascii_uppercase()
+                                || (is_id_card_letter(*l) && latin_lookalike(*l) == *l),
+                            "{:?} -> {:?}", s, c
+                        );
+                    }
+                    let digits = &c[c.len() - 6..];
+                    prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{:?}", c);
+                    prop_assert_eq!(c.chars().count(), letters.len() + 6);
+                    prop_assert_eq!(IdCard::parse(c), Ok(id.clone()));
+                    prop_assert_eq!(IdCard::parse(&c.to_lowercase()), Ok(id.clone()));
+                    prop_assert_eq!(IdCard::parse(&format!(" {s}\t")), Ok(id.clone()));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.field, Field::IdCard);
+                    prop_assert_eq!(e.problem == Problem::Missing, s.trim().is_empty());
+                }
+            }
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! Employee records, and finding them (SPEC §4).
 
 use async_trait::async_trait;
-use certdesk_domain::text::{fold, name_keys};
+use certdesk_domain::text::{fold, name_keys, prefix_end};
 use certdesk_domain::validation::{Afm, Field};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
-use super::{Db, SqlStore, duplicate, prefix_end, push_employee_scope};
+use super::{Db, SqlStore, duplicate, push_employee_scope};
 use crate::rows::{EmployeeFullRow, EmployeeListRow, convert, convert_one};
 use crate::{
     EmployeeQuery, EmployeeRecord, Employees, NewEmployee, Scope, SearchPage, StatusFilter,
@@ -24,9 +24,11 @@ fn push_employee_filters(builder: &mut QueryBuilder<Db>, scope: &Scope, query: &
     for token in &query.name_tokens {
         builder
             .push(" AND e.id IN (SELECT k.employee_id FROM employee_name_keys k WHERE k.key >= ")
-            .push_bind(token.clone())
-            .push(" AND k.key < ")
-            .push_bind(prefix_end(token));
+            .push_bind(token.clone());
+        // The keys the token prefixes, as a range of the index (the columns sort by code point).
+        if let Some(end) = prefix_end(token) {
+            builder.push(" AND k.key < ").push_bind(end);
+        }
         // The name keys carry the organisation, so that a ΔΨΠ's scan stays in their own.
         if let Scope::Organisations(ids) = scope {
             builder.push(" AND k.organisation_id");

@@ -108,11 +108,6 @@ fn push_application_scope(builder: &mut QueryBuilder<Db>, application: &str, sco
     }
 }
 
-/// The upper bound of a prefix range: every string starting with `prefix` sorts below it.
-fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
-}
-
 /// Writes an email to the outbox of an application, due at once.
 async fn queue_email(
     conn: &mut Conn,
