@@ -25,8 +25,7 @@ use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
                 ("approve" = (operation_id = "approve", parameters(("id" = "$response.body#/id")), description = "Approve it once the beneficiary confirmed the data")),
                 ("reject" = (operation_id = "reject", parameters(("id" = "$response.body#/id")))),
                 ("cancel" = (operation_id = "cancel", parameters(("id" = "$response.body#/id")))),
-                ("revoke" = (operation_id = "revoke", parameters(("id" = "$response.body#/id")), description = "Revoke its certificate once issued")),
-                ("certificate" = (operation_id = "certificate", parameters(("id" = "$response.body#/id")), description = "Its certificate, once issued"))
+                ("revoke" = (operation_id = "revoke", parameters(("id" = "$response.body#/id")), description = "Revoke its certificate once issued"))
             )
         ),
         (status = 400, description = "The body is not JSON (`malformed_json`) or cannot be read (`bad_request`); a JSON body of the wrong shape is 422 `invalid_field`", body = ErrorBody),
