@@ -7,6 +7,7 @@ use certdesk_domain::second_factor::{
     RECOVERY_CODE_BYTES, RECOVERY_CODES, normalise_recovery_code, recovery_code_digest,
     recovery_code_from,
 };
+use certdesk_domain::security::{SecurityEvent, SecurityEventKind};
 use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Field, Problem, ValidationError, otp_code};
 use rand::Rng;
@@ -172,15 +173,32 @@ impl Administrator {
             )
             .await?;
         store.clear_attempts(&self.login_key()).await?;
+        self.app
+            .record_security_event(&SecurityEvent::second_factor_changed(
+                &self.session.username,
+                None,
+                "enrolled",
+            ))
+            .await?;
         Ok(codes)
     }
 
     /// Ends every console session and API token of the account, this one included.
     pub async fn log_out_everywhere(&self) -> AppResult<u64> {
-        Ok(self
+        let ended = self
             .app
             .store()
             .delete_sessions_of(self.session.administrator_id, None)
-            .await?)
+            .await?;
+        let me = &self.session.username;
+        self.app
+            .record_security_event(&SecurityEvent::account_change(
+                SecurityEventKind::SessionsEnded,
+                Some(me),
+                me,
+                Some("by_owner"),
+            ))
+            .await?;
+        Ok(ended)
     }
 }

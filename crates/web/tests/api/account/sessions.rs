@@ -1,6 +1,7 @@
 //! Sessions (SPEC §9, issue 10): a new token at every login, an idle timeout on top of the
 //! absolute one, logging out of every device, and revoking an API token.
 
+use certdesk_domain::SecurityEventKind;
 use chrono::Duration;
 
 use super::*;
@@ -109,6 +110,32 @@ async fn logging_out_everywhere_ends_every_session_and_token() {
         200,
         "another's token"
     );
+    // The security log says who ended their sessions.
+    let events = app.store.security_events(None, 0, 1000).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == SecurityEventKind::SessionsEnded
+                && e.actor.as_deref() == Some(app.admin.username.as_str())
+                && e.detail.as_deref() == Some("by_owner")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn enrolling_a_second_factor_is_in_the_security_log() {
+    let clock = MovingClock::default();
+    let app = spawn_app_with(|app| app.clock = clock.clock()).await;
+    let admin = app.add_new_admin("enrols@mindigital.gr").await;
+    app.set_up_account(&admin, clock.now()).await;
+    let events = app.store.security_events(None, 0, 1000).await.unwrap();
+    let changed: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == SecurityEventKind::SecondFactorChanged)
+        .collect();
+    assert_eq!(changed.len(), 1, "{events:?}");
+    assert_eq!(changed[0].actor.as_deref(), Some("enrols@mindigital.gr"));
+    assert_eq!(changed[0].detail.as_deref(), Some("enrolled"));
 }
 
 #[tokio::test]
