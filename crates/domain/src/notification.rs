@@ -131,12 +131,34 @@ pub fn email_proof_code_email(
     code: &str,
     valid_minutes: i64,
 ) -> Email {
-    let subject = "Ψηφιακό πιστοποιητικό: κωδικός επιβεβαίωσης email".to_owned();
+    code_email(
+        "Ψηφιακό πιστοποιητικό: κωδικός επιβεβαίωσης email",
+        given_name,
+        surname,
+        "ο κωδικός επιβεβαίωσης της διεύθυνσης email σας",
+        code,
+        &format!(
+            "Γράψτε τον στη σελίδα της αίτησής σας. Ισχύει για {valid_minutes} λεπτά και για μία \
+             μόνο χρήση."
+        ),
+    )
+}
+
+/// An email that carries a six-digit code: "`what` είναι: `code`", then `usage` and the line
+/// on codes nobody asked for. One wording for both codes, so they cannot drift apart.
+fn code_email(
+    subject: &str,
+    given_name: &str,
+    surname: &str,
+    what: &str,
+    code: &str,
+    usage: &str,
+) -> Email {
+    const NOT_ASKED: &str = "Αν δεν τον ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα.";
     let body_text = format!(
         "Αγαπητέ/ή {given_name} {surname},\n\n\
-         ο κωδικός επιβεβαίωσης της διεύθυνσης email σας είναι: {code}\n\n\
-         Γράψτε τον στη σελίδα της αίτησής σας. Ισχύει για {valid_minutes} λεπτά και για μία μόνο \
-         χρήση. Αν δεν τον ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα.\n\n\
+         {what} είναι: {code}\n\n\
+         {usage} {NOT_ASKED}\n\n\
          Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
     );
     let body_html = format!(
@@ -144,18 +166,19 @@ pub fn email_proof_code_email(
          <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
          <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
          <p>Αγαπητέ/ή {given} {surname},</p>\n\
-         <p>ο κωδικός επιβεβαίωσης της διεύθυνσης email σας είναι: <strong>{code}</strong></p>\n\
-         <p>Γράψτε τον στη σελίδα της αίτησής σας. Ισχύει για {valid_minutes} λεπτά και για μία \
-         μόνο χρήση. Αν δεν τον ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα.</p>\n\
+         <p>{what} είναι: <strong>{code}</strong></p>\n\
+         <p>{usage} {NOT_ASKED}</p>\n\
          <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
          </body>\n</html>\n",
-        title = escape_html(&subject),
+        title = escape_html(subject),
         given = escape_html(given_name),
         surname = escape_html(surname),
+        what = escape_html(what),
         code = escape_html(code),
+        usage = escape_html(usage),
     );
     Email {
-        subject,
+        subject: subject.to_owned(),
         body_text,
         body_html,
     }
@@ -201,35 +224,14 @@ pub fn one_time_password_email(
     code: &str,
     valid_minutes: i64,
 ) -> Email {
-    let subject = "Ψηφιακό πιστοποιητικό: κωδικός μίας χρήσης".to_owned();
-    let body_text = format!(
-        "Αγαπητέ/ή {given_name} {surname},\n\n\
-         ο κωδικός μίας χρήσης για την υπογραφή της αίτησής σας είναι: {code}\n\n\
-         Ισχύει για {valid_minutes} λεπτά και για μία μόνο χρήση. Αν δεν τον ζητήσατε εσείς, \
-         αγνοήστε αυτό το μήνυμα.\n\n\
-         Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
-    );
-    let body_html = format!(
-        "<!DOCTYPE html>\n<html lang=\"el\">\n\
-         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
-         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
-         <p>Αγαπητέ/ή {given} {surname},</p>\n\
-         <p>ο κωδικός μίας χρήσης για την υπογραφή της αίτησής σας είναι: \
-         <strong>{code}</strong></p>\n\
-         <p>Ισχύει για {valid_minutes} λεπτά και για μία μόνο χρήση. Αν δεν τον ζητήσατε εσείς, \
-         αγνοήστε αυτό το μήνυμα.</p>\n\
-         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
-         </body>\n</html>\n",
-        title = escape_html(&subject),
-        given = escape_html(given_name),
-        surname = escape_html(surname),
-        code = escape_html(code),
-    );
-    Email {
-        subject,
-        body_text,
-        body_html,
-    }
+    code_email(
+        "Ψηφιακό πιστοποιητικό: κωδικός μίας χρήσης",
+        given_name,
+        surname,
+        "ο κωδικός μίας χρήσης για την υπογραφή της αίτησής σας",
+        code,
+        &format!("Ισχύει για {valid_minutes} λεπτά και για μία μόνο χρήση."),
+    )
 }
 
 /// The email to a new ΔΨΠ that their account exists. It carries no password: the operator hands

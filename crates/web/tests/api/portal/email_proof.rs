@@ -32,8 +32,7 @@ async fn sent_code(app: &TestApp, id: i64) -> String {
         "{}",
         email.subject
     );
-    let at = email.body_text.find("είναι: ").unwrap() + "είναι: ".len();
-    email.body_text[at..at + 6].to_owned()
+    super::code_in(&email.body_text)
 }
 
 #[tokio::test]

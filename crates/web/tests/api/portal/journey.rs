@@ -236,9 +236,7 @@ async fn once_issued_the_beneficiary_sees_the_certificate_and_downloads_it() {
     )
     .await;
     portal_post(&app, &session, "/portal/send-code", &[]).await;
-    let email = app.store.outbox(id).await.unwrap().pop().unwrap();
-    let at = email.body_text.find("είναι: ").unwrap() + "είναι: ".len();
-    let code = email.body_text[at..at + 6].to_owned();
+    let code = super::emailed_code(&app, id).await;
     let signed = portal_post(
         &app,
         &session,

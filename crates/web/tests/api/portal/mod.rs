@@ -391,3 +391,20 @@ async fn enrol_totp(app: &TestApp, session: &str, username: &str) -> TotpSecret 
     );
     secret
 }
+
+/// The six-digit code in the latest email of application `id` (the signing code's and the
+/// email proof's both say "… είναι: 123456").
+async fn emailed_code(app: &TestApp, id: i64) -> String {
+    let email = app.store.outbox(id).await.unwrap().pop().expect("an email");
+    code_in(&email.body_text)
+}
+
+/// The six-digit code after "είναι: " in an email's text.
+fn code_in(body_text: &str) -> String {
+    let marker = "είναι: ";
+    let at = body_text
+        .find(marker)
+        .unwrap_or_else(|| panic!("a code in the email: {body_text}"))
+        + marker.len();
+    body_text[at..at + 6].to_owned()
+}
