@@ -15,6 +15,7 @@ pub mod job;
 pub mod lang;
 pub mod notification;
 pub mod otp;
+pub mod paging;
 pub mod password;
 pub mod role;
 pub mod second_factor;

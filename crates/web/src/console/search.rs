@@ -15,7 +15,6 @@ use super::texts::Texts;
 use super::{ConsoleUser, render};
 use crate::api::employees::SearchParams;
 
-pub const DEFAULT_PER_PAGE: u32 = 50;
 const CONSOLE_PER_PAGE: u32 = 20;
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
@@ -32,6 +31,7 @@ pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, Validation
             Status::parse(code).ok_or(ValidationError::new(Field::Status, Problem::Format))?,
         )),
     };
+    let paging = certdesk_domain::paging::Paging::new(params.page, params.per_page);
     Ok(EmployeeQuery {
         name_tokens: non_empty(&params.q).map(query_tokens).unwrap_or_default(),
         afm: non_empty(&params.afm)
@@ -46,8 +46,8 @@ pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, Validation
         username: non_empty(&params.username).map(str::to_lowercase),
         status,
         unit: non_empty(&params.unit).map(str::to_owned),
-        page: params.page.unwrap_or(1).max(1),
-        per_page: params.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, 200),
+        page: paging.page,
+        per_page: paging.per_page,
     })
 }
 
