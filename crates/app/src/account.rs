@@ -2,6 +2,10 @@
 //! an [`Administrator`] (a ΔΨΠ, or an auditor reading), an [`Operator`] or an [`Auditor`]. The
 //! role decides which; asking for another is [`AppError::Forbidden`].
 
+mod own;
+
+pub use own::TotpEnrolment;
+
 use certdesk_domain::{Role, SecurityEvent};
 use certdesk_store::prelude::*;
 

@@ -10,8 +10,6 @@
 //! carries the ΔΨΠ's organisations as its scope, and every method reads and writes through it,
 //! so a handler holding one cannot reach another organisation's employee, history or certificate.
 
-mod account;
-
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -29,7 +27,7 @@ use crate::error::{AppError, AppResult, Registry};
 use crate::tokens::{hash_password, new_token, token_hash, verify_password};
 use crate::{App, secrets, workflow};
 
-pub use account::TotpEnrolment;
+pub use crate::account::TotpEnrolment;
 
 /// Verified against when the username is unknown, so that both answers take as long.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
@@ -305,7 +303,7 @@ impl Administrator {
     }
 
     /// An auditor reads and never acts.
-    fn may_act(&self) -> AppResult<()> {
+    pub fn may_act(&self) -> AppResult<()> {
         if self.role().may_act_on_applications() {
             Ok(())
         } else {

@@ -5,6 +5,7 @@
 
 use std::ops::Deref;
 
+use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::notification::account_created_email;
 use certdesk_domain::security::SecurityEventKind as Kind;
 use certdesk_domain::validation::{Email, Field, Problem, ValidationError};
@@ -163,7 +164,8 @@ impl AccountDesk {
         })
     }
 
-    /// An operator or auditor account with the password its owner chose (the CLI).
+    /// An operator or auditor account with the password its owner chose (the CLI), under the
+    /// same policy as a ΔΨΠ's; its first login enrols a second factor.
     pub async fn create_account(
         &self,
         role: Role,
@@ -173,19 +175,17 @@ impl AccountDesk {
     ) -> AppResult<i64> {
         let username = required(Field::Username, username)?;
         let full_name = required(Field::Surname, full_name)?;
-        if password.chars().count() < 10 {
-            return Err(invalid(Field::Password, Problem::TooShort { min: 10 }));
-        }
+        let password = AccountPassword::parse(Field::Password, password, &username)?;
         self.insert(
             NewAdministrator {
                 username,
                 full_name,
-                password_hash: hash_password(password),
+                password_hash: hash_password(password.expose()),
                 organisation_ids: Vec::new(),
                 role,
+                // The owner chose the password; the first login enrols the app.
                 must_change_password: false,
-                // Not yet: the second factor's enrolment pages are the ΔΨΠ console's.
-                second_factor_required: false,
+                second_factor_required: true,
             },
             None,
         )

@@ -18,6 +18,8 @@ pub enum SecurityEventKind {
     AccountUnassigned,
     AccountDisabled,
     PasswordReset,
+    /// The owner changed their own password.
+    PasswordChanged,
     SecondFactorReset,
     SessionsEnded,
     CertificateDownloaded,
@@ -25,7 +27,7 @@ pub enum SecurityEventKind {
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 13] = [
+    pub const ALL: [SecurityEventKind; 14] = [
         SecurityEventKind::LoginSucceeded,
         SecurityEventKind::LoginFailed,
         SecurityEventKind::SecondFactorChanged,
@@ -35,6 +37,7 @@ impl SecurityEventKind {
         SecurityEventKind::AccountUnassigned,
         SecurityEventKind::AccountDisabled,
         SecurityEventKind::PasswordReset,
+        SecurityEventKind::PasswordChanged,
         SecurityEventKind::SecondFactorReset,
         SecurityEventKind::SessionsEnded,
         SecurityEventKind::CertificateDownloaded,
@@ -53,6 +56,7 @@ impl SecurityEventKind {
             SecurityEventKind::AccountUnassigned => "account_unassigned",
             SecurityEventKind::AccountDisabled => "account_disabled",
             SecurityEventKind::PasswordReset => "password_reset",
+            SecurityEventKind::PasswordChanged => "password_changed",
             SecurityEventKind::SecondFactorReset => "second_factor_reset",
             SecurityEventKind::SessionsEnded => "sessions_ended",
             SecurityEventKind::CertificateDownloaded => "certificate_downloaded",

@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use certdesk_app::account::Account;
 use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
 use certdesk_store::SessionKind;
@@ -142,14 +143,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A ΔΨΠ authenticated by `Authorization: Bearer <token>`: the capability every API handler
-/// acts through, limited to the ΔΨΠ's organisations.
-pub struct ApiCaller {
-    pub admin: Administrator,
+/// An account of any role authenticated by `Authorization: Bearer <token>` (logging out).
+pub struct ApiAccount {
+    pub account: Account,
     pub lang: Lang,
 }
 
-impl FromRequestParts<AppState> for ApiCaller {
+impl FromRequestParts<AppState> for ApiAccount {
     type Rejection = WebError;
 
     async fn from_request_parts(
@@ -164,18 +164,57 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(WebError::Unauthorized)?;
-        let admin = state
+        let account = state
             .app
-            .administrator(token, SessionKind::Api)
+            .account(token, SessionKind::Api)
             .await?
             .ok_or(WebError::Unauthorized)?;
+        Ok(ApiAccount {
+            account,
+            lang: request_lang(&parts.headers),
+        })
+    }
+}
+
+/// A ΔΨΠ (or an auditor, reading) authenticated by a bearer token: the capability every API
+/// handler acts through, limited to the ΔΨΠ's organisations.
+pub struct ApiCaller {
+    pub admin: Administrator,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiAccount { account, lang } = ApiAccount::from_request_parts(parts, state).await?;
         // An API login refuses such an account; this covers a token older than the refusal.
-        if admin.pending_setup().is_some() {
+        if account.pending_setup().is_some() {
             return Err(WebError::AccountSetupRequired);
         }
         Ok(ApiCaller {
-            admin,
-            lang: request_lang(&parts.headers),
+            admin: account.into_administrator()?,
+            lang,
         })
+    }
+}
+
+/// An [`ApiCaller`] whose role may act on applications (not an auditor): refused with 403
+/// before the request's body is read, so a read-only role learns nothing of its validation.
+pub struct ApiActor(pub ApiCaller);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = ApiCaller::from_request_parts(parts, state).await?;
+        caller.admin.may_act()?;
+        Ok(ApiActor(caller))
     }
 }

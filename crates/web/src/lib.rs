@@ -14,15 +14,16 @@ mod headers;
 pub mod pki;
 pub mod portal;
 mod qr;
+pub mod routes;
 pub mod serve;
 pub mod texts;
 pub mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use certdesk_app::App;
 
+pub use routes::{Route, Routes};
 pub use serve::{ServeLimits, serve_router, serve_router_until, serve_router_with};
 
 /// Request bodies larger than this are refused with 413.
@@ -43,16 +44,28 @@ pub struct AppState {
     pub config: WebConfig,
 }
 
-/// The whole application.
-pub fn router(app: App, config: WebConfig) -> Router {
-    let (api, _) = api::router();
-    let router = Router::new()
+/// Every route of the web layer.
+fn routes() -> Routes {
+    let (api, _) = api::routes();
+    Routes::new()
         .merge(console::routes())
         .merge(portal::routes())
         .merge(pki::routes())
-        .nest("/api/v1", api)
+        .nest(api::BASE, api)
         .merge(api::docs::routes())
-        .route("/healthz", get(|| async { "ok" }))
+        .get("/healthz", || async { "ok" })
+}
+
+/// What the router serves: every method and path, in the order they were added.
+pub fn route_table() -> Vec<Route> {
+    routes().into_parts().1
+}
+
+/// The whole application.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let router = routes()
+        .into_parts()
+        .0
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     headers::security_headers(router, &config)
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -92,5 +105,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A route added past `Routes` would be missing from `route_table`, and so from the
+    /// authorization matrix that walks it.
+    #[test]
+    fn every_route_is_added_through_the_route_table() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src.clone()];
+        let mut checked = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("routes.rs") {
+                    continue;
+                }
+                checked += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Tests (this one included) may name what they look for.
+                let code = text.split("#[cfg(test)]").next().unwrap();
+                for forbidden in [
+                    ".route(",
+                    ".route_service(",
+                    ".nest_service(",
+                    "Router::new()",
+                ] {
+                    assert!(
+                        !code.contains(forbidden),
+                        "{} uses {forbidden}: add routes through routes::Routes",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(checked > 10, "the sources were found");
     }
 }

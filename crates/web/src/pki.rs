@@ -16,31 +16,30 @@
 //!
 //! None of them needs a login. Without a CA (before `certdesk ca init`) every one answers 404.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use certdesk_app::pki::{self, CaCertificate, PkiError};
 use certdesk_ca::crl::CRL_CONTENT_TYPE;
 use certdesk_ca::ocsp::{RESPONSE_CONTENT_TYPE, decode_get_request};
 
 use crate::AppState;
+use crate::routes::Routes;
 
 const CERTIFICATE_CONTENT_TYPE: &str = "application/pkix-cert";
 const FRESH: &str = "no-cache";
 const STATIC: &str = "public, max-age=86400";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/pki/crl", get(crl))
-        .route("/pki/ocsp", post(ocsp_post))
-        .route("/pki/ocsp/", get(ocsp_get_empty))
-        .route("/pki/ocsp/{*request}", get(ocsp_get))
-        .route("/pki/issuing-ca.crt", get(issuing_ca))
-        .route("/pki/root-ca.crt", get(root_ca))
-        .route("/pki/pds-en", get(pds_en))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/pki/crl", crl)
+        .post("/pki/ocsp", ocsp_post)
+        .get("/pki/ocsp/", ocsp_get_empty)
+        .get("/pki/ocsp/{*request}", ocsp_get)
+        .get("/pki/issuing-ca.crt", issuing_ca)
+        .get("/pki/root-ca.crt", root_ca)
+        .get("/pki/pds-en", pds_en)
 }
 
 /// A publication with its content type and caching, or the reason there is none. These answers

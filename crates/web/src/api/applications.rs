@@ -12,7 +12,7 @@ use super::views::{
     ApplicationView, CancelRequest, NewApplicationRequest, RejectRequest, RevokeRequest,
 };
 use crate::error::{ErrorBody, WebError};
-use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
+use crate::extract::{ApiActor, ApiCaller, ApiJson, ApiJsonOrDefault};
 
 /// Starts the issuance process for an employee of the caller's organisations.
 #[utoipa::path(
@@ -37,7 +37,7 @@ use crate::extract::{ApiCaller, ApiJson, ApiJsonOrDefault};
     tag = "applications"
 )]
 pub async fn create(
-    caller: ApiCaller,
+    ApiActor(caller): ApiActor,
     ApiJson(request): ApiJson<NewApplicationRequest>,
 ) -> Result<(StatusCode, Json<ApplicationView>), WebError> {
     let afm = Afm::parse(&request.afm)?;
@@ -96,7 +96,7 @@ async fn act(
     tag = "applications"
 )]
 pub async fn cancel(
-    caller: ApiCaller,
+    ApiActor(caller): ApiActor,
     Path(id): Path<String>,
     ApiJsonOrDefault(request): ApiJsonOrDefault<CancelRequest>,
 ) -> Result<Json<ApplicationView>, WebError> {
@@ -119,7 +119,7 @@ pub async fn cancel(
     tag = "applications"
 )]
 pub async fn approve(
-    caller: ApiCaller,
+    ApiActor(caller): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationView>, WebError> {
     act(&caller, &id, Command::Approve).await
@@ -143,7 +143,7 @@ pub async fn approve(
     tag = "applications"
 )]
 pub async fn reject(
-    caller: ApiCaller,
+    ApiActor(caller): ApiActor,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RejectRequest>,
 ) -> Result<Json<ApplicationView>, WebError> {
@@ -218,7 +218,7 @@ pub async fn certificate(caller: ApiCaller, Path(id): Path<String>) -> Result<Re
     tag = "applications"
 )]
 pub async fn revoke(
-    caller: ApiCaller,
+    ApiActor(caller): ApiActor,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> Result<Json<ApplicationView>, WebError> {

@@ -8,7 +8,7 @@ use certdesk_store::SessionKind;
 use super::views::{LoginRequest, LoginResponse};
 use crate::AppState;
 use crate::error::{ErrorBody, WebError};
-use crate::extract::{ApiCaller, ApiJson, ClientAddress};
+use crate::extract::{ApiAccount, ApiJson, ClientAddress};
 
 /// Logs a ΔΨΠ in and returns a bearer token for the other calls.
 ///
@@ -71,7 +71,7 @@ pub async fn login(
     security(("bearer" = [])),
     tag = "auth"
 )]
-pub async fn logout(caller: ApiCaller) -> Result<StatusCode, WebError> {
-    caller.admin.log_out().await?;
+pub async fn logout(caller: ApiAccount) -> Result<StatusCode, WebError> {
+    caller.account.log_out().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,21 +12,20 @@ pub mod views;
 
 use std::sync::LazyLock;
 
-use axum::Router;
-use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::error::WebError;
+use crate::routes::{Route, Routes};
 
 /// Where the API lives; the operations' paths in the document are under it.
 pub const BASE: &str = "/api/v1";
 
-/// The API's router (to be nested at [`BASE`]) and the OpenAPI document of exactly its routes.
-pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// The API's routes (relative to [`BASE`]: every operation of the document, and the document
+/// itself) and the OpenAPI document.
+pub fn routes() -> (Routes, utoipa::openapi::OpenApi) {
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
@@ -39,13 +38,40 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::revoke))
         .routes(routes!(applications::certificate))
         .split_for_parts();
-    let router = router
+    let operations = operations(&document);
+    let routes = Routes::from_router(router, operations)
         // The document itself is not an operation of the API.
-        .route("/openapi.json", get(openapi_json))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(crate::error::localize));
-    (router, with_base(document))
+        .get("/openapi.json", openapi_json)
+        .map_router(|router| {
+            router
+                .fallback(not_found)
+                .method_not_allowed_fallback(method_not_allowed)
+                .layer(axum::middleware::from_fn(crate::error::localize))
+        });
+    (routes, with_base(document))
+}
+
+/// The method and path of every operation the document describes.
+fn operations(document: &utoipa::openapi::OpenApi) -> Vec<Route> {
+    let mut found = Vec::new();
+    for (path, item) in &document.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, operation) in methods {
+            if operation.is_some() {
+                found.push(Route {
+                    method,
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    found
 }
 
 /// The handlers' paths are relative to the API's base; the document names them in full.
@@ -90,7 +116,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document, as `/api/v1/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| router().1);
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| routes().1);
     DOCUMENT.clone()
 }
 

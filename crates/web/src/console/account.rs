@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use certdesk_store::SessionRecord;
 
 use super::auth::CsrfForm;
+use super::roles::ConsoleAccount;
 use super::texts::Texts;
-use super::{AccountUser, SESSION_COOKIE, render};
+use super::{SESSION_COOKIE, render};
 use crate::AppState;
 use crate::cookies::set_cookie;
 
@@ -25,7 +26,7 @@ struct AccountPage<'a> {
     enrolled: bool,
 }
 
-pub async fn account_page(AccountUser(user): AccountUser) -> Response {
+pub async fn account_page(user: ConsoleAccount) -> Response {
     let session = user.session();
     let page = AccountPage {
         t: user.texts(),
@@ -41,13 +42,13 @@ pub async fn account_page(AccountUser(user): AccountUser) -> Response {
 /// Ends every session and API token of the account, this browser's too.
 pub async fn logout_everywhere(
     State(state): State<AppState>,
-    AccountUser(user): AccountUser,
+    user: ConsoleAccount,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
-    match user.admin.log_out_everywhere().await {
+    match user.account.log_out_everywhere().await {
         Ok(ended) => {
             tracing::info!(
                 administrator = user.session().administrator_id,

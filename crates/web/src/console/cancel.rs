@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::card::{Done, card_response, load, load_for_form, refused};
 use super::texts::Texts;
-use super::{ConsoleUser, render};
+use super::{ConsoleActor, ConsoleUser, render};
 
 #[derive(Template)]
 #[template(path = "cancel.html")]
@@ -51,7 +51,10 @@ fn cancel_page(
 }
 
 /// The confirmation page: what the modal shows, for browsers without JavaScript.
-pub async fn cancel_confirm_page(user: ConsoleUser, Path(id): Path<String>) -> Response {
+pub async fn cancel_confirm_page(
+    ConsoleActor(user): ConsoleActor,
+    Path(id): Path<String>,
+) -> Response {
     let card = match load(&user, &id).await {
         Ok(card) => card,
         Err(response) => return response,
@@ -73,7 +76,7 @@ pub struct CancelForm {
 }
 
 pub async fn cancel_submit(
-    user: ConsoleUser,
+    ConsoleActor(user): ConsoleActor,
     Path(id): Path<String>,
     Form(form): Form<CancelForm>,
 ) -> Response {

@@ -13,7 +13,7 @@ use certdesk_store::CertificateRecord;
 use serde::Deserialize;
 
 use super::card::{Done, card_response, load, load_for_form, refused};
-use super::{ConsoleUser, error_page};
+use super::{ConsoleActor, ConsoleUser, error_page};
 use crate::view::local_time;
 
 /// What the card shows of a certificate.
@@ -101,7 +101,7 @@ pub struct RevokeForm {
 
 /// `POST /employees/{id}/revoke`.
 pub async fn revoke_submit(
-    user: ConsoleUser,
+    ConsoleActor(user): ConsoleActor,
     Path(id): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Response {

@@ -8,8 +8,8 @@ use certdesk_domain::Command;
 use certdesk_domain::validation::Reason;
 use serde::Deserialize;
 
-use super::ConsoleUser;
 use super::card::{Done, card_response, load_for_form, refused};
+use super::{ConsoleActor, ConsoleUser};
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
@@ -52,7 +52,7 @@ async fn decide(user: &ConsoleUser, id: &str, form: &DecisionForm, approve: bool
 }
 
 pub async fn approve_submit(
-    user: ConsoleUser,
+    ConsoleActor(user): ConsoleActor,
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
@@ -60,7 +60,7 @@ pub async fn approve_submit(
 }
 
 pub async fn reject_submit(
-    user: ConsoleUser,
+    ConsoleActor(user): ConsoleActor,
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {

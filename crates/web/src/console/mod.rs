@@ -19,98 +19,70 @@ pub mod texts;
 mod totp;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use certdesk_app::account::Account;
 use certdesk_app::admin::Administrator;
 use certdesk_domain::Lang;
 use certdesk_domain::second_factor::Setup;
-use certdesk_store::{SessionKind, SessionRecord};
+use certdesk_store::SessionRecord;
 
 use crate::AppState;
-use crate::cookies::{cookie, page_lang};
+use crate::cookies::page_lang;
 use crate::error::WebError;
+use crate::routes::Routes;
 pub use crate::view::render;
 use texts::{Texts, texts};
 
 pub const SESSION_COOKIE: &str = "certdesk_session";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/employees") }))
-        .route("/login", get(auth::login_page).post(auth::login_submit))
-        .route("/logout", axum::routing::post(auth::logout))
-        .route("/account", get(account::account_page))
-        .route(
-            "/account/logout-everywhere",
-            axum::routing::post(account::logout_everywhere),
-        )
-        .route(
-            "/account/password",
-            get(password::password_page).post(password::password_submit),
-        )
-        .route(
-            "/account/totp",
-            get(totp::totp_page).post(totp::totp_submit),
-        )
-        .route("/employees", get(search::employees_page))
-        .route("/employees/{id}", get(card::card_page))
-        .route(
-            "/employees/{id}/cancel",
-            get(cancel::cancel_confirm_page).post(cancel::cancel_submit),
-        )
-        .route(
-            "/applications/new",
-            get(start::new_application_page).post(start::new_application_submit),
-        )
-        .route(
-            "/employees/{id}/approve",
-            axum::routing::post(decision::approve_submit),
-        )
-        .route(
-            "/employees/{id}/reject",
-            axum::routing::post(decision::reject_submit),
-        )
-        .route(
-            "/employees/{id}/revoke",
-            axum::routing::post(certificate::revoke_submit),
-        )
-        .route("/employees/{id}/{file}", get(certificate::download))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", || async { Redirect::to("/employees") })
+        .get("/login", auth::login_page)
+        .post("/login", auth::login_submit)
+        .post("/logout", auth::logout)
+        .get("/account", account::account_page)
+        .post("/account/logout-everywhere", account::logout_everywhere)
+        .get("/account/password", password::password_page)
+        .post("/account/password", password::password_submit)
+        .get("/account/totp", totp::totp_page)
+        .post("/account/totp", totp::totp_submit)
+        .get("/employees", search::employees_page)
+        .get("/employees/{id}", card::card_page)
+        .get("/employees/{id}/cancel", cancel::cancel_confirm_page)
+        .post("/employees/{id}/cancel", cancel::cancel_submit)
+        .get("/applications/new", start::new_application_page)
+        .post("/applications/new", start::new_application_submit)
+        .post("/employees/{id}/approve", decision::approve_submit)
+        .post("/employees/{id}/reject", decision::reject_submit)
+        .post("/employees/{id}/revoke", certificate::revoke_submit)
+        .get("/employees/{id}/{file}", certificate::download)
         .merge(operator::routes())
-        .route("/audit/security-log", get(security_log::page))
-        .route("/audit/security-log.jsonl", get(security_log::download))
-        .route("/lang/{code}", get(language::switch_language))
-        .route(
-            "/assets/digigov.css",
-            get(|| {
-                asset(
-                    include_str!("../../assets/digigov.css"),
-                    "text/css; charset=utf-8",
-                )
-            }),
-        )
-        .route(
-            "/assets/console.css",
-            get(|| {
-                asset(
-                    include_str!("../../assets/console.css"),
-                    "text/css; charset=utf-8",
-                )
-            }),
-        )
-        .route(
-            "/assets/console.js",
-            get(|| {
-                asset(
-                    include_str!("../../assets/console.js"),
-                    "text/javascript; charset=utf-8",
-                )
-            }),
-        )
-        .route("/assets/fonts/{file}", get(font))
+        .get("/audit/security-log", security_log::page)
+        .get("/audit/security-log.jsonl", security_log::download)
+        .get("/lang/{code}", language::switch_language)
+        .get("/assets/digigov.css", || {
+            asset(
+                include_str!("../../assets/digigov.css"),
+                "text/css; charset=utf-8",
+            )
+        })
+        .get("/assets/console.css", || {
+            asset(
+                include_str!("../../assets/console.css"),
+                "text/css; charset=utf-8",
+            )
+        })
+        .get("/assets/console.js", || {
+            asset(
+                include_str!("../../assets/console.js"),
+                "text/javascript; charset=utf-8",
+            )
+        })
+        .get("/assets/fonts/{file}", font)
 }
 
 async fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -220,38 +192,26 @@ impl FromRequestParts<AppState> for ConsoleUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let AccountUser(user) = AccountUser::from_request_parts(parts, state).await?;
-        match user.admin.pending_setup() {
-            Some(setup) => Err(Redirect::to(setup_page(setup)).into_response()),
-            None => Ok(user),
-        }
+        let (admin, lang) = roles::capability(parts, state, Account::into_administrator).await?;
+        Ok(ConsoleUser { admin, lang })
     }
 }
 
-/// A logged-in ΔΨΠ on the pages of their own account (and logging out), which stay open while
-/// the account's setup is pending.
-pub struct AccountUser(pub ConsoleUser);
+/// A [`ConsoleUser`] whose role may act on applications (not an auditor): the pages that start
+/// or change an application refuse anyone else with 403 before they read the form.
+pub struct ConsoleActor(pub ConsoleUser);
 
-impl FromRequestParts<AppState> for AccountUser {
+impl FromRequestParts<AppState> for ConsoleActor {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = console_lang(&parts.headers, state);
-        let to_login = || Redirect::to("/login").into_response();
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE, state.config.secure_cookies)
-        else {
-            return Err(to_login());
-        };
-        match state.app.administrator(&token, SessionKind::Console).await {
-            Ok(Some(admin)) => Ok(AccountUser(ConsoleUser { admin, lang })),
-            Ok(None) => Err(to_login()),
-            Err(error) => {
-                let error = WebError::from(error);
-                Err(error_page(lang, &error.message(lang), error.status()))
-            }
+        let user = ConsoleUser::from_request_parts(parts, state).await?;
+        match user.admin.may_act() {
+            Ok(()) => Ok(ConsoleActor(user)),
+            Err(error) => Err(user.failure(error)),
         }
     }
 }

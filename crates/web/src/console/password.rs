@@ -9,8 +9,9 @@ use certdesk_domain::second_factor::Setup;
 use certdesk_store::SessionRecord;
 use serde::Deserialize;
 
+use super::roles::ConsoleAccount;
 use super::texts::Texts;
-use super::{AccountUser, ConsoleUser, render, setup_page};
+use super::{render, setup_page};
 use crate::error::WebError;
 
 #[derive(Template)]
@@ -27,12 +28,12 @@ struct PasswordPage<'a> {
     next: &'a str,
 }
 
-pub async fn password_page(AccountUser(user): AccountUser) -> Response {
+pub async fn password_page(user: ConsoleAccount) -> Response {
     render_page(&user, Vec::new(), false, "/employees", StatusCode::OK)
 }
 
 fn render_page(
-    user: &ConsoleUser,
+    user: &ConsoleAccount,
     errors: Vec<String>,
     changed: bool,
     next: &str,
@@ -43,7 +44,7 @@ fn render_page(
         user: Some(user.session()),
         csrf: user.csrf(),
         current_path: "/account/password",
-        forced: user.admin.pending_setup() == Some(Setup::ChangePassword),
+        forced: user.account.pending_setup() == Some(Setup::ChangePassword),
         errors,
         changed,
         next,
@@ -63,15 +64,12 @@ pub struct PasswordForm {
     new_password_confirm: String,
 }
 
-pub async fn password_submit(
-    AccountUser(user): AccountUser,
-    Form(form): Form<PasswordForm>,
-) -> Response {
+pub async fn password_submit(user: ConsoleAccount, Form(form): Form<PasswordForm>) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
     let changed = user
-        .admin
+        .account
         .change_password(
             &form.current_password,
             &form.new_password,

@@ -1,7 +1,8 @@
-//! The console's sessions of any role, and the operator's and the auditor's capabilities. A
-//! ΔΨΠ's pages take a [`ConsoleUser`](super::ConsoleUser) (an auditor reads them too); the
-//! operator's pages an [`OperatorUser`]; the security log an [`AuditorUser`]. Another role gets
-//! 403.
+//! The console's sessions of any role, and the operator's and the auditor's capabilities. The
+//! pages of one's own account (password, second factor, logging out) take a [`ConsoleAccount`],
+//! whatever the role; a ΔΨΠ's pages a [`ConsoleUser`](super::ConsoleUser) (an auditor reads them
+//! too); the operator's pages an [`OperatorUser`]; the security log an [`AuditorUser`]. Another
+//! role gets 403, and an account whose setup is pending is sent to it first.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -11,15 +12,16 @@ use certdesk_app::account::Account;
 use certdesk_app::audit::Auditor;
 use certdesk_app::operator::Operator;
 use certdesk_domain::Lang;
-use certdesk_store::SessionKind;
+use certdesk_store::{SessionKind, SessionRecord};
 
 use super::texts::{Texts, texts};
-use super::{SESSION_COOKIE, console_lang, error_page};
+use super::{SESSION_COOKIE, console_lang, error_page, setup_page};
 use crate::AppState;
 use crate::cookies::cookie;
 use crate::error::WebError;
 
-/// A logged-in account of any role (logging out); anyone else is sent to the login page.
+/// A logged-in account of any role, on the pages of its own account (which stay open while its
+/// setup is pending) and logging out; anyone else is sent to the login page.
 pub struct ConsoleAccount {
     pub account: Account,
     pub lang: Lang,
@@ -28,6 +30,19 @@ pub struct ConsoleAccount {
 impl ConsoleAccount {
     pub fn texts(&self) -> &'static Texts {
         texts(self.lang)
+    }
+
+    pub fn session(&self) -> &SessionRecord {
+        self.account.session()
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.account.csrf_token()
+    }
+
+    /// A page that says what went wrong, in the account's language.
+    pub fn failure(&self, error: impl Into<WebError>) -> Response {
+        failure(self.lang, error)
     }
 
     pub fn csrf_ok(&self, submitted: &str) -> bool {
@@ -64,13 +79,17 @@ impl FromRequestParts<AppState> for ConsoleAccount {
     }
 }
 
-/// Turns a session into a role's capability, or the page that refuses it (403).
-async fn capability<T>(
+/// Turns a session into a role's capability, or the page that refuses it (403). An account that
+/// must still change its password or enrol its second factor is sent to that page instead.
+pub(super) async fn capability<T>(
     parts: &mut Parts,
     state: &AppState,
     into: impl FnOnce(Account) -> AppResult<T>,
 ) -> Result<(T, Lang), Response> {
     let ConsoleAccount { account, lang } = ConsoleAccount::from_request_parts(parts, state).await?;
+    if let Some(setup) = account.pending_setup() {
+        return Err(Redirect::to(setup_page(setup)).into_response());
+    }
     into(account)
         .map(|capability| (capability, lang))
         .map_err(|error| failure(lang, error))

@@ -18,7 +18,7 @@ use certdesk_store::SessionRecord;
 use serde::Deserialize;
 
 use super::texts::Texts;
-use super::{ConsoleUser, error_page, render};
+use super::{ConsoleActor, ConsoleUser, error_page, render};
 use crate::error::WebError;
 
 #[derive(Template)]
@@ -73,7 +73,7 @@ fn page<'a>(user: &'a ConsoleUser, form: &'a StartForm) -> NewApplicationPage<'a
     }
 }
 
-pub async fn new_application_page(user: ConsoleUser) -> Response {
+pub async fn new_application_page(ConsoleActor(user): ConsoleActor) -> Response {
     let form = StartForm::default();
     render(&page(&user, &form))
 }
@@ -82,7 +82,10 @@ fn field_error(error: &ValidationError, user: &ConsoleUser) -> Option<(&'static 
     Some((error.field.name(), error.message(user.lang)))
 }
 
-pub async fn new_application_submit(user: ConsoleUser, Form(form): Form<StartForm>) -> Response {
+pub async fn new_application_submit(
+    ConsoleActor(user): ConsoleActor,
+    Form(form): Form<StartForm>,
+) -> Response {
     let lang = user.lang;
     if !user.csrf_ok(&form.csrf) {
         return error_page(lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);

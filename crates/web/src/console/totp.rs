@@ -6,13 +6,14 @@ use axum::Form;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use certdesk_app::AppError;
-use certdesk_app::admin::TotpEnrolment;
+use certdesk_app::account::TotpEnrolment;
 use certdesk_domain::second_factor::Setup;
 use certdesk_store::SessionRecord;
 use serde::Deserialize;
 
+use super::render;
+use super::roles::ConsoleAccount;
 use super::texts::Texts;
-use super::{AccountUser, ConsoleUser, render};
 use crate::error::WebError;
 use crate::qr::qr_svg;
 
@@ -40,7 +41,7 @@ struct RecoveryCodesPage<'a> {
 }
 
 fn enrolment_page(
-    user: &ConsoleUser,
+    user: &ConsoleAccount,
     enrolment: &TotpEnrolment,
     errors: Vec<String>,
     status: StatusCode,
@@ -50,7 +51,7 @@ fn enrolment_page(
         user: Some(user.session()),
         csrf: user.csrf(),
         current_path: "/account/totp",
-        forced: user.admin.pending_setup() == Some(Setup::EnrolSecondFactor),
+        forced: user.account.pending_setup() == Some(Setup::EnrolSecondFactor),
         qr_svg: qr_svg(&enrolment.otpauth_uri()),
         secret: enrolment.secret.to_base32(),
         errors,
@@ -58,8 +59,8 @@ fn enrolment_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn totp_page(AccountUser(user): AccountUser) -> Response {
-    match user.admin.totp_enrolment().await {
+pub async fn totp_page(user: ConsoleAccount) -> Response {
+    match user.account.totp_enrolment().await {
         Ok(Some(enrolment)) => enrolment_page(&user, &enrolment, Vec::new(), StatusCode::OK),
         // Enrolled already: the account page says so.
         Ok(None) => Redirect::to("/account").into_response(),
@@ -75,11 +76,11 @@ pub struct TotpForm {
     code: String,
 }
 
-pub async fn totp_submit(AccountUser(user): AccountUser, Form(form): Form<TotpForm>) -> Response {
+pub async fn totp_submit(user: ConsoleAccount, Form(form): Form<TotpForm>) -> Response {
     if !user.csrf_ok(&form.csrf) {
         return super::error_page(user.lang, user.texts().csrf_failed, StatusCode::FORBIDDEN);
     }
-    let error = match user.admin.confirm_totp(&form.code).await {
+    let error = match user.account.confirm_totp(&form.code).await {
         Ok(codes) => {
             tracing::info!(
                 administrator = user.session().administrator_id,
@@ -99,7 +100,7 @@ pub async fn totp_submit(AccountUser(user): AccountUser, Form(form): Form<TotpFo
         Err(AppError::EnrolmentExpired) => return Redirect::to("/account/totp").into_response(),
         Err(error) => WebError::from(error),
     };
-    let enrolment = match user.admin.totp_enrolment().await {
+    let enrolment = match user.account.totp_enrolment().await {
         Ok(Some(enrolment)) => enrolment,
         Ok(None) => return Redirect::to("/account").into_response(),
         Err(error) => return user.failure(error),

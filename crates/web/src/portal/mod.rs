@@ -18,12 +18,10 @@ mod signing;
 pub mod texts;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use certdesk_app::AppError;
 use certdesk_app::portal::{Beneficiary, Overview};
 use certdesk_domain::{Lang, Status};
@@ -33,35 +31,28 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::cookies::{cookie, page_lang};
 use crate::error::WebError;
+use crate::routes::Routes;
 use crate::view::{HistoryRow, history_rows, local_time, render};
 pub use texts::{PortalTexts, portal_texts};
 
 pub const PORTAL_SESSION_COOKIE: &str = "certdesk_portal";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/portal", get(application::home))
-        .route("/portal/login", get(login::login))
-        .route("/portal/start", get(email_proof::start))
-        .route("/portal/email-code/send", post(email_proof::send_code))
-        .route("/portal/email-code", post(email_proof::prove_by_code))
-        .route("/portal/callback", get(login::callback))
-        .route("/portal/logout", post(login::logout))
-        .route("/portal/confirm", post(application::confirm))
-        .route(
-            "/portal/certificate.pem",
-            get(application::download_certificate),
-        )
-        .route(
-            "/portal/identification",
-            post(identification::identification),
-        )
-        .route(
-            "/portal/totp",
-            get(enrolment::totp_page).post(enrolment::totp_submit),
-        )
-        .route("/portal/send-code", post(signing::send_code))
-        .route("/portal/sign", post(signing::sign))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/portal", application::home)
+        .get("/portal/login", login::login)
+        .get("/portal/start", email_proof::start)
+        .post("/portal/email-code/send", email_proof::send_code)
+        .post("/portal/email-code", email_proof::prove_by_code)
+        .get("/portal/callback", login::callback)
+        .post("/portal/logout", login::logout)
+        .post("/portal/confirm", application::confirm)
+        .get("/portal/certificate.pem", application::download_certificate)
+        .post("/portal/identification", identification::identification)
+        .get("/portal/totp", enrolment::totp_page)
+        .post("/portal/totp", enrolment::totp_submit)
+        .post("/portal/send-code", signing::send_code)
+        .post("/portal/sign", signing::sign)
 }
 
 // ---------------------------------------------------------------------------------------------

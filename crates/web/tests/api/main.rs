@@ -7,6 +7,7 @@
 mod account;
 mod applications;
 mod auth;
+mod authorization;
 mod backend;
 mod bad_input;
 mod cancel;

@@ -3,31 +3,9 @@
 
 use certdesk_domain::{Role, Status};
 use chrono::{Duration, Utc};
-use reqwest::header::COOKIE;
 use serde_json::Value;
 
 use crate::helpers::*;
-
-/// Logs in through the console's form; the session cookie and where the login sent them.
-async fn console_login_as(app: &TestApp, account: &Admin) -> (String, String) {
-    let page = app.client.get(app.url("/login")).send().await.unwrap();
-    let csrf = cookie_value(&page, &app.cookie_name("certdesk_login_csrf")).unwrap();
-    let response = app
-        .client
-        .post(app.url("/login"))
-        .header(COOKIE, format!("certdesk_login_csrf={csrf}"))
-        .form(&[
-            ("username", account.username.as_str()),
-            ("password", PASSWORD),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303, "login of {}", account.username);
-    let session = cookie_value(&response, "certdesk_session").expect("a session");
-    (session, location(&response))
-}
 
 async fn security_log(app: &TestApp) -> Vec<Value> {
     let events = app.store.security_events(None, 0, 1000).await.unwrap();
@@ -41,7 +19,7 @@ async fn security_log(app: &TestApp) -> Vec<Value> {
 async fn an_operator_manages_accounts_and_sees_no_employee() {
     let app = spawn_app().await;
     let operator = app.add_account(Role::Operator, "operator@example.gr").await;
-    let (session, landing) = console_login_as(&app, &operator).await;
+    let (session, landing) = app.console_login_as(&operator).await;
     assert_eq!(landing, "/operator/accounts");
 
     // No employee, no application: the ΔΨΠ's pages and the API answer 403.
@@ -256,7 +234,7 @@ async fn an_auditor_reads_every_organisation_and_changes_nothing() {
         .add_employee_to(other_org, "Αλλού", "Ελένη", "Γραμματεία")
         .await;
 
-    let (session, landing) = console_login_as(&app, &auditor).await;
+    let (session, landing) = app.console_login_as(&auditor).await;
     assert_eq!(landing, "/employees");
     for path in [
         format!("/employees/{owner}"),

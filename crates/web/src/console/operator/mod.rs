@@ -6,54 +6,39 @@ mod accounts;
 mod organisations;
 pub mod texts;
 
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
-use axum::routing::{get, post};
 use certdesk_store::SessionRecord;
 
 use super::error_page;
 use super::roles::OperatorUser;
 use super::texts::{Texts, texts};
-use crate::AppState;
 use crate::error::WebError;
+use crate::routes::Routes;
 use texts::{OperatorTexts, operator_texts};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/operator",
-            get(|| async { Redirect::to("/operator/accounts") }),
-        )
-        .route(
-            "/operator/organisations",
-            get(organisations::page).post(organisations::create),
-        )
-        .route(
-            "/operator/accounts",
-            get(accounts::list).post(accounts::create),
-        )
-        .route("/operator/accounts/{id}", get(accounts::page))
-        .route(
-            "/operator/accounts/{id}/organisations",
-            post(accounts::assign),
-        )
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/operator", || async { Redirect::to("/operator/accounts") })
+        .get("/operator/organisations", organisations::page)
+        .post("/operator/organisations", organisations::create)
+        .get("/operator/accounts", accounts::list)
+        .post("/operator/accounts", accounts::create)
+        .get("/operator/accounts/{id}", accounts::page)
+        .post("/operator/accounts/{id}/organisations", accounts::assign)
+        .post(
             "/operator/accounts/{id}/organisations/{organisation}/remove",
-            post(accounts::unassign),
+            accounts::unassign,
         )
-        .route("/operator/accounts/{id}/disable", post(accounts::disable))
-        .route(
+        .post("/operator/accounts/{id}/disable", accounts::disable)
+        .post(
             "/operator/accounts/{id}/reset-password",
-            post(accounts::reset_password),
+            accounts::reset_password,
         )
-        .route(
-            "/operator/accounts/{id}/reset-otp",
-            post(accounts::reset_otp),
-        )
-        .route(
+        .post("/operator/accounts/{id}/reset-otp", accounts::reset_otp)
+        .post(
             "/operator/accounts/{id}/end-sessions",
-            post(accounts::end_sessions),
+            accounts::end_sessions,
         )
 }
 

@@ -90,6 +90,14 @@ async fn the_first_login_forces_the_password_change_then_the_enrolment() {
         html.contains("href=\"/account/totp\""),
         "continue to the enrolment"
     );
+    let events = app.store.security_events(None, 0, 100).await.unwrap();
+    assert!(
+        events.iter().any(
+            |e| e.kind == certdesk_domain::SecurityEventKind::PasswordChanged
+                && e.subject.as_deref() == Some(admin.username.as_str())
+        ),
+        "the owner's password change is in the security log: {events:?}"
+    );
 
     // Now the second factor, still before anything else.
     let page = app.console_get(&session, "/employees").await;

@@ -5,6 +5,7 @@
 mod api_login;
 mod console_setup;
 mod demo_notice;
+mod other_roles;
 mod sessions;
 
 use std::sync::Arc;

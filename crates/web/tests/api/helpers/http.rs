@@ -139,6 +139,30 @@ impl TestApp {
         response
     }
 
+    /// Logs in an account of any role through the console's form: the session cookie and where
+    /// the login sent them.
+    pub async fn console_login_as(&self, account: &Admin) -> (String, String) {
+        let page = self.client.get(self.url("/login")).send().await.unwrap();
+        let csrf_cookie = self.cookie_name("certdesk_login_csrf");
+        let csrf = cookie_value(&page, &csrf_cookie).expect("a login CSRF cookie");
+        let response = self
+            .client
+            .post(self.url("/login"))
+            .header(COOKIE, format!("{csrf_cookie}={csrf}"))
+            .form(&[
+                ("username", account.username.as_str()),
+                ("password", PASSWORD),
+                ("csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "login of {}", account.username);
+        let session = cookie_value(&response, &self.cookie_name("certdesk_session"))
+            .expect("a session cookie");
+        (session, location(&response))
+    }
+
     /// The `Cookie` header of a console session.
     pub fn session_cookie(&self, session: &str) -> String {
         format!("{}={session}", self.cookie_name("certdesk_session"))

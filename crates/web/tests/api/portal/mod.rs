@@ -27,10 +27,10 @@ const PEOPLE_HEADER: &str = "afm,surname,given_name,father_name,birth_date,id_ca
 const SIGNING_PASSWORD: &str = "υπογραφή-2026!";
 
 /// A person of the registries' file, and the same person as an employee of the test organisation.
-struct Person {
-    afm: String,
-    employee_id: i64,
-    email: String,
+pub(crate) struct Person {
+    pub(crate) afm: String,
+    pub(crate) employee_id: i64,
+    pub(crate) email: String,
 }
 
 /// A running local registry (tax and Police) with `lines` of people.
@@ -135,12 +135,12 @@ async fn portal_app_with_hr(
     (app, person)
 }
 
-async fn portal_app() -> (TestApp, Person) {
+pub(crate) async fn portal_app() -> (TestApp, Person) {
     portal_app_with(",,,", None).await
 }
 
 /// The registry's login as a browser does it; returns the portal session cookie's value.
-async fn portal_login(app: &TestApp, afm: &str) -> String {
+pub(crate) async fn portal_login(app: &TestApp, afm: &str) -> String {
     let response = portal_login_response(app, afm).await;
     cookie_value(&response, &app.cookie_name("certdesk_portal")).expect("a portal session cookie")
 }
@@ -218,7 +218,7 @@ fn portal_cookie(app: &TestApp, session: &str) -> String {
     format!("{}={session}", app.cookie_name("certdesk_portal"))
 }
 
-async fn portal_page(app: &TestApp, session: &str) -> String {
+pub(crate) async fn portal_page(app: &TestApp, session: &str) -> String {
     let response = portal_get(app, session, "/portal").await;
     assert_eq!(response.status(), 200);
     response.text().await.unwrap()

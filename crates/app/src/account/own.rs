@@ -1,5 +1,6 @@
-//! A ΔΨΠ's own account: changing the password (forced at the first login), enrolling a TOTP app
-//! with its recovery codes, and ending every session («Αποσύνδεση από όλες τις συσκευές»).
+//! What the owner of an account of any role (ΔΨΠ, operator, auditor) does to it: changing the
+//! password (forced at the first login), enrolling a TOTP app with its recovery codes, and ending
+//! every session («Αποσύνδεση από όλες τις συσκευές»).
 
 use certdesk_domain::account_password::AccountPassword;
 use certdesk_domain::otp::TotpSecret;
@@ -12,7 +13,7 @@ use certdesk_domain::throttle::ThrottleKey;
 use certdesk_domain::validation::{Field, Problem, ValidationError, otp_code};
 use rand::Rng;
 
-use super::Administrator;
+use super::Account;
 use crate::error::{AppError, AppResult};
 use crate::secrets;
 use crate::tokens::{hash_password_off_thread, verify_password};
@@ -32,7 +33,12 @@ impl TotpEnrolment {
     }
 }
 
-impl Administrator {
+impl Account {
+    /// What the account must still set up before anything else is open to it.
+    pub fn pending_setup(&self) -> Option<certdesk_domain::second_factor::Setup> {
+        self.session.security.pending_setup()
+    }
+
     fn login_key(&self) -> ThrottleKey {
         ThrottleKey::administrator_login(&self.session.username)
     }
@@ -94,6 +100,14 @@ impl Administrator {
             .await?;
         store
             .delete_sessions_of(account.id, Some(&self.token_hash))
+            .await?;
+        self.app
+            .record_security_event(&SecurityEvent::account_change(
+                SecurityEventKind::PasswordChanged,
+                Some(&username),
+                &username,
+                Some("by_owner"),
+            ))
             .await?;
         Ok(())
     }
