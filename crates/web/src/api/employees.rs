@@ -42,6 +42,7 @@ pub struct SearchParams {
         (status = 200, description = "One page of results, sorted by surname, with the total", body = SearchView),
         (status = 400, description = "A query parameter is not of its type (e.g. a page that is not a number): `invalid_query`", body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "`forbidden`: the caller's role reads no employees (an operator)", body = ErrorBody),
         (status = 422, description = "Invalid search value", body = ErrorBody),
     ),
     security(("bearer" = [])),
@@ -73,6 +74,7 @@ pub async fn search(
     responses(
         (status = 200, body = EmployeeView),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "`forbidden`: the caller's role reads no employees (an operator)", body = ErrorBody),
         (status = 404, description = "No such employee in the caller's organisations", body = ErrorBody),
     ),
     security(("bearer" = [])),
