@@ -30,7 +30,8 @@ use crate::{App, secrets, workflow};
 pub use crate::account::TotpEnrolment;
 
 /// Verified against when the username is unknown, so that both answers take as long.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("certdesk-dummy-password"));
+pub(crate) static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("certdesk-dummy-password"));
 
 /// What a login attempt came to.
 pub enum LoginOutcome {

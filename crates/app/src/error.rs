@@ -57,6 +57,12 @@ pub enum AppError {
     /// A link or a code that proves nothing: wrong, used, expired, or another application's.
     #[error(transparent)]
     EmailProofRefused(certdesk_domain::email_proof::ProofRefused),
+    /// The signing APIs' login: an unknown username or a wrong signing password (one answer).
+    #[error("wrong username or signing password")]
+    WrongCredentials,
+    /// The certificate does not sign: not issued, revoked, expired or not yet valid.
+    #[error("the certificate does not sign ({0:?})")]
+    CannotSign(certdesk_domain::remote_signing::SigningRefusal),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

@@ -19,6 +19,7 @@ pub mod operator;
 pub mod pki;
 pub mod portal;
 pub mod secrets;
+pub mod signer;
 pub mod tokens;
 pub mod worker;
 pub mod workflow;

@@ -10,6 +10,7 @@ pub mod issuer;
 pub mod kek;
 pub mod ocsp;
 pub mod pkcs11;
+pub mod remote;
 
 pub use authority::{
     Algorithm, Authority, CaError, CaKey, CaSettings, CertificateRequest, IssuedCertificate,

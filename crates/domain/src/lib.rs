@@ -17,6 +17,7 @@ pub mod notification;
 pub mod otp;
 pub mod paging;
 pub mod password;
+pub mod remote_signing;
 pub mod role;
 pub mod second_factor;
 pub mod security;

@@ -336,3 +336,25 @@ pub struct Revocation {
     pub revoked_at: DateTime<Utc>,
     pub revocation_reason: Option<RevocationReason>,
 }
+
+/// Signatures made at once with one certificate (one confirmation, one or more digests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignatures {
+    pub application_id: i64,
+    pub at: DateTime<Utc>,
+    /// Lower-case hex of each digest signed.
+    pub digests: Vec<String>,
+    pub client: certdesk_domain::remote_signing::SigningClient,
+    pub address: Option<std::net::IpAddr>,
+}
+
+/// One entry of the signing log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureRecord {
+    pub id: i64,
+    pub application_id: i64,
+    pub at: DateTime<Utc>,
+    pub digest: String,
+    pub client: certdesk_domain::remote_signing::SigningClient,
+    pub address: Option<String>,
+}

@@ -28,6 +28,7 @@ pub trait Store:
     + Credentials
     + SecurityLog
     + EmailProofs
+    + Signatures
 {
 }
 
@@ -43,6 +44,7 @@ impl<T> Store for T where
         + Credentials
         + SecurityLog
         + EmailProofs
+        + Signatures
 {
 }
 
@@ -402,6 +404,28 @@ pub trait Pki: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Issued applications whose certificate is past its notAfter.
     async fn expired_certificates(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
+}
+
+/// Signing with an issued certificate (issue 11): finding the holder by username, their sealed
+/// key, and the signing log.
+#[async_trait]
+pub trait Signatures: Send + Sync + 'static {
+    /// The application whose certificate the username holds (or whose pending application
+    /// reserved it).
+    async fn application_of_username(&self, username: &str) -> StoreResult<Option<i64>>;
+    /// The sealed private key of an application's certificate; gone once revoked or expired.
+    async fn sealed_key(&self, application_id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Appends one entry per digest to the signing log, in one transaction, only while the
+    /// application's certificate is unrevoked: `false` (nothing written) once it is revoked.
+    async fn record_signatures(&self, signatures: &NewSignatures) -> StoreResult<bool>;
+    /// The latest `limit` signatures of an application, newest first.
+    async fn signatures_of(
+        &self,
+        application_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<SignatureRecord>>;
+    /// How many signatures an application's certificate made, within `scope`.
+    async fn signature_count(&self, scope: &Scope, application_id: i64) -> StoreResult<i64>;
 }
 
 /// What a beneficiary signs with: the signing credentials chosen at identification and the

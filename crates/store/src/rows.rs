@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::{
     AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmailProofRecord,
     EmployeeRecord, EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation,
-    SecurityEventRecord, SessionKind, SessionRecord, StoreError, StoreResult,
+    SecurityEventRecord, SessionKind, SessionRecord, SignatureRecord, StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -475,4 +475,35 @@ pub(crate) fn convert_one<R, T: TryFrom<R, Error = StoreError>>(
     row: Option<R>,
 ) -> StoreResult<Option<T>> {
     row.map(T::try_from).transpose()
+}
+
+pub(crate) const SIGNATURE_COLUMNS: &str = "id, application_id, at, digest, client, address";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignatureRow {
+    id: i64,
+    application_id: i64,
+    at: DateTime<Utc>,
+    digest: String,
+    client: String,
+    address: Option<String>,
+}
+
+impl TryFrom<SignatureRow> for SignatureRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SignatureRow) -> StoreResult<SignatureRecord> {
+        let client = certdesk_domain::remote_signing::SigningClient::parse(&row.client)
+            .ok_or_else(|| {
+                StoreError::Configuration(format!("unknown signing client {:?}", row.client))
+            })?;
+        Ok(SignatureRecord {
+            id: row.id,
+            application_id: row.application_id,
+            at: row.at,
+            digest: row.digest,
+            client,
+            address: row.address,
+        })
+    }
 }

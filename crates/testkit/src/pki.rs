@@ -76,6 +76,53 @@ pub fn openssl_verify(
     }
 }
 
+/// `openssl dgst -sha256 -verify` of a DER signature over `document` with the public key of
+/// `certificate_pem`: `Ok` only when openssl prints `Verified OK`.
+pub fn openssl_verify_signature(
+    certificate_pem: &str,
+    document: &[u8],
+    signature_der: &[u8],
+) -> Result<String, String> {
+    if skip_requested() {
+        return Ok(SKIPPED.to_owned());
+    }
+    let dir = temp_dir()?;
+    let certificate = write(&dir, "signer.pem", certificate_pem.as_bytes())?;
+    let out = run(
+        &Tool::Openssl,
+        &[
+            "x509".as_ref(),
+            "-in".as_ref(),
+            certificate.as_os_str(),
+            "-pubkey".as_ref(),
+            "-noout".as_ref(),
+        ],
+    )?;
+    if !out.success {
+        return Err(out.failure("openssl x509 could not read the certificate"));
+    }
+    let public = write(&dir, "public.pem", out.stdout.as_bytes())?;
+    let document = write(&dir, "document", document)?;
+    let signature = write(&dir, "signature.der", signature_der)?;
+    let out = run(
+        &Tool::Openssl,
+        &[
+            "dgst".as_ref(),
+            "-sha256".as_ref(),
+            "-verify".as_ref(),
+            public.as_os_str(),
+            "-signature".as_ref(),
+            signature.as_os_str(),
+            document.as_os_str(),
+        ],
+    )?;
+    if out.success && out.stdout.contains("Verified OK") {
+        Ok(out.text())
+    } else {
+        Err(out.failure("openssl dgst did not verify the signature"))
+    }
+}
+
 /// pkilint's ETSI EN 319 412 linter, `lint_etsi_cert lint -t TYPE`, on a certificate (DER, or
 /// PEM when it starts with `-----BEGIN`). `certificate_type` is one of pkilint's types (see
 /// `lint_etsi_cert lint --help`), e.g. [`ETSI_NATURAL_PERSON`]. `Ok` when no finding is an

@@ -214,6 +214,8 @@ fn app_status(error: &AppError) -> StatusCode {
         | AppError::RecordsDisagree(_)
         | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
+        AppError::CannotSign(_) => StatusCode::FORBIDDEN,
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -238,6 +240,8 @@ fn app_code(error: &AppError) -> &'static str {
             "open_application_exists"
         }
         AppError::Throttled => "too_many_attempts",
+        AppError::WrongCredentials => "invalid_credentials",
+        AppError::CannotSign(refusal) => refusal.code(),
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => "registry_unavailable",
         AppError::LoginRefused => "login_refused",
         AppError::LoginStateInvalid => "login_state_invalid",
@@ -263,6 +267,8 @@ fn app_message(error: &AppError, lang: Lang) -> String {
             return certdesk_domain::subject::disagreement_message(mismatches, lang);
         }
         AppError::EmailProofRefused(refused) => refused.message(lang),
+        AppError::CannotSign(refusal) => refusal.message(lang),
+        AppError::WrongCredentials => t.wrong_signing_credentials,
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
             return messages.join(" ");

@@ -16,6 +16,7 @@ pub mod portal;
 mod qr;
 pub mod routes;
 pub mod serve;
+pub mod sign_api;
 pub mod texts;
 pub mod view;
 
@@ -47,11 +48,13 @@ pub struct AppState {
 /// Every route of the web layer.
 fn routes() -> Routes {
     let (api, _) = api::routes();
+    let (sign_api, _) = sign_api::routes();
     Routes::new()
         .merge(console::routes())
         .merge(portal::routes())
         .merge(pki::routes())
         .nest(api::BASE, api)
+        .nest(sign_api::BASE, sign_api)
         .merge(api::docs::routes())
         .get("/healthz", || async { "ok" })
 }

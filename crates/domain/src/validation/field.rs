@@ -39,10 +39,12 @@ pub enum Field {
     Authority,
     NewPassword,
     NewPasswordConfirm,
+    /// A digest to sign with a certificate (issue 11): base64 of a SHA-256 digest.
+    Hash,
 }
 
 impl Field {
-    pub const ALL: [Field; 28] = [
+    pub const ALL: [Field; 29] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -71,6 +73,7 @@ impl Field {
         Field::Authority,
         Field::NewPassword,
         Field::NewPasswordConfirm,
+        Field::Hash,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -104,6 +107,7 @@ impl Field {
             Field::Authority => "authority",
             Field::NewPassword => "new_password",
             Field::NewPasswordConfirm => "new_password_confirm",
+            Field::Hash => "hash",
         }
     }
 
@@ -146,6 +150,7 @@ impl Field {
             Field::Authority => ("Αρχή πιστοποίησης", "Certificate authority"),
             Field::NewPassword => ("Νέος κωδικός", "New password"),
             Field::NewPasswordConfirm => ("Επανάληψη νέου κωδικού", "New password (again)"),
+            Field::Hash => ("Σύνοψη προς υπογραφή", "Hash to sign"),
         };
         lang.pick(el, en)
     }
@@ -207,6 +212,10 @@ impl Field {
             Field::OtpChannel => lang.pick(
                 "επιλέξτε εφαρμογή επαλήθευσης ή email",
                 "choose an authenticator app or email",
+            ),
+            Field::Hash => lang.pick(
+                "πρέπει να είναι σύνοψη SHA-256 (32 bytes) σε base64",
+                "must be a SHA-256 digest (32 bytes) in base64",
             ),
             Field::Reason
             | Field::Password

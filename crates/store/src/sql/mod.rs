@@ -15,6 +15,7 @@ mod outbox;
 mod pki;
 mod security_log;
 mod sessions;
+mod signatures;
 
 use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;

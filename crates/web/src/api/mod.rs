@@ -52,7 +52,7 @@ pub fn routes() -> (Routes, utoipa::openapi::OpenApi) {
 }
 
 /// The method and path of every operation the document describes.
-fn operations(document: &utoipa::openapi::OpenApi) -> Vec<Route> {
+pub(crate) fn operations(document: &utoipa::openapi::OpenApi) -> Vec<Route> {
     let mut found = Vec::new();
     for (path, item) in &document.paths.paths {
         let methods = [
@@ -75,11 +75,19 @@ fn operations(document: &utoipa::openapi::OpenApi) -> Vec<Route> {
 }
 
 /// The handlers' paths are relative to the API's base; the document names them in full.
-fn with_base(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+fn with_base(document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    with_prefix(document, BASE)
+}
+
+/// A document whose paths are relative to `base`, with them in full.
+pub(crate) fn with_prefix(
+    mut document: utoipa::openapi::OpenApi,
+    base: &str,
+) -> utoipa::openapi::OpenApi {
     let paths = std::mem::take(&mut document.paths.paths);
     document.paths.paths = paths
         .into_iter()
-        .map(|(path, item)| (format!("{BASE}{path}"), item))
+        .map(|(path, item)| (format!("{base}{path}"), item))
         .collect();
     document
 }

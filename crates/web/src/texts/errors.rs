@@ -6,6 +6,8 @@ use certdesk_domain::Lang;
 pub struct ErrorTexts {
     pub unauthorized: &'static str,
     pub invalid_credentials: &'static str,
+    /// The signing APIs' login (username and signing password).
+    pub wrong_signing_credentials: &'static str,
     pub otp_required: &'static str,
     pub account_setup_required: &'static str,
     pub too_many_logins: &'static str,
@@ -51,6 +53,7 @@ pub fn parameter_invalid(parameter: &str, lang: Lang) -> String {
 static EL: ErrorTexts = ErrorTexts {
     unauthorized: "Απαιτείται σύνδεση: στείλτε ένα έγκυρο διακριτικό (Authorization: Bearer …).",
     invalid_credentials: "Λάθος όνομα χρήστη ή κωδικός.",
+    wrong_signing_credentials: "Λάθος όνομα χρήστη ή κωδικός ψηφιακής υπογραφής.",
     otp_required: "Απαιτείται σωστός κωδικός μίας χρήσης (πεδίο «otp»): από την εφαρμογή επαλήθευσης ή ένας κωδικός ανάκτησης.",
     account_setup_required: "Ολοκληρώστε τη ρύθμιση του λογαριασμού σας στην κονσόλα (/login) πριν χρησιμοποιήσετε το API.",
     too_many_logins: "Πολλές αποτυχημένες προσπάθειες σύνδεσης. Δοκιμάστε ξανά σε 15 λεπτά.",
@@ -73,6 +76,7 @@ static EL: ErrorTexts = ErrorTexts {
 static EN: ErrorTexts = ErrorTexts {
     unauthorized: "Authentication required: send a valid token (Authorization: Bearer …).",
     invalid_credentials: "Wrong username or password.",
+    wrong_signing_credentials: "Wrong username or signing password.",
     otp_required: "A valid one-time code (field “otp”) is required: from your authenticator app, or a recovery code.",
     account_setup_required: "Finish setting up your account in the console (/login) before using the API.",
     too_many_logins: "Too many failed login attempts. Try again in 15 minutes.",

@@ -25,6 +25,7 @@ mod portal;
 mod roles;
 mod search;
 mod serving;
+mod signing;
 mod slow_clients;
 mod smtp_sink;
 mod throttling;

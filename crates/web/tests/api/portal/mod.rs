@@ -400,7 +400,7 @@ async fn emailed_code(app: &TestApp, id: i64) -> String {
 }
 
 /// The six-digit code after "είναι: " in an email's text.
-fn code_in(body_text: &str) -> String {
+pub(crate) fn code_in(body_text: &str) -> String {
     let marker = "είναι: ";
     let at = body_text
         .find(marker)
