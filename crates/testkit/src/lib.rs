@@ -12,6 +12,7 @@
 
 pub mod pki;
 pub mod probe;
+pub mod pyhanko;
 
 pub use probe::{ProbedStore, StoreProbe};
 
