@@ -63,6 +63,12 @@ pub enum AppError {
     /// The certificate does not sign: not issued, revoked, expired or not yet valid.
     #[error("the certificate does not sign ({0:?})")]
     CannotSign(certdesk_domain::remote_signing::SigningRefusal),
+    /// A document to sign in the portal is not a signable PDF (the file's name, and why).
+    #[error("the document {name:?} cannot be signed")]
+    DocumentRefused {
+        name: String,
+        problem: certdesk_domain::remote_signing::DocumentProblem,
+    },
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

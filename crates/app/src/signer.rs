@@ -123,8 +123,45 @@ impl App {
 }
 
 impl App {
+    /// Emails a new signing code for the issued certificate of application `id` (only the
+    /// latest counts), throttled per application.
+    pub(crate) async fn send_signing_code(&self, id: i64) -> AppResult<CodeSent> {
+        let store = self.store();
+        let now = self.now();
+        let key = ThrottleKey::code_sending(id);
+        if !key.policy().admits(store.take_attempt(&key, now).await?) {
+            return Err(AppError::Throttled);
+        }
+        let application = store
+            .application(&Scope::Everything, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let employee = store
+            .employee(&Scope::Everything, application.employee_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let code = email_code_from(rand::rng().random());
+        let email = certdesk_domain::notification::one_time_password_email(
+            employee.given_name.as_str(),
+            employee.surname.as_str(),
+            &code,
+            EMAIL_CODE_LIFETIME.num_minutes(),
+        );
+        let kek = self.ca.as_ref().map(|ca| &ca.kek);
+        store
+            .send_email_code(
+                id,
+                &secrets::email_code_key(kek).digest(id, &code),
+                now + EMAIL_CODE_LIFETIME,
+                &email,
+                now,
+            )
+            .await?;
+        Ok(CodeSent::Sent)
+    }
+
     /// Why the certificate of application `id` does not sign now, if it does not.
-    async fn signing_refusal(&self, id: i64) -> AppResult<Option<SigningRefusal>> {
+    pub(crate) async fn signing_refusal(&self, id: i64) -> AppResult<Option<SigningRefusal>> {
         let store = self.store();
         let application = store
             .application(&Scope::Everything, id)
@@ -191,38 +228,7 @@ impl Holder {
         if self.credentials.otp != OtpChannel::Email {
             return Ok(CodeSent::NotEmailChannel);
         }
-        let store = self.app.store();
-        let id = self.application_id;
-        let now = self.app.now();
-        let key = ThrottleKey::code_sending(id);
-        if !key.policy().admits(store.take_attempt(&key, now).await?) {
-            return Err(AppError::Throttled);
-        }
-        let application = store
-            .application(&Scope::Everything, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let employee = store
-            .employee(&Scope::Everything, application.employee_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let code = email_code_from(rand::rng().random());
-        let email = certdesk_domain::notification::one_time_password_email(
-            employee.given_name.as_str(),
-            employee.surname.as_str(),
-            &code,
-            EMAIL_CODE_LIFETIME.num_minutes(),
-        );
-        store
-            .send_email_code(
-                id,
-                &secrets::email_code_key(self.kek()).digest(id, &code),
-                now + EMAIL_CODE_LIFETIME,
-                &email,
-                now,
-            )
-            .await?;
-        Ok(CodeSent::Sent)
+        self.app.send_signing_code(self.application_id).await
     }
 
     /// Signs `digests` (one confirmation, one signature each, in their order) after checking

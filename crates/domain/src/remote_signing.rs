@@ -78,6 +78,105 @@ impl Digest {
     }
 }
 
+/// The most PDF documents one confirmation signs in the portal.
+pub const MAX_DOCUMENTS: usize = 10;
+
+/// The largest PDF the portal signs, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The largest upload of documents to sign at once, in bytes.
+pub const MAX_BATCH_BYTES: usize = 25 * 1024 * 1024;
+
+/// Why a document cannot be signed, as its holder is told (naming the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentProblem {
+    /// No file was chosen.
+    Missing,
+    TooMany {
+        max: usize,
+    },
+    TooLarge {
+        max_bytes: usize,
+    },
+    NotPdf,
+    /// Older than PDF 1.4.
+    TooOld,
+    Unreadable,
+    Encrypted,
+    NoSuchPage {
+        page: u32,
+        pages: usize,
+    },
+}
+
+impl DocumentProblem {
+    /// The sentence for the document called `name`.
+    pub fn message(&self, name: &str, lang: crate::Lang) -> String {
+        let name = if name.trim().is_empty() { "—" } else { name };
+        match self {
+            DocumentProblem::Missing => lang
+                .pick(
+                    "Έγγραφο: επιλέξτε ένα ή περισσότερα αρχεία PDF.",
+                    "Document: choose one or more PDF files.",
+                )
+                .to_owned(),
+            DocumentProblem::TooMany { max } => match lang {
+                crate::Lang::El => {
+                    format!("Έγγραφο: υπογράφονται έως {max} έγγραφα με μία επιβεβαίωση.")
+                }
+                crate::Lang::En => {
+                    format!("Document: at most {max} documents are signed with one confirmation.")
+                }
+            },
+            DocumentProblem::TooLarge { max_bytes } => {
+                let mb = max_bytes / (1024 * 1024);
+                match lang {
+                    crate::Lang::El => format!("«{name}»: το αρχείο ξεπερνά τα {mb} MB."),
+                    crate::Lang::En => format!("«{name}»: the file is larger than {mb} MB."),
+                }
+            }
+            DocumentProblem::NotPdf => match lang {
+                crate::Lang::El => {
+                    format!("«{name}»: δεν είναι αρχείο PDF· υπογράφονται μόνο έγγραφα PDF.")
+                }
+                crate::Lang::En => {
+                    format!("«{name}»: not a PDF file; only PDF documents are signed.")
+                }
+            },
+            DocumentProblem::TooOld => match lang {
+                crate::Lang::El => {
+                    format!("«{name}»: υπογράφονται έγγραφα PDF έκδοσης 1.4 ή νεότερης.")
+                }
+                crate::Lang::En => {
+                    format!("«{name}»: only PDF documents of version 1.4 or later are signed.")
+                }
+            },
+            DocumentProblem::Unreadable => match lang {
+                crate::Lang::El => {
+                    format!("«{name}»: το αρχείο PDF είναι κατεστραμμένο ή δεν διαβάζεται.")
+                }
+                crate::Lang::En => format!("«{name}»: the PDF file is damaged or cannot be read."),
+            },
+            DocumentProblem::Encrypted => match lang {
+                crate::Lang::El => format!(
+                    "«{name}»: το αρχείο PDF είναι κρυπτογραφημένο· αφαιρέστε τον κωδικό του και δοκιμάστε ξανά."
+                ),
+                crate::Lang::En => format!(
+                    "«{name}»: the PDF file is encrypted; remove its password and try again."
+                ),
+            },
+            DocumentProblem::NoSuchPage { page, pages } => match lang {
+                crate::Lang::El => {
+                    format!("«{name}»: το έγγραφο έχει {pages} σελίδες· δεν υπάρχει σελίδα {page}.")
+                }
+                crate::Lang::En => {
+                    format!("«{name}»: the document has {pages} pages; there is no page {page}.")
+                }
+            },
+        }
+    }
+}
+
 /// Who asked for a signature, as the signing log names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningClient {

@@ -10,6 +10,7 @@
 //!
 //! [`pki`] checks what the CA issues with `openssl` and pkilint.
 
+pub mod pdf;
 pub mod pki;
 pub mod probe;
 pub mod pyhanko;

@@ -215,6 +215,7 @@ fn app_status(error: &AppError) -> StatusCode {
         | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
         AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
+        AppError::DocumentRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::CannotSign(_) => StatusCode::FORBIDDEN,
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -241,6 +242,7 @@ fn app_code(error: &AppError) -> &'static str {
         }
         AppError::Throttled => "too_many_attempts",
         AppError::WrongCredentials => "invalid_credentials",
+        AppError::DocumentRefused { .. } => "document_refused",
         AppError::CannotSign(refusal) => refusal.code(),
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => "registry_unavailable",
         AppError::LoginRefused => "login_refused",
@@ -268,6 +270,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         }
         AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::CannotSign(refusal) => refusal.message(lang),
+        AppError::DocumentRefused { name, problem } => return problem.message(name, lang),
         AppError::WrongCredentials => t.wrong_signing_credentials,
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();

@@ -56,6 +56,18 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.add("POST", path, axum::routing::post(handler))
     }
 
+    /// As [`Routes::post`], with a request body limit of its own (an upload larger than the
+    /// application's [`crate::BODY_LIMIT`]).
+    pub fn post_with_body_limit<H, T>(self, path: &str, handler: H, limit: usize) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        let method_router =
+            axum::routing::post(handler).layer(axum::extract::DefaultBodyLimit::max(limit));
+        self.add("POST", path, method_router)
+    }
+
     /// axum merges the method routers of one path, so `get` and `post` may name the same path.
     fn add(mut self, method: &'static str, path: &str, method_router: MethodRouter<S>) -> Self {
         self.router = self.router.route(path, method_router);

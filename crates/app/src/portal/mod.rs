@@ -6,6 +6,7 @@
 //! A [`Beneficiary`] is handed out only for a live portal session, and reaches only the
 //! applications of the ΑΦΜ the tax registry vouched for at login ([`Scope::Person`]).
 
+pub mod documents;
 pub mod email_proof;
 pub mod enrolment;
 pub mod identification;

@@ -10,6 +10,8 @@
 //! registry vouched for.
 
 mod application;
+mod document_texts;
+mod documents;
 mod email_proof;
 mod enrolment;
 mod identification;
@@ -53,6 +55,13 @@ pub fn routes() -> Routes {
         .post("/portal/totp", enrolment::totp_submit)
         .post("/portal/send-code", signing::send_code)
         .post("/portal/sign", signing::sign)
+        .get("/portal/documents", documents::page)
+        .post_with_body_limit(
+            "/portal/documents",
+            documents::sign,
+            certdesk_domain::remote_signing::MAX_BATCH_BYTES + 64 * 1024,
+        )
+        .post("/portal/documents/send-code", documents::send_code)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,6 +231,8 @@ struct ApplicationPage<'a> {
     errors: Vec<String>,
     form_username: &'a str,
     form_channel: &'a str,
+    /// «Υπογραφή εγγράφου», linked while the certificate signs.
+    documents: &'static document_texts::DocumentTexts,
 }
 
 /// What a re-shown form keeps of what was typed.
@@ -304,6 +315,7 @@ async fn application_page(
             email_proven,
         },
         history: history_rows(&history, user.lang),
+        documents: document_texts::document_texts(user.lang),
         notice,
         errors,
         form_username: typed.username,

@@ -113,6 +113,9 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/portal/totp",                                                [Login, Login, Login, Yes, Login, Login]),
     ("POST", "/portal/send-code",                                           [Login, Login, Login, Yes, Login, Login]),
     ("POST", "/portal/sign",                                                [Login, Login, Login, Yes, Login, Login]),
+    ("GET",  "/portal/documents",                                           [Login, Login, Login, Yes, Login, Login]),
+    ("POST", "/portal/documents",                                           [Login, Login, Login, Yes, Login, Login]),
+    ("POST", "/portal/documents/send-code",                                 [Login, Login, Login, Yes, Login, Login]),
     // The PKI's publications: for relying parties, anyone.
     ("GET",  "/pki/crl",                                                    [Public, Public, Public, Public, Public, Public]),
     ("POST", "/pki/ocsp",                                                   [Public, Public, Public, Public, Public, Public]),
