@@ -438,6 +438,14 @@ pub trait Credentials: Send + Sync + 'static {
         scope: &Scope,
         application_id: i64,
     ) -> StoreResult<Option<SigningCredentials>>;
+    /// Replaces an application's signing credentials (the demo's beneficiary, whose password
+    /// and authenticator are set anew by every `certdesk demo`), dropping any email code.
+    async fn replace_signing_credentials(
+        &self,
+        application_id: i64,
+        credentials: &SigningCredentials,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Marks the TOTP code of `step` used: `false` when that step or a later one was used
     /// already (a code counts once, even when two requests race with it).
     async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool>;

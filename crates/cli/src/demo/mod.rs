@@ -4,6 +4,7 @@
 //! exactly what real use would have written (hash chain included): `person` draws the employees,
 //! `story` plays each one's application.
 
+mod beneficiary;
 mod person;
 mod story;
 
@@ -27,6 +28,14 @@ use crate::signing::MadeUpSigning;
 pub(crate) use person::{Person, person};
 use story::{Scenario, Story, pick_scenario};
 
+pub use beneficiary::DemoBeneficiary;
+
+/// What `certdesk demo` prints: the accounts and the beneficiary who signs.
+pub struct Demo {
+    pub accounts: Vec<DemoAccount>,
+    pub beneficiary: DemoBeneficiary,
+}
+
 pub struct DemoAccount {
     pub organisation: &'static str,
     pub username: &'static str,
@@ -44,9 +53,9 @@ const OPERATOR_NAME: &str = "Διαχειριστής Λογαριασμών";
 /// (SPEC §7): their second factor is not required, and the console says so on their pages.
 pub async fn load(
     store: &dyn Store,
-    issuer: &dyn CertificateIssuer,
+    issuer: &certdesk_ca::CaIssuer,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<DemoAccount>> {
+) -> anyhow::Result<Demo> {
     let password = std::env::var("CERTDESK_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
@@ -58,6 +67,7 @@ pub async fn load(
     let password_hash = hash_password(&password);
     let signing = MadeUpSigning::new(&password, password_hash.clone());
     let mut accounts = Vec::new();
+    let mut first_organisation = None;
     for demo in ORGANISATIONS {
         let (organisation, created) = match store.organisation_by_code(demo.code).await? {
             Some(org) => (org, false),
@@ -87,6 +97,7 @@ pub async fn load(
                 store.create_administrator(&admin, now).await?
             }
         };
+        first_organisation.get_or_insert(organisation.id);
         if created {
             populate(
                 store,
@@ -141,10 +152,17 @@ pub async fn load(
         password: password.clone(),
         role: Role::Operator,
     });
-    Ok(accounts)
+    let organisation = first_organisation.context("the demo has no organisation")?;
+    let beneficiary =
+        beneficiary::prepare(store, issuer, organisation, &password, &password_hash, now).await?;
+    Ok(Demo {
+        accounts,
+        beneficiary,
+    })
 }
 
-pub fn print_accounts(listen: &str, accounts: &[DemoAccount]) {
+pub fn print_accounts(listen: &str, demo: &Demo) {
+    let accounts = &demo.accounts;
     println!("console: http://{listen}/");
     // The ΔΨΠ lines first, as SPEC §7 has them; then the operator's.
     for account in accounts.iter().filter(|a| a.role == Role::Administrator) {
@@ -156,6 +174,12 @@ pub fn print_accounts(listen: &str, accounts: &[DemoAccount]) {
         println!("operator-username: {}", account.username);
         println!("operator-password: {}", account.password);
     }
+    // The holder of an issued certificate, to sign with (portal, /csc, /Sign/Api).
+    let beneficiary = &demo.beneficiary;
+    println!("beneficiary-username: {}", beneficiary.username);
+    println!("beneficiary-password: {}", beneficiary.password);
+    println!("beneficiary-totp-secret: {}", beneficiary.totp_secret);
+    println!("beneficiary-afm: {}", beneficiary.afm);
 }
 
 async fn populate(

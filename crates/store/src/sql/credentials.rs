@@ -43,6 +43,19 @@ impl Credentials for SqlStore {
         }))
     }
 
+    async fn replace_signing_credentials(
+        &self,
+        application_id: i64,
+        credentials: &SigningCredentials,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        destroy(&mut tx, application_id).await?;
+        store(&mut tx, application_id, credentials, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool> {
         // The condition makes the check and the update one step: of two requests with the same
         // code, one updates the row and the other finds nothing to update.
