@@ -63,6 +63,10 @@ pub enum AppError {
     /// The certificate does not sign: not issued, revoked, expired or not yet valid.
     #[error("the certificate does not sign ({0:?})")]
     CannotSign(certdesk_domain::remote_signing::SigningRefusal),
+    /// The CSC API's signature activation data does not sign what was asked: unknown,
+    /// expired, another hash, or a hash it signed already.
+    #[error("the SAD does not sign this ({0:?})")]
+    SadRefused(certdesk_domain::csc::SadRefusal),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),
