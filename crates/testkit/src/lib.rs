@@ -8,10 +8,12 @@
 //!
 //! [`StoreProbe`] reads (and plants) in a test's database what the store offers no method for.
 //!
-//! [`pki`] checks what the CA issues with `openssl` and pkilint.
+//! [`pki`] checks what the CA issues with `openssl` and pkilint; [`pyhanko`] runs pyHanko as an
+//! outside client of the signing APIs.
 
 pub mod pki;
 pub mod probe;
+pub mod pyhanko;
 
 pub use probe::{ProbedStore, StoreProbe};
 

@@ -1,0 +1,65 @@
+//! pyHanko (PyPI `pyhanko`, `pyhanko-certvalidator`), a PDF signing and validation library that
+//! nobody on the team wrote, run as an outside client of certdesk's signing APIs: a test hands
+//! a Python script of its own to [`run_script`].
+//!
+//! The interpreter is `CERTDESK_PYHANKO_PYTHON` when it is set, else the virtualenv that
+//! `scripts/test` makes (`target/pyhanko-venv/bin/python` of this workspace) when it exists,
+//! else `python3` from `PATH`. A missing interpreter, or one without pyHanko, fails the test
+//! loudly, saying how to install it.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The Python interpreter that has pyHanko.
+pub const PYTHON_VAR: &str = "CERTDESK_PYHANKO_PYTHON";
+
+/// The interpreter [`run_script`] runs.
+pub fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty()) {
+        return PathBuf::from(python);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyhanko-venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// Runs `script` with `args` and returns its standard output when it exits 0; otherwise `Err`
+/// with the command, its exit code and everything it printed.
+pub fn run_script(script: &Path, args: &[&str]) -> Result<String, String> {
+    let python = python();
+    let command = std::iter::once(python.display().to_string())
+        .chain(std::iter::once(script.display().to_string()))
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = Command::new(&python)
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => format!(
+                "{} is not there: run scripts/test, which installs pyHanko into \
+                 target/pyhanko-venv, or set {PYTHON_VAR} to a Python that has pyhanko and \
+                 pyhanko-certvalidator",
+                python.display()
+            ),
+            _ => format!("cannot run {command}: {e}"),
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() {
+        return Ok(stdout);
+    }
+    Err(format!(
+        "$ {command}\n({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        match output.status.code() {
+            Some(code) => format!("exit code {code}"),
+            None => "killed by a signal".to_owned(),
+        },
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
