@@ -31,12 +31,29 @@ pub struct ServiceInfo {
 
 /// What the service is and which methods it serves (no token needed).
 #[utoipa::path(
-    method(get, post),
+    post,
     path = "/info",
+    operation_id = "info",
     responses((status = 200, body = ServiceInfo)),
     tag = "csc"
 )]
 pub async fn info(ctx: Ctx) -> Json<ServiceInfo> {
+    service_info(ctx)
+}
+
+/// `info` by GET, for clients that ask so.
+#[utoipa::path(
+    get,
+    path = "/info",
+    operation_id = "info_get",
+    responses((status = 200, body = ServiceInfo)),
+    tag = "csc"
+)]
+pub async fn info_get(ctx: Ctx) -> Json<ServiceInfo> {
+    service_info(ctx)
+}
+
+fn service_info(ctx: Ctx) -> Json<ServiceInfo> {
     let methods = [
         "auth/login",
         "auth/revoke",
@@ -82,6 +99,7 @@ pub struct LoginAnswer {
 #[utoipa::path(
     post,
     path = "/auth/login",
+    operation_id = "auth_login",
     request_body(content = Option<LoginRequest>, description = "Optional"),
     responses(
         (status = 200, body = LoginAnswer),
@@ -143,6 +161,7 @@ pub struct RevokeRequest {
 #[utoipa::path(
     post,
     path = "/auth/revoke",
+    operation_id = "auth_revoke",
     request_body(content = Option<RevokeRequest>, description = "Optional"),
     responses(
         (status = 204, description = "Revoked"),

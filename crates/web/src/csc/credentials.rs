@@ -41,6 +41,7 @@ pub struct ListAnswer {
 #[utoipa::path(
     post,
     path = "/credentials/list",
+    operation_id = "credentials_list",
     request_body(content = Option<ListRequest>, description = "Optional"),
     responses(
         (status = 200, body = ListAnswer),
@@ -182,6 +183,7 @@ pub struct CredentialInfo {
 #[utoipa::path(
     post,
     path = "/credentials/info",
+    operation_id = "credentials_info",
     request_body = CredentialInfoRequest,
     responses(
         (status = 200, body = CredentialInfo),
@@ -293,6 +295,7 @@ pub struct SendOtpRequest {
 #[utoipa::path(
     post,
     path = "/credentials/sendOTP",
+    operation_id = "credentials_sendOTP",
     request_body = SendOtpRequest,
     responses(
         (status = 204, description = "Sent"),
@@ -378,6 +381,7 @@ pub struct AuthorizeAnswer {
 #[utoipa::path(
     post,
     path = "/credentials/authorize",
+    operation_id = "credentials_authorize",
     request_body = AuthorizeRequest,
     responses(
         (status = 200, body = AuthorizeAnswer),

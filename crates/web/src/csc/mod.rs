@@ -65,7 +65,7 @@ impl Version {
             (Version::V2, Field::Otp) => "authData",
             (Version::V1, Field::HashAlgorithm) => "hashAlgo",
             (Version::V2, Field::HashAlgorithm) => "hashAlgorithmOID",
-            (Version::V1 | Version::V2, Field::SigningPassword) => "Authorization",
+            (_, Field::Username | Field::SigningPassword) => "Authorization (Basic)",
             (_, other) => other.name(),
         }
     }
@@ -95,7 +95,7 @@ impl utoipa::Modify for Security {
 /// in full.
 pub fn routes(version: Version) -> (Routes, utoipa::openapi::OpenApi) {
     let (router, mut document) = OpenApiRouter::with_openapi(CscDoc::openapi())
-        .routes(routes!(auth::info))
+        .routes(routes!(auth::info, auth::info_get))
         .routes(routes!(auth::login))
         .routes(routes!(auth::revoke))
         .routes(routes!(credentials::list))

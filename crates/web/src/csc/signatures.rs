@@ -56,6 +56,7 @@ pub struct SignHashAnswer {
 #[utoipa::path(
     post,
     path = "/signatures/signHash",
+    operation_id = "signatures_signHash",
     request_body = SignHashRequest,
     responses(
         (status = 200, body = SignHashAnswer),

@@ -348,6 +348,11 @@ async fn a_sad_signs_only_its_hashes_each_once_and_only_while_fresh() {
     clock.advance(Duration::minutes(5));
     let expired = client.sign_hash(id, &late, &[&h3]).await;
     assert_error(&expired, 400, "invalid_request", "SAD");
+    // The worker's sweep tidies it away: then it is unknown.
+    assert!(app.store.purge_expired_sessions(clock.now()).await.unwrap() >= 1);
+    let tidied = client.sign_hash(id, &late, &[&h3]).await;
+    assert_error(&tidied, 400, "invalid_request", "SAD");
+    assert_ne!(tidied.1, expired.1, "expired, then unknown");
 
     // Another holder's SAD, or a made-up one, is unknown to this credential.
     let (_, other_id) = app.application_in_at(Status::Issued, issued_at).await;
@@ -701,6 +706,21 @@ async fn each_version_documents_exactly_what_it_serves() {
                 operations.push(format!("{method} {path}"));
             }
         }
+        let mut ids: Vec<&str> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|operation| operation["operationId"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        let count = ids.len();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            count,
+            "{base}: operation ids are unique: {ids:?}"
+        );
         operations.sort();
         let mut expected: Vec<String> = [
             "get /info",
