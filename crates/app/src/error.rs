@@ -69,6 +69,10 @@ pub enum AppError {
         name: String,
         problem: certdesk_domain::remote_signing::DocumentProblem,
     },
+    /// The CSC API's signature activation data does not sign what was asked: unknown,
+    /// expired, another hash, or a hash it signed already.
+    #[error("the SAD does not sign this ({0:?})")]
+    SadRefused(certdesk_domain::csc::SadRefusal),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod audit;
 pub mod ca;
 pub mod clock;
+pub mod csc;
 pub mod error;
 pub mod mail;
 pub mod operator;

@@ -1,10 +1,13 @@
 //! Signing with an issued certificate (issue 11), for the portal and the signing APIs. The
 //! holder is found by the username and signing password chosen at identification
-//! ([`App::holder`]); each signature, or batch of signatures, needs a one-time code of their
-//! channel besides ([`Holder::sign`]). The code is checked by the domain's signing check (the
-//! same proof as the application's signing) and claimed once by the store; the certificate must
-//! still sign (`remote_signing::may_sign`), and the signing log is written only while it is
-//! unrevoked, so a revocation stops signatures at once.
+//! ([`App::holder`]; the CSC API's bearer token stands for them too, `crate::csc`); each
+//! signature, or batch of signatures, needs a one-time code of their channel besides
+//! ([`Holder::sign`]). Confirming and signing are two steps, so that the CSC API can confirm in
+//! `credentials/authorize` and sign in `signHash`: `Holder::confirm` checks the code by the
+//! domain's signing check (the same proof as the application's signing) and the store claims it
+//! once; `Holder::sign_confirmed` signs. The certificate must still sign
+//! (`remote_signing::may_sign`), and the signing log is written only while it is unrevoked, so a
+//! revocation stops signatures at once.
 //!
 //! Wrong passwords and codes count against the application's signing throttle, unknown
 //! usernames against the client's address; a right password gives its attempt back, since the
@@ -33,10 +36,10 @@ use crate::secrets;
 /// The holder of an issued (or once issued) certificate, authenticated by username and signing
 /// password.
 pub struct Holder {
-    app: App,
-    application_id: i64,
-    credentials: SigningCredentials,
-    verified: VerifiedPassword,
+    pub(crate) app: App,
+    pub(crate) application_id: i64,
+    pub(crate) credentials: SigningCredentials,
+    pub(crate) verified: VerifiedPassword,
 }
 
 /// The certificate chain of a holder, signer first: leaf, issuing CA, root (DER).
@@ -194,8 +197,13 @@ impl Holder {
         self.app.ca.as_ref().map(|ca| &ca.kek)
     }
 
+    fn open_kek(&self) -> AppResult<&certdesk_ca::KeyEncryptionKey> {
+        self.kek()
+            .ok_or_else(|| AppError::Configuration("no certificate authority is open".into()))
+    }
+
     /// Whether the certificate signs now, and why not.
-    async fn may_sign(&self) -> AppResult<()> {
+    pub async fn may_sign(&self) -> AppResult<()> {
         match self.app.signing_refusal(self.application_id).await? {
             Some(refusal) => Err(AppError::CannotSign(refusal)),
             None => Ok(()),
@@ -240,13 +248,22 @@ impl Holder {
         client: SigningClient,
         address: Option<IpAddr>,
     ) -> AppResult<Vec<Vec<u8>>> {
-        let code = otp_code(Field::Otp, code)?;
+        otp_code(Field::Otp, code)?;
         if digests.is_empty() {
             return Err(AppError::Invalid(ValidationError::new(
                 Field::Hash,
                 Problem::Missing,
             )));
         }
+        self.confirm(code).await?;
+        self.sign_confirmed(digests, client, address).await
+    }
+
+    /// Checks the one-time `code` of the holder's channel and claims it, so that it counts
+    /// once: the confirmation of a signature (or a batch). Wrong codes count against the
+    /// application's signing throttle; a right one clears it. Only while the certificate signs.
+    pub(crate) async fn confirm(&self, code: &str) -> AppResult<()> {
+        let code = otp_code(Field::Otp, code)?;
         let store = self.app.store();
         let id = self.application_id;
         let now = self.app.now();
@@ -255,9 +272,7 @@ impl Holder {
             return Err(AppError::Throttled);
         }
         self.may_sign().await?;
-        let kek = self
-            .kek()
-            .ok_or_else(|| AppError::Configuration("no certificate authority is open".into()))?;
+        let kek = self.open_kek()?;
         let secret = match &self.credentials.otp {
             OtpChannel::Totp { secret, .. } => secrets::open(Some(kek), id, secret),
             OtpChannel::Email => None,
@@ -282,6 +297,24 @@ impl Holder {
         if let Err(failure) = claim.conclude(claimed) {
             return Err(AppError::Invalid(failure.error()));
         }
+        if let Err(error) = store.clear_attempts(&key).await {
+            tracing::warn!(%error, "could not clear the signing attempts");
+        }
+        Ok(())
+    }
+
+    /// Signs `digests` with the holder's key, once a signature was confirmed ([`Holder::confirm`],
+    /// or a SAD's use claimed): the signing log records each for `client` at `address`, and
+    /// nothing is handed out unless it was recorded while the certificate was unrevoked.
+    pub(crate) async fn sign_confirmed(
+        &self,
+        digests: &[Digest],
+        client: SigningClient,
+        address: Option<IpAddr>,
+    ) -> AppResult<Vec<Vec<u8>>> {
+        let store = self.app.store();
+        let id = self.application_id;
+        let kek = self.open_kek()?;
         let sealed = store
             .sealed_key(id)
             .await?
@@ -292,7 +325,7 @@ impl Holder {
         let recorded = store
             .record_signatures(&NewSignatures {
                 application_id: id,
-                at: now,
+                at: self.app.now(),
                 digests: digests.iter().map(Digest::to_hex).collect(),
                 client,
                 address,
@@ -301,9 +334,6 @@ impl Holder {
         // Revoked between the check and now: the signatures are not handed out.
         if !recorded {
             return Err(AppError::CannotSign(SigningRefusal::Revoked));
-        }
-        if let Err(error) = store.clear_attempts(&key).await {
-            tracing::warn!(%error, "could not clear the signing attempts");
         }
         Ok(signatures)
     }

@@ -11,9 +11,9 @@ use crate::authority::beneficiary_key_context;
 use crate::{CaError, KeyEncryptionKey};
 
 /// ECDSA with SHA-256 (`1.2.840.10045.4.3.2`), the algorithm of every signature made here.
-pub const SIGNATURE_ALGORITHM_OID: &str = "1.2.840.10045.4.3.2";
+pub const SIGNATURE_ALGORITHM_OID: &str = certdesk_domain::csc::ECDSA_WITH_SHA256_OID;
 /// The key's algorithm: an elliptic-curve public key (`1.2.840.10045.2.1`) on P-256.
-pub const KEY_ALGORITHM_OID: &str = "1.2.840.10045.2.1";
+pub const KEY_ALGORITHM_OID: &str = certdesk_domain::csc::EC_PUBLIC_KEY_OID;
 
 /// Signs each SHA-256 digest with the key of application `application_id`: DER-encoded
 /// `ECDSA-Sig-Value`s, in the order of the digests.

@@ -7,6 +7,7 @@
 
 pub mod account_password;
 pub mod certificate;
+pub mod csc;
 pub mod email_proof;
 pub mod employee;
 pub mod history;

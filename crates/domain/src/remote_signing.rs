@@ -76,6 +76,12 @@ impl Digest {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// The digest of [`Digest::to_hex`]'s text.
+    pub fn from_hex(text: &str) -> Option<Digest> {
+        let bytes: [u8; DIGEST_LEN] = hex::decode(text).ok()?.try_into().ok()?;
+        Some(Digest(bytes))
+    }
 }
 
 /// The most PDF documents one confirmation signs in the portal.
@@ -332,6 +338,8 @@ mod tests {
         let digest = Digest::from_base64(Field::Hash, &STANDARD.encode([7u8; 32])).unwrap();
         assert_eq!(digest.as_bytes(), &[7u8; 32]);
         assert_eq!(digest.to_hex(), "07".repeat(32));
+        assert_eq!(Digest::from_hex(&digest.to_hex()), Some(digest));
+        assert_eq!(Digest::from_hex("07"), None);
         let unpadded = STANDARD.encode([7u8; 32]).trim_end_matches('=').to_owned();
         assert_eq!(Digest::from_base64(Field::Hash, &unpadded), Ok(digest));
         for bad in ["", "not base64!", &STANDARD.encode([1u8; 20])] {

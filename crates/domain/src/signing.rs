@@ -105,6 +105,30 @@ pub struct VerifiedPassword {
     password_hash: String,
 }
 
+impl VerifiedPassword {
+    /// What a login's token keeps of the verification (the CSC API's, issue 11): the SHA-256 of
+    /// the hash the password matched, not the hash itself.
+    pub fn fingerprint(&self) -> String {
+        fingerprint_of(&self.password_hash)
+    }
+
+    /// The password verified at a login whose token kept `fingerprint`: good only while the
+    /// credentials still have the hash it matched, so a new signing password ends the token.
+    pub fn remembered(
+        fingerprint: &str,
+        credentials: &SigningCredentials,
+    ) -> Option<VerifiedPassword> {
+        (fingerprint_of(&credentials.password_hash) == fingerprint).then(|| VerifiedPassword {
+            password_hash: credentials.password_hash.clone(),
+        })
+    }
+}
+
+fn fingerprint_of(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(password_hash.as_bytes()))
+}
+
 /// Verifies `password` against `password_hash` (Argon2id); `None` when it does not match.
 pub fn verify_password(password: &str, password_hash: &str) -> Option<VerifiedPassword> {
     password::verify(password, password_hash).then(|| VerifiedPassword {
@@ -326,6 +350,32 @@ mod tests {
             SigningCheck::Refused(SigningFailure::WrongPassword)
         );
         assert_eq!(verify_password("λάθος", &HASH), None);
+    }
+
+    #[test]
+    fn a_remembered_password_holds_only_while_the_hash_is_the_same() {
+        let verified = VERIFIED.clone().unwrap();
+        let fingerprint = verified.fingerprint();
+        assert_ne!(fingerprint, *HASH, "the hash itself is not kept");
+        let remembered = VerifiedPassword::remembered(&fingerprint, &email_credentials());
+        assert_eq!(remembered.as_ref(), Some(&verified));
+        assert!(matches!(
+            check(
+                9,
+                &email_credentials(),
+                None,
+                remembered.as_ref(),
+                &KEY,
+                "123456",
+                now()
+            ),
+            SigningCheck::Claim(_)
+        ));
+        let changed = SigningCredentials {
+            password_hash: password::hash("νέος-κωδικός", b"another-salt-16b"),
+            otp: OtpChannel::Email,
+        };
+        assert_eq!(VerifiedPassword::remembered(&fingerprint, &changed), None);
     }
 
     #[test]

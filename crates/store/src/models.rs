@@ -358,3 +358,33 @@ pub struct SignatureRecord {
     pub client: certdesk_domain::remote_signing::SigningClient,
     pub address: Option<String>,
 }
+
+/// A bearer token of the CSC API's `auth/login` (issue 11), kept as its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCscToken {
+    pub token_hash: String,
+    pub application_id: i64,
+    /// `VerifiedPassword::fingerprint` of the login.
+    pub password_fingerprint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An unexpired CSC bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CscTokenRecord {
+    pub application_id: i64,
+    pub password_fingerprint: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A SAD of the CSC API's `credentials/authorize`, kept as its SHA-256, with the hashes it may
+/// sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSad {
+    pub sad_hash: String,
+    pub application_id: i64,
+    pub digests: Vec<certdesk_domain::remote_signing::Digest>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}

@@ -29,6 +29,7 @@ pub trait Store:
     + SecurityLog
     + EmailProofs
     + Signatures
+    + CscSessions
 {
 }
 
@@ -45,6 +46,7 @@ impl<T> Store for T where
         + SecurityLog
         + EmailProofs
         + Signatures
+        + CscSessions
 {
 }
 
@@ -356,7 +358,8 @@ pub trait Sessions: Send + Sync + 'static {
         enrolment: Option<&str>,
     ) -> StoreResult<()>;
     async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Deletes expired portal sessions, portal login states and console sessions and tokens.
+    /// Deletes expired portal sessions, portal login states, console sessions and tokens, and the
+    /// CSC API's tokens and SADs.
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Takes one attempt under `key` before it is made, in one atomic statement, and answers
@@ -426,6 +429,38 @@ pub trait Signatures: Send + Sync + 'static {
     ) -> StoreResult<Vec<SignatureRecord>>;
     /// How many signatures an application's certificate made, within `scope`.
     async fn signature_count(&self, scope: &Scope, application_id: i64) -> StoreResult<i64>;
+}
+
+/// The CSC API's bearer tokens and SADs (issue 11), kept as digests. A SAD's hashes are claimed
+/// atomically, so concurrent `signHash` calls never sign one twice nor more than there are.
+#[async_trait]
+pub trait CscSessions: Send + Sync + 'static {
+    async fn create_csc_token(&self, token: &NewCscToken) -> StoreResult<()>;
+    /// The token with this digest, unless it expired.
+    async fn csc_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CscTokenRecord>>;
+    async fn delete_csc_token(&self, token_hash: &str) -> StoreResult<()>;
+    /// Keeps a SAD and its hashes, in one transaction.
+    async fn create_sad(&self, sad: &NewSad) -> StoreResult<()>;
+    /// The SAD with this digest given to this application, expired or not, with its hashes in
+    /// their order and whether each was signed.
+    async fn sad(
+        &self,
+        sad_hash: &str,
+        application_id: i64,
+    ) -> StoreResult<Option<certdesk_domain::csc::Sad>>;
+    /// Marks `digests` of the SAD signed at `now`, all or none: `true` only when each was still
+    /// unsigned and the SAD unexpired.
+    async fn claim_sad(
+        &self,
+        sad_hash: &str,
+        application_id: i64,
+        digests: &[certdesk_domain::remote_signing::Digest],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }
 
 /// What a beneficiary signs with: the signing credentials chosen at identification and the

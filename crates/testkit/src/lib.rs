@@ -8,7 +8,8 @@
 //!
 //! [`StoreProbe`] reads (and plants) in a test's database what the store offers no method for.
 //!
-//! [`pki`] checks what the CA issues with `openssl` and pkilint.
+//! [`pki`] checks what the CA issues with `openssl` and pkilint; [`pyhanko`] runs pyHanko as an
+//! outside client of the signing APIs.
 
 pub mod pdf;
 pub mod pki;

@@ -1,17 +1,73 @@
-//! Validation of signed PDFs by pyHanko (PyPI), the way a relying party checks them. The
-//! interpreter is `CERTDESK_PYHANKO_PYTHON` when set, else the virtualenv `scripts/test` makes
-//! (`target/pyhanko-venv/bin/python` of this workspace). A missing pyHanko fails loudly;
-//! `CERTDESK_SKIP_PKI_TOOLS=1` skips (`Ok(None)`).
+//! pyHanko (PyPI `pyhanko`, `pyhanko-certvalidator`), a PDF signing and validation library that
+//! nobody on the team wrote, run as an outside client of certdesk's signing APIs: a test hands
+//! a Python script of its own to [`run_script`].
+//!
+//! The interpreter is `CERTDESK_PYHANKO_PYTHON` when it is set, else the virtualenv that
+//! `scripts/test` makes (`target/pyhanko-venv/bin/python` of this workspace) when it exists,
+//! else `python3` from `PATH`. A missing interpreter, or one without pyHanko, fails the test
+//! loudly, saying how to install it.
 
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The interpreter with pyHanko installed.
+/// The Python interpreter that has pyHanko.
 pub const PYTHON_VAR: &str = "CERTDESK_PYHANKO_PYTHON";
 
-const SCRIPT: &str = include_str!("pyhanko_validate.py");
+/// The interpreter [`run_script`] runs.
+pub fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty()) {
+        return PathBuf::from(python);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyhanko-venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
 
-/// How revocation is checked.
+/// Runs `script` with `args` and returns its standard output when it exits 0; otherwise `Err`
+/// with the command, its exit code and everything it printed.
+pub fn run_script(script: &Path, args: &[&str]) -> Result<String, String> {
+    let python = python();
+    let command = std::iter::once(python.display().to_string())
+        .chain(std::iter::once(script.display().to_string()))
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = Command::new(&python)
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => format!(
+                "{} is not there: run scripts/test, which installs pyHanko into \
+                 target/pyhanko-venv, or set {PYTHON_VAR} to a Python that has pyhanko and \
+                 pyhanko-certvalidator",
+                python.display()
+            ),
+            _ => format!("cannot run {command}: {e}"),
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() {
+        return Ok(stdout);
+    }
+    Err(format!(
+        "$ {command}\n({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        match output.status.code() {
+            Some(code) => format!("exit code {code}"),
+            None => "killed by a signal".to_owned(),
+        },
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
+
+/// The script of [`validate_pdf`].
+const VALIDATE_SCRIPT: &str = include_str!("pyhanko_validate.py");
+
+/// How [`validate_pdf`] checks revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
     /// Not fetched (soft-fail): intact and trusted only.
@@ -22,15 +78,10 @@ pub enum Revocation {
     Embedded,
 }
 
-fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty()) {
-        return PathBuf::from(path);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyhanko-venv/bin/python")
-}
-
-/// The result pyHanko gives for each signature of `pdf`: `{"signatures":[{"intact","valid",
-/// "trusted","revoked","coverage","bottom_line","signer","summary","sub_filter"}]}`.
+/// What pyHanko says of each signature of `pdf`, validated as a relying party would against
+/// `root_pem`: `{"signatures":[{"field","intact","valid","trusted","revoked","coverage",
+/// "bottom_line","signer","summary","sub_filter"}]}`. `Ok(None)` when
+/// `CERTDESK_SKIP_PKI_TOOLS=1`.
 pub fn validate_pdf(
     pdf: &[u8],
     root_pem: &str,
@@ -49,7 +100,7 @@ pub fn validate_pdf(
         dir.path().join("root.pem"),
     );
     for (path, contents) in [
-        (&script, SCRIPT.as_bytes()),
+        (&script, VALIDATE_SCRIPT.as_bytes()),
         (&document, pdf),
         (&root, root_pem.as_bytes()),
     ] {
@@ -60,27 +111,6 @@ pub fn validate_pdf(
         Revocation::Online => "online",
         Revocation::Embedded => "ltv",
     };
-    let interpreter = python();
-    let output = Command::new(&interpreter)
-        .arg(&script)
-        .arg(&document)
-        .arg(&root)
-        .arg(mode)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {} ({e}): scripts/test installs pyHanko into target/pyhanko-venv, \
-                 or set {PYTHON_VAR} to a Python with pyhanko installed",
-                interpreter.display()
-            )
-        })?;
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if !output.status.success() {
-        return Err(format!(
-            "pyHanko failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(Some(stdout))
+    let path = |p: &Path| p.display().to_string();
+    run_script(&script, &[&path(&document), &path(&root), mode]).map(Some)
 }

@@ -145,6 +145,7 @@ impl WebError {
             WebError::App(AppError::Store(StoreError::Duplicate(field))) => {
                 Some(field.name().to_owned())
             }
+            WebError::App(AppError::SadRefused(refusal)) => Some(refusal.field().name().to_owned()),
             WebError::WrongShape { field } | WebError::InvalidQuery { field } => field.clone(),
             WebError::UnknownAfm => Some("afm".to_owned()),
             _ => None,
@@ -212,7 +213,8 @@ fn app_status(error: &AppError) -> StatusCode {
         | AppError::InvalidFields(_)
         | AppError::TotpCodesWrong
         | AppError::RecordsDisagree(_)
-        | AppError::EmailProofRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::EmailProofRefused(_)
+        | AppError::SadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
         AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
         AppError::DocumentRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -244,6 +246,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::WrongCredentials => "invalid_credentials",
         AppError::DocumentRefused { .. } => "document_refused",
         AppError::CannotSign(refusal) => refusal.code(),
+        AppError::SadRefused(refusal) => refusal.code(),
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => "registry_unavailable",
         AppError::LoginRefused => "login_refused",
         AppError::LoginStateInvalid => "login_state_invalid",
@@ -271,6 +274,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::CannotSign(refusal) => refusal.message(lang),
         AppError::DocumentRefused { name, problem } => return problem.message(name, lang),
+        AppError::SadRefused(refusal) => refusal.message(lang),
         AppError::WrongCredentials => t.wrong_signing_credentials,
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();

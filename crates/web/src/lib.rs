@@ -8,6 +8,7 @@
 pub mod api;
 pub mod console;
 pub mod cookies;
+pub mod csc;
 pub mod error;
 pub mod extract;
 mod headers;
@@ -49,12 +50,16 @@ pub struct AppState {
 fn routes() -> Routes {
     let (api, _) = api::routes();
     let (sign_api, _) = sign_api::routes();
+    let (csc_v1, _) = csc::routes(csc::Version::V1);
+    let (csc_v2, _) = csc::routes(csc::Version::V2);
     Routes::new()
         .merge(console::routes())
         .merge(portal::routes())
         .merge(pki::routes())
         .nest(api::BASE, api)
         .nest(sign_api::BASE, sign_api)
+        .nest(csc::V1, csc_v1)
+        .nest(csc::V2, csc_v2)
         .merge(api::docs::routes())
         .get("/healthz", || async { "ok" })
 }

@@ -27,6 +27,7 @@ pub(crate) fn pem_block(label: &str, der: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description {
     pub subject: String,
+    pub issuer: String,
     /// Upper-case hexadecimal.
     pub serial: String,
     pub not_before: String,
@@ -38,12 +39,14 @@ pub fn describe(der: &[u8]) -> Description {
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => Description {
             subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
             serial: hex::encode_upper(cert.raw_serial()),
             not_before: cert.validity().not_before.to_string(),
             not_after: cert.validity().not_after.to_string(),
         },
         Err(_) => Description {
             subject: "(unreadable certificate)".to_owned(),
+            issuer: String::new(),
             serial: String::new(),
             not_before: String::new(),
             not_after: String::new(),

@@ -41,10 +41,17 @@ pub enum Field {
     NewPasswordConfirm,
     /// A digest to sign with a certificate (issue 11): base64 of a SHA-256 digest.
     Hash,
+    /// The CSC API's fields (issue 11), by their names there.
+    CredentialId,
+    NumSignatures,
+    /// Signature activation data: what `credentials/authorize` gives and `signHash` spends.
+    Sad,
+    HashAlgorithm,
+    SignAlgorithm,
 }
 
 impl Field {
-    pub const ALL: [Field; 29] = [
+    pub const ALL: [Field; 34] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -74,6 +81,11 @@ impl Field {
         Field::NewPassword,
         Field::NewPasswordConfirm,
         Field::Hash,
+        Field::CredentialId,
+        Field::NumSignatures,
+        Field::Sad,
+        Field::HashAlgorithm,
+        Field::SignAlgorithm,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -108,6 +120,11 @@ impl Field {
             Field::NewPassword => "new_password",
             Field::NewPasswordConfirm => "new_password_confirm",
             Field::Hash => "hash",
+            Field::CredentialId => "credentialID",
+            Field::NumSignatures => "numSignatures",
+            Field::Sad => "SAD",
+            Field::HashAlgorithm => "hashAlgo",
+            Field::SignAlgorithm => "signAlgo",
         }
     }
 
@@ -151,6 +168,14 @@ impl Field {
             Field::NewPassword => ("Νέος κωδικός", "New password"),
             Field::NewPasswordConfirm => ("Επανάληψη νέου κωδικού", "New password (again)"),
             Field::Hash => ("Σύνοψη προς υπογραφή", "Hash to sign"),
+            Field::CredentialId => ("Κωδικός πιστοποιητικού υπογραφής", "Signing credential"),
+            Field::NumSignatures => ("Πλήθος υπογραφών", "Number of signatures"),
+            Field::Sad => (
+                "Δεδομένα ενεργοποίησης υπογραφής (SAD)",
+                "Signature activation data (SAD)",
+            ),
+            Field::HashAlgorithm => ("Αλγόριθμος σύνοψης", "Hash algorithm"),
+            Field::SignAlgorithm => ("Αλγόριθμος υπογραφής", "Signature algorithm"),
         };
         lang.pick(el, en)
     }
@@ -216,6 +241,28 @@ impl Field {
             Field::Hash => lang.pick(
                 "πρέπει να είναι σύνοψη SHA-256 (32 bytes) σε base64",
                 "must be a SHA-256 digest (32 bytes) in base64",
+            ),
+            Field::CredentialId => lang.pick(
+                "πρέπει να είναι ο κωδικός που δίνει το credentials/list",
+                "must be the identifier credentials/list gives",
+            ),
+            Field::NumSignatures => lang.pick(
+                "πρέπει να είναι ακέραιος από 1 έως 100, όσες και οι συνόψεις προς υπογραφή",
+                "must be a whole number from 1 to 100, as many as the hashes to sign",
+            ),
+            Field::Sad => lang.pick(
+                "πρέπει να είναι τα δεδομένα που έδωσε το credentials/authorize",
+                "must be what credentials/authorize gave",
+            ),
+            Field::HashAlgorithm => lang.pick(
+                "πρέπει να είναι SHA-256 (2.16.840.1.101.3.4.2.1)",
+                "must be SHA-256 (2.16.840.1.101.3.4.2.1)",
+            ),
+            Field::SignAlgorithm => lang.pick(
+                "πρέπει να είναι ecdsa-with-SHA256 (1.2.840.10045.4.3.2) ή το κλειδί EC \
+                 (1.2.840.10045.2.1) με SHA-256",
+                "must be ecdsa-with-SHA256 (1.2.840.10045.4.3.2), or the EC key \
+                 (1.2.840.10045.2.1) with SHA-256",
             ),
             Field::Reason
             | Field::Password

@@ -88,6 +88,8 @@ pub enum Problem {
     SameAsUsername,
     /// A password among the most common ones, which guessers try first.
     TooCommon,
+    /// A value of a list given twice where each counts once (a hash to sign).
+    Repeated,
 }
 
 impl ValidationError {
@@ -138,6 +140,12 @@ impl ValidationError {
                 .pick(
                     "είναι από τους πιο συνηθισμένους κωδικούς και μαντεύεται εύκολα· επιλέξτε άλλον",
                     "is one of the most common passwords and easily guessed; choose another",
+                )
+                .to_owned(),
+            Problem::Repeated => lang
+                .pick(
+                    "η ίδια τιμή δίνεται δύο φορές",
+                    "the same value is given twice",
                 )
                 .to_owned(),
         };

@@ -7,6 +7,7 @@ mod account_security;
 mod accounts;
 mod applications;
 mod credentials;
+mod csc;
 mod effects;
 mod email_proofs;
 mod employees;

@@ -152,6 +152,10 @@ impl Sessions for SqlStore {
             "DELETE FROM portal_sessions WHERE expires_at <= $1",
             "DELETE FROM portal_login_states WHERE expires_at <= $1",
             "DELETE FROM sessions WHERE expires_at <= $1",
+            "DELETE FROM csc_tokens WHERE expires_at <= $1",
+            "DELETE FROM csc_sad_hashes WHERE sad_hash IN \
+             (SELECT sad_hash FROM csc_sads WHERE expires_at <= $1)",
+            "DELETE FROM csc_sads WHERE expires_at <= $1",
         ] {
             purged += sqlx::query(sql)
                 .bind(now)

@@ -146,6 +146,28 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/Sign/Api/Certificates",                                      [Public, Public, Public, Public, Public, Public]),
     ("POST", "/Sign/Api/SignBuffer",                                        [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/Sign/Api/openapi.json",                                      [Public, Public, Public, Public, Public, Public]),
+    // The CSC API: a holder's own bearer token from auth/login (HTTP Basic: username and
+    // signing password); no console, portal or API session is one (the signing tests check it).
+    ("GET",  "/csc/v1/info",                                                [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v1/info",                                                [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v1/auth/login",                                          [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v1/auth/revoke",                                         [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v1/credentials/list",                                    [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v1/credentials/info",                                    [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v1/credentials/sendOTP",                                 [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v1/credentials/authorize",                               [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v1/signatures/signHash",                                 [Login, Login, Login, Login, Login, Login]),
+    ("GET",  "/csc/v1/openapi.json",                                        [Public, Public, Public, Public, Public, Public]),
+    ("GET",  "/csc/v2/info",                                                [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v2/info",                                                [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v2/auth/login",                                          [Public, Public, Public, Public, Public, Public]),
+    ("POST", "/csc/v2/auth/revoke",                                         [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/credentials/list",                                    [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/credentials/info",                                    [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/credentials/sendOTP",                                 [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/credentials/authorize",                               [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/signatures/signHash",                                 [Login, Login, Login, Login, Login, Login]),
+    ("GET",  "/csc/v2/openapi.json",                                        [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/healthz",                                                    [Public, Public, Public, Public, Public, Public]),
 ];
 
@@ -361,7 +383,7 @@ impl Matrix {
             request = request.header(AUTHORIZATION, format!("Bearer {bearer}"));
         }
         if method == "POST" {
-            request = if url.starts_with("/api/") {
+            request = if url.starts_with("/api/") || url.starts_with("/csc/") {
                 request.json(&targets.json(route))
             } else if url.starts_with("/pki/") {
                 request.body(Vec::new())

@@ -9,7 +9,7 @@ use certdesk_testkit::StoreProbe;
 use certdesk_web::{ServeLimits, WebConfig};
 use chrono::Utc;
 
-use super::{Admin, test_ca, test_ca_record};
+use super::{Admin, ca_at, test_ca, test_ca_record};
 use crate::backend::{TestDatabase, backend};
 
 pub struct TestApp {
@@ -38,6 +38,9 @@ pub struct TestApp {
 pub struct Serving {
     pub web: WebConfig,
     pub limits: ServeLimits,
+    /// A CA of this server's own, whose certificates' OCSP and CRL addresses are this server's
+    /// (the test CA's are not): for relying parties that check revocation online.
+    pub own_ca: bool,
 }
 
 impl Serving {
@@ -94,8 +97,13 @@ pub async fn spawn_app_serving(
         .await
         .unwrap_or_else(|e| panic!("build the installation on the {:?} store: {e}", backend()));
     // As `certdesk ca init` leaves it: the CA stored, and open in the server.
-    app.store().save_authority(&test_ca_record()).await.unwrap();
-    app.ca = Some(test_ca());
+    let (ca, record) = if serving.own_ca {
+        ca_at(&address)
+    } else {
+        (test_ca(), test_ca_record())
+    };
+    app.store().save_authority(&record).await.unwrap();
+    app.ca = Some(ca);
     configure(&mut app);
     let store = app.store().clone();
     let probe = StoreProbe::new(database.url());

@@ -59,6 +59,13 @@ pub fn cancelled_description(admin_full_name: &str) -> String {
     format!("Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη {admin_full_name}")
 }
 
+/// How a fixture's beneficiary receives one-time codes.
+pub enum Channel {
+    Email,
+    /// The authenticator app with this secret.
+    Totp(certdesk_domain::otp::TotpSecret),
+}
+
 #[derive(Debug, Clone)]
 pub struct Admin {
     pub id: i64,
@@ -224,6 +231,19 @@ impl TestApp {
         target: Status,
         now: DateTime<Utc>,
     ) -> i64 {
+        self.drive_application_with(employee, target, now, &Channel::Email)
+            .await
+    }
+
+    /// As `drive_application_at`, the beneficiary choosing `channel` for their one-time codes
+    /// at identification.
+    pub async fn drive_application_with(
+        &self,
+        employee: &Employee,
+        target: Status,
+        now: DateTime<Utc>,
+        channel: &Channel,
+    ) -> i64 {
         let admin = self.admin.actor();
         let first = start(0, &admin, now).unwrap();
         let contact = ApplicationContact {
@@ -246,7 +266,24 @@ impl TestApp {
             password_hash: PASSWORD_HASH.clone(),
             otp: OtpChannel::Email,
         };
+        // The credentials chosen at identification: the TOTP secret sealed as the portal seals
+        // it, with the KEK of the server's CA.
+        let chosen = match channel {
+            Channel::Email => credentials.clone(),
+            Channel::Totp(secret) => SigningCredentials {
+                password_hash: PASSWORD_HASH.clone(),
+                otp: OtpChannel::Totp {
+                    secret: certdesk_app::secrets::seal(
+                        self.app.ca.as_ref().map(|ca| &ca.kek),
+                        id,
+                        secret,
+                    ),
+                    last_step: 0,
+                },
+            },
+        };
 
+        let issuer = self.app.ca.clone().unwrap_or_else(test_ca);
         let (reach, last) = match target {
             Status::Rejected => (
                 Status::AwaitingApproval,
@@ -305,7 +342,7 @@ impl TestApp {
                 Status::AwaitingSignature => (
                     Command::CompleteIdentification {
                         username: Username::parse(&format!("benef{id}")).unwrap(),
-                        credentials: credentials.clone(),
+                        credentials: chosen.clone(),
                     },
                     beneficiary.clone(),
                 ),
@@ -330,7 +367,8 @@ impl TestApp {
                 }
                 _ => (
                     Command::Issue {
-                        certificate: test_ca()
+                        // By the server's CA, as its worker would.
+                        certificate: issuer
                             .issue(
                                 &certdesk_domain::certificate::CertificateSubject {
                                     application_id: id,
@@ -375,11 +413,29 @@ impl TestApp {
 
     /// As `application_in`, the whole history at `now`.
     pub async fn application_in_at(&self, target: Status, now: DateTime<Utc>) -> (Employee, i64) {
+        self.application_in_with_at(target, now, &Channel::Email)
+            .await
+    }
+
+    /// As `application_in`, the beneficiary's one-time codes coming by `channel`.
+    pub async fn application_in_with(&self, target: Status, channel: &Channel) -> (Employee, i64) {
+        self.application_in_with_at(target, Utc::now(), channel)
+            .await
+    }
+
+    async fn application_in_with_at(
+        &self,
+        target: Status,
+        now: DateTime<Utc>,
+        channel: &Channel,
+    ) -> (Employee, i64) {
         let n = NEXT_AFM.load(Ordering::Relaxed);
         let employee = self
             .add_employee(&format!("Δοκιμ{}", to_greek_letters(n)), "Πέτρος")
             .await;
-        let id = self.drive_application_at(&employee, target, now).await;
+        let id = self
+            .drive_application_with(&employee, target, now, channel)
+            .await;
         (employee, id)
     }
 

@@ -1,4 +1,7 @@
 //! Signing with the issued certificate (issue 11) over HTTP: the public sector's signing API
-//! (`/Sign/Api`), checked with openssl.
+//! (`/Sign/Api`) and the CSC API (`/csc/v1`, `/csc/v2`), checked with openssl, and pyHanko
+//! signing a PDF through the CSC API.
 
+mod csc;
+mod pyhanko;
 mod sign_buffer;
