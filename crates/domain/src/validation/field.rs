@@ -41,10 +41,15 @@ pub enum Field {
     NewPasswordConfirm,
     /// A digest to sign with a certificate (issue 11): base64 of a SHA-256 digest.
     Hash,
+    /// «Αλλαγή κωδικού ψηφιακής υπογραφής» (issue 11): the signing password now, and the new one
+    /// twice.
+    CurrentSigningPassword,
+    NewSigningPassword,
+    NewSigningPasswordConfirm,
 }
 
 impl Field {
-    pub const ALL: [Field; 29] = [
+    pub const ALL: [Field; 32] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -74,6 +79,9 @@ impl Field {
         Field::NewPassword,
         Field::NewPasswordConfirm,
         Field::Hash,
+        Field::CurrentSigningPassword,
+        Field::NewSigningPassword,
+        Field::NewSigningPasswordConfirm,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -108,6 +116,9 @@ impl Field {
             Field::NewPassword => "new_password",
             Field::NewPasswordConfirm => "new_password_confirm",
             Field::Hash => "hash",
+            Field::CurrentSigningPassword => "current_signing_password",
+            Field::NewSigningPassword => "new_signing_password",
+            Field::NewSigningPasswordConfirm => "new_signing_password_confirm",
         }
     }
 
@@ -151,6 +162,14 @@ impl Field {
             Field::NewPassword => ("Νέος κωδικός", "New password"),
             Field::NewPasswordConfirm => ("Επανάληψη νέου κωδικού", "New password (again)"),
             Field::Hash => ("Σύνοψη προς υπογραφή", "Hash to sign"),
+            Field::CurrentSigningPassword => {
+                ("Τρέχων κωδικός υπογραφής", "Current signing password")
+            }
+            Field::NewSigningPassword => ("Νέος κωδικός υπογραφής", "New signing password"),
+            Field::NewSigningPasswordConfirm => (
+                "Επανάληψη νέου κωδικού υπογραφής",
+                "New signing password (again)",
+            ),
         };
         lang.pick(el, en)
     }
@@ -225,7 +244,10 @@ impl Field {
             | Field::Description
             | Field::Authority
             | Field::NewPassword
-            | Field::NewPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
+            | Field::NewPasswordConfirm
+            | Field::CurrentSigningPassword
+            | Field::NewSigningPassword
+            | Field::NewSigningPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
         }
     }
 }

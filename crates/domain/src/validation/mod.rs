@@ -88,6 +88,8 @@ pub enum Problem {
     SameAsUsername,
     /// A password among the most common ones, which guessers try first.
     TooCommon,
+    /// A new password equal to the one it replaces.
+    SameAsCurrent,
 }
 
 impl ValidationError {
@@ -138,6 +140,12 @@ impl ValidationError {
                 .pick(
                     "είναι από τους πιο συνηθισμένους κωδικούς και μαντεύεται εύκολα· επιλέξτε άλλον",
                     "is one of the most common passwords and easily guessed; choose another",
+                )
+                .to_owned(),
+            Problem::SameAsCurrent => lang
+                .pick(
+                    "πρέπει να διαφέρει από τον τρέχοντα κωδικό",
+                    "must differ from the current password",
                 )
                 .to_owned(),
         };

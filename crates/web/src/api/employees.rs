@@ -25,6 +25,10 @@ pub struct SearchParams {
     )]
     pub status: Option<String>,
     pub unit: Option<String>,
+    /// `true`: only employees whose certificate holder asked for its revocation («Αίτημα
+    /// ανάκλησης») and whose certificate is not revoked yet, the ΔΨΠ's open tasks. `false` or
+    /// absent: no such filter.
+    pub revocation_requested: Option<bool>,
     /// 1-based page number (0 is read as 1).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub page: Option<u32>,

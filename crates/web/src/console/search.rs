@@ -46,6 +46,7 @@ pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, Validation
         username: non_empty(&params.username).map(str::to_lowercase),
         status,
         unit: non_empty(&params.unit).map(str::to_owned),
+        revocation_requested: params.revocation_requested.unwrap_or(false),
         page: paging.page,
         per_page: paging.per_page,
     })
@@ -210,6 +211,8 @@ pub struct SearchForm {
     username: Option<String>,
     status: Option<String>,
     unit: Option<String>,
+    /// The checkbox «Μόνο με αίτημα ανάκλησης» (sent as `true` when ticked).
+    revocation_requested: Option<String>,
     page: Option<String>,
 }
 
@@ -223,6 +226,9 @@ impl From<SearchForm> for SearchParams {
             username: form.username,
             status: form.status,
             unit: form.unit,
+            revocation_requested: form
+                .revocation_requested
+                .map(|v| matches!(v.trim(), "true" | "on" | "1")),
             page: form.page.and_then(|p| p.parse().ok()),
             per_page: None,
         }
