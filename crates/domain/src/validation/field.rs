@@ -46,10 +46,12 @@ pub enum Field {
     CurrentSigningPassword,
     NewSigningPassword,
     NewSigningPasswordConfirm,
+    /// The search's filter of open revocation requests (`true` or `false`).
+    RevocationRequested,
 }
 
 impl Field {
-    pub const ALL: [Field; 32] = [
+    pub const ALL: [Field; 33] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -82,6 +84,7 @@ impl Field {
         Field::CurrentSigningPassword,
         Field::NewSigningPassword,
         Field::NewSigningPasswordConfirm,
+        Field::RevocationRequested,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -119,6 +122,7 @@ impl Field {
             Field::CurrentSigningPassword => "current_signing_password",
             Field::NewSigningPassword => "new_signing_password",
             Field::NewSigningPasswordConfirm => "new_signing_password_confirm",
+            Field::RevocationRequested => "revocation_requested",
         }
     }
 
@@ -170,6 +174,9 @@ impl Field {
                 "Επανάληψη νέου κωδικού υπογραφής",
                 "New signing password (again)",
             ),
+            Field::RevocationRequested => {
+                ("Μόνο με αίτημα ανάκλησης", "Only with a revocation request")
+            }
         };
         lang.pick(el, en)
     }
@@ -236,6 +243,9 @@ impl Field {
                 "πρέπει να είναι σύνοψη SHA-256 (32 bytes) σε base64",
                 "must be a SHA-256 digest (32 bytes) in base64",
             ),
+            Field::RevocationRequested => {
+                lang.pick("πρέπει να είναι true ή false", "must be true or false")
+            }
             Field::Reason
             | Field::Password
             | Field::OrganisationCode

@@ -12,6 +12,7 @@
 mod application;
 mod email_proof;
 mod enrolment;
+mod holder;
 mod identification;
 mod login;
 mod signing;
@@ -53,6 +54,7 @@ pub fn routes() -> Routes {
         .post("/portal/totp", enrolment::totp_submit)
         .post("/portal/send-code", signing::send_code)
         .post("/portal/sign", signing::sign)
+        .merge(holder::routes())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +216,8 @@ struct ApplicationView {
 #[template(path = "portal.html")]
 struct ApplicationPage<'a> {
     t: &'static PortalTexts,
+    /// The words of the holder's links (once a certificate exists).
+    h: &'static holder::HolderTexts,
     csrf: &'a str,
     current_path: &'a str,
     view: ApplicationView,
@@ -291,6 +295,7 @@ async fn application_page(
     }
     let page = ApplicationPage {
         t,
+        h: holder::holder_texts(user.lang),
         csrf: user.who.csrf_token(),
         current_path: "/portal",
         view: ApplicationView {

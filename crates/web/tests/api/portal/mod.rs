@@ -4,11 +4,16 @@
 
 mod email_proof;
 mod enrolment;
+mod holder;
 mod identification;
 mod journey;
 mod login;
+mod otp_sync;
 mod pkce;
+mod revocation_request;
+mod signatures;
 mod signing;
+mod signing_password;
 mod verified_names;
 
 use std::sync::Arc;
