@@ -122,10 +122,16 @@ pub fn verify_password(password: &str, password_hash: &str) -> Option<VerifiedPa
 /// problem at once), the edge verifies the current password off the async threads
 /// ([`verify_password`]), and [`PasswordChange::conclude`] gives the new password only for a
 /// current one that verified against these very credentials.
-#[derive(Debug)]
 pub struct PasswordChange {
     current: String,
     new: SigningPassword,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never in logs.
+        f.write_str("PasswordChange(..)")
+    }
 }
 
 impl PasswordChange {
@@ -408,6 +414,7 @@ mod tests {
         let change = PasswordChange::parse(PASSWORD, "νέος-κωδικός-2026", "νέος-κωδικός-2026")
             .expect("a good change");
         assert_eq!(change.current(), PASSWORD);
+        assert_eq!(format!("{change:?}"), "PasswordChange(..)");
         let new = change
             .conclude(&email_credentials(), VERIFIED.as_ref())
             .unwrap();
