@@ -262,6 +262,9 @@ pub struct Card {
     /// The names in which the HR record disagreed with the tax registry when the beneficiary
     /// tried to confirm the data (only while the data check is pending).
     pub disagreement: Vec<certdesk_domain::identity::Mismatch>,
+    /// How many signatures the current application's certificate made (`None` without a
+    /// certificate), counted within the ΔΨΠ's organisations.
+    pub signature_count: Option<i64>,
 }
 
 /// «Επώνυμο», «Όνομα», «Όνομα Πατρός» as the magnifier found them.
@@ -390,6 +393,10 @@ impl Administrator {
             }
             _ => Vec::new(),
         };
+        let signature_count = match (&application, &certificate) {
+            (Some(a), Some(_)) => Some(store.signature_count(&scope, a.id).await?),
+            _ => None,
+        };
         let current = application.as_ref().map(|a| a.id);
         let earlier = store
             .applications_of_employee(&scope, employee_id)
@@ -404,6 +411,7 @@ impl Administrator {
             certificate,
             earlier,
             disagreement,
+            signature_count,
         })
     }
 

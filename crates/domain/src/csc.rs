@@ -408,6 +408,7 @@ mod tests {
         let totp = OtpChannel::Totp {
             secret: StoredSecret("sealed:..".to_owned()),
             last_step: 0,
+            drift: 0,
         };
         assert_eq!(OtpKind::of(&totp).code(), "offline");
         for kind in [OtpKind::Online, OtpKind::Offline] {

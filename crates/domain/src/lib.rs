@@ -19,6 +19,7 @@ pub mod otp;
 pub mod paging;
 pub mod password;
 pub mod remote_signing;
+pub mod revocation_request;
 pub mod role;
 pub mod second_factor;
 pub mod security;

@@ -18,6 +18,10 @@ pub const STEP_SECONDS: i64 = 30;
 /// Steps of clock difference tolerated either side of the server's step (RFC 6238 §5.2).
 pub const SKEW_STEPS: i64 = 1;
 
+/// How far, in steps either side of the server's, «Συγχρονισμός OTP» looks for the two codes of
+/// a drifting authenticator app: 20 steps, ten minutes.
+pub const RESYNC_WINDOW_STEPS: i64 = 20;
+
 /// How long a code sent by email can be used.
 pub const EMAIL_CODE_LIFETIME: Duration = Duration::minutes(10);
 
@@ -26,10 +30,13 @@ pub const EMAIL_CODE_LIFETIME: Duration = Duration::minutes(10);
 pub enum OtpChannel {
     /// An authenticator app. `secret` is its shared secret as kept at rest (see
     /// [`StoredSecret`]); `last_step` is the last step whose code was accepted: a code is
-    /// accepted once, so only later steps count.
+    /// accepted once, so only later steps count. `drift` is how many steps the app's clock runs
+    /// ahead of the server's (behind, when negative), as the last resynchronisation found it
+    /// ([`TotpSecret::resynchronise`]); zero until then.
     Totp {
         secret: StoredSecret,
         last_step: i64,
+        drift: i64,
     },
     /// A six-digit code sent to the work email when the beneficiary asks for one.
     Email,
@@ -43,19 +50,22 @@ impl OtpChannel {
         }
     }
 
-    /// The channel as a stored row has it: its code, the stored TOTP secret and the last step
-    /// used. `None` for a row that is not a channel (an unknown code, or TOTP without a secret).
-    /// A TOTP channel that never accepted a code has no last step: every step is later.
+    /// The channel as a stored row has it: its code, the stored TOTP secret, the last step
+    /// used and the app's drift. `None` for a row that is not a channel (an unknown code, or
+    /// TOTP without a secret). A TOTP channel that never accepted a code has no last step:
+    /// every step is later.
     pub fn from_stored(
         code: &str,
         totp_secret: Option<String>,
         totp_last_step: Option<i64>,
+        totp_drift: i64,
     ) -> Option<OtpChannel> {
         match (code, totp_secret) {
             ("email", _) => Some(OtpChannel::Email),
             ("totp", Some(secret)) => Some(OtpChannel::Totp {
                 secret: StoredSecret(secret),
                 last_step: totp_last_step.unwrap_or(i64::MIN),
+                drift: totp_drift,
             }),
             _ => None,
         }
@@ -181,8 +191,20 @@ impl TotpSecret {
     /// The step at which `code` is valid at `now` (allowing [`SKEW_STEPS`] either side) that is
     /// later than `last_step`; `None` when the code is wrong, too old, or already used.
     pub fn verify(&self, code: &str, now: DateTime<Utc>, last_step: Option<i64>) -> Option<i64> {
+        self.verify_drifted(code, now, last_step, 0)
+    }
+
+    /// As [`TotpSecret::verify`], for an app whose clock runs `drift` steps from the server's:
+    /// the steps around the app's own are the ones that count.
+    pub fn verify_drifted(
+        &self,
+        code: &str,
+        now: DateTime<Utc>,
+        last_step: Option<i64>,
+        drift: i64,
+    ) -> Option<i64> {
         let code = code.trim();
-        let current = step_at(now);
+        let current = step_at(now).saturating_add(drift);
         (current - SKEW_STEPS..=current + SKEW_STEPS)
             .filter(|step| last_step.is_none_or(|last| *step > last))
             .find(|step| same_code(&self.code_at(*step), code))
@@ -196,6 +218,44 @@ impl TotpSecret {
             .filter(|step| same_code(&self.code_at(*step), second.trim()))
             .find(|step| same_code(&self.code_at(step - 1), first.trim()))
     }
+}
+
+impl TotpSecret {
+    /// «Συγχρονισμός OTP»: two codes the app showed one after the other, looked for within
+    /// [`RESYNC_WINDOW_STEPS`] either side of the server's step at `now`. Both must be later than
+    /// `last_step` (a code counts once, here too). When several pairs match (a chance of about
+    /// one in 10^10), the one nearest the server's clock is taken.
+    pub fn resynchronise(
+        &self,
+        first: &str,
+        second: &str,
+        now: DateTime<Utc>,
+        last_step: Option<i64>,
+    ) -> Option<Resynchronisation> {
+        let current = step_at(now);
+        let (first, second) = (first.trim(), second.trim());
+        (current - RESYNC_WINDOW_STEPS..=current + RESYNC_WINDOW_STEPS)
+            .filter(|step| last_step.is_none_or(|last| step - 1 > last))
+            .filter(|step| same_code(&self.code_at(*step), second))
+            .filter(|step| same_code(&self.code_at(step - 1), first))
+            .min_by_key(|step| (step - current).abs())
+            .map(|step| Resynchronisation {
+                first_step: step - 1,
+                last_step: step,
+                drift: step - current,
+            })
+    }
+}
+
+/// What a resynchronisation found: the steps of the two codes (both used up by it) and the
+/// drift of the app's clock, which later codes are checked with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resynchronisation {
+    pub first_step: i64,
+    /// The step of the second code: the last one used.
+    pub last_step: i64,
+    /// The app's step minus the server's, when the second code was typed.
+    pub drift: i64,
 }
 
 /// The TOTP step of an instant.
@@ -353,6 +413,95 @@ mod tests {
     }
 
     #[test]
+    fn two_consecutive_codes_within_ten_minutes_find_the_drift() {
+        let secret = rfc_secret();
+        let now = at(1_700_000_000);
+        let server = step_at(now);
+        let code = |s| secret.code_at(s);
+        for drift in [-20, -7, -2, 0, 1, 5, 20] {
+            let app = server + drift;
+            assert_eq!(
+                secret.resynchronise(&code(app - 1), &code(app), now, None),
+                Some(Resynchronisation {
+                    first_step: app - 1,
+                    last_step: app,
+                    drift,
+                }),
+                "drift {drift}"
+            );
+        }
+        // Beyond ten minutes, out of order, or twice the same code: nothing.
+        for (first, second) in [
+            (server + 20, server + 21),
+            (server - 22, server - 21),
+            (server + 3, server + 2),
+            (server + 3, server + 3),
+        ] {
+            assert_eq!(
+                secret.resynchronise(&code(first), &code(second), now, None),
+                None,
+                "{first} {second}"
+            );
+        }
+        assert_eq!(secret.resynchronise("", "", now, None), None);
+    }
+
+    #[test]
+    fn codes_used_before_do_not_resynchronise() {
+        let secret = rfc_secret();
+        let now = at(1_700_000_000);
+        let app = step_at(now) + 6;
+        let (first, second) = (secret.code_at(app - 1), secret.code_at(app));
+        assert_eq!(
+            secret.resynchronise(&first, &second, now, Some(app - 1)),
+            None
+        );
+        assert_eq!(secret.resynchronise(&first, &second, now, Some(app)), None);
+        assert!(
+            secret
+                .resynchronise(&first, &second, now, Some(app - 2))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_remembered_drift_moves_the_window_of_later_codes() {
+        let secret = rfc_secret();
+        let now = at(1_700_000_000);
+        let server = step_at(now);
+        let drift = 8;
+        let ahead = secret.code_at(server + drift);
+        assert_eq!(
+            secret.verify(&ahead, now, None),
+            None,
+            "out of the usual window"
+        );
+        assert_eq!(
+            secret.verify_drifted(&ahead, now, None, drift),
+            Some(server + drift)
+        );
+        assert_eq!(
+            secret.verify_drifted(&secret.code_at(server + drift + 1), now, None, drift),
+            Some(server + drift + 1)
+        );
+        assert_eq!(
+            secret.verify_drifted(&secret.code_at(server + drift + 2), now, None, drift),
+            None
+        );
+        // Still once only.
+        assert_eq!(
+            secret.verify_drifted(&ahead, now, Some(server + drift), drift),
+            None
+        );
+        // Zero drift is the plain check.
+        let plain = secret.code_at(server);
+        assert_eq!(
+            secret.verify_drifted(&plain, now, None, 0),
+            secret.verify(&plain, now, None)
+        );
+    }
+
+    #[test]
     fn the_otpauth_uri_names_issuer_account_and_secret() {
         let uri = rfc_secret().otpauth_uri("certdesk", "e.papadopoulou");
         assert_eq!(
@@ -404,38 +553,40 @@ mod tests {
     fn a_stored_row_decodes_to_its_channel() {
         let secret = || Some("sealed:00ff".to_owned());
         assert_eq!(
-            OtpChannel::from_stored("email", None, None),
+            OtpChannel::from_stored("email", None, None, 0),
             Some(OtpChannel::Email)
         );
         assert_eq!(
-            OtpChannel::from_stored("totp", secret(), Some(56_666_666)),
+            OtpChannel::from_stored("totp", secret(), Some(56_666_666), -3),
             Some(OtpChannel::Totp {
                 secret: StoredSecret("sealed:00ff".to_owned()),
-                last_step: 56_666_666
+                last_step: 56_666_666,
+                drift: -3,
             })
         );
         // No step used yet: any step counts.
         assert_eq!(
-            OtpChannel::from_stored("totp", secret(), None),
+            OtpChannel::from_stored("totp", secret(), None, 0),
             Some(OtpChannel::Totp {
                 secret: StoredSecret("sealed:00ff".to_owned()),
-                last_step: i64::MIN
+                last_step: i64::MIN,
+                drift: 0,
             })
         );
-        assert_eq!(OtpChannel::from_stored("totp", None, Some(1)), None);
-        assert_eq!(OtpChannel::from_stored("sms", secret(), None), None);
-        assert_eq!(OtpChannel::from_stored("", None, None), None);
+        assert_eq!(OtpChannel::from_stored("totp", None, Some(1), 0), None);
+        assert_eq!(OtpChannel::from_stored("sms", secret(), None, 0), None);
+        assert_eq!(OtpChannel::from_stored("", None, None, 0), None);
         assert_eq!(
-            OtpChannel::from_stored(" email", None, None),
+            OtpChannel::from_stored(" email", None, None, 0),
             None,
             "stored exactly"
         );
         for channel in [
             OtpChannel::Email,
-            OtpChannel::from_stored("totp", secret(), Some(3)).unwrap(),
+            OtpChannel::from_stored("totp", secret(), Some(3), 2).unwrap(),
         ] {
             assert_eq!(
-                OtpChannel::from_stored(channel.code(), secret(), Some(3)),
+                OtpChannel::from_stored(channel.code(), secret(), Some(3), 2),
                 Some(channel)
             );
         }

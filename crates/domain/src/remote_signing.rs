@@ -212,6 +212,20 @@ impl SigningClient {
     pub fn parse(code: &str) -> Option<SigningClient> {
         SigningClient::ALL.into_iter().find(|c| c.code() == code)
     }
+
+    /// How the holder's signing log («Ιστορικό υπογραφών») names the client.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        match self {
+            SigningClient::Portal => lang.pick(
+                "Υπογραφή εγγράφου στην πύλη",
+                "Document signing in the portal",
+            ),
+            SigningClient::Csc => lang.pick("Διεπαφή CSC", "CSC API"),
+            SigningClient::SignBuffer => {
+                lang.pick("Διεπαφή υπογραφής (SignBuffer)", "Signing API (SignBuffer)")
+            }
+        }
+    }
 }
 
 /// What is known of a certificate when it is asked to sign.
@@ -361,6 +375,7 @@ mod tests {
     fn client_codes_parse_back() {
         for client in SigningClient::ALL {
             assert_eq!(SigningClient::parse(client.code()), Some(client));
+            assert!(!client.label(crate::Lang::El).is_empty());
         }
     }
 }

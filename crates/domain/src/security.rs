@@ -24,10 +24,16 @@ pub enum SecurityEventKind {
     SessionsEnded,
     CertificateDownloaded,
     CertificateRevoked,
+    /// The holder of a certificate changed its signing password in the portal (issue 11).
+    SigningPasswordChanged,
+    /// The holder resynchronised their authenticator app («Συγχρονισμός OTP»).
+    OtpResynchronised,
+    /// The holder asked for their certificate's revocation («Αίτημα ανάκλησης»).
+    RevocationRequested,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 14] = [
+    pub const ALL: [SecurityEventKind; 17] = [
         SecurityEventKind::LoginSucceeded,
         SecurityEventKind::LoginFailed,
         SecurityEventKind::SecondFactorChanged,
@@ -42,6 +48,9 @@ impl SecurityEventKind {
         SecurityEventKind::SessionsEnded,
         SecurityEventKind::CertificateDownloaded,
         SecurityEventKind::CertificateRevoked,
+        SecurityEventKind::SigningPasswordChanged,
+        SecurityEventKind::OtpResynchronised,
+        SecurityEventKind::RevocationRequested,
     ];
 
     /// The stable code stored and exported.
@@ -61,6 +70,9 @@ impl SecurityEventKind {
             SecurityEventKind::SessionsEnded => "sessions_ended",
             SecurityEventKind::CertificateDownloaded => "certificate_downloaded",
             SecurityEventKind::CertificateRevoked => "certificate_revoked",
+            SecurityEventKind::SigningPasswordChanged => "signing_password_changed",
+            SecurityEventKind::OtpResynchronised => "otp_resynchronised",
+            SecurityEventKind::RevocationRequested => "revocation_requested",
         }
     }
 
@@ -185,6 +197,21 @@ impl SecurityEvent {
         }
     }
 
+    /// What the holder of application `application_id`'s certificate did for themselves in the
+    /// portal (`kind`: a signing password changed, the authenticator app resynchronised, a
+    /// revocation asked for); `holder` is their username.
+    pub fn holder_self_service(
+        kind: SecurityEventKind,
+        holder: Option<&str>,
+        application_id: i64,
+    ) -> SecurityEvent {
+        SecurityEvent {
+            subject: Some(application_subject(application_id)),
+            detail: Some("portal".to_owned()),
+            ..SecurityEvent::new(kind, holder)
+        }
+    }
+
     /// Where the request came from, when it matters to the reader of the log.
     pub fn from(mut self, address: Option<IpAddr>) -> SecurityEvent {
         self.address = address;
@@ -228,6 +255,14 @@ mod tests {
         let event = SecurityEvent::certificate_downloaded(Some("dpp@x.gr"), 42, "api");
         assert_eq!(event.subject.as_deref(), Some("application:42"));
         assert_eq!(event.detail.as_deref(), Some("api"));
+        let event = SecurityEvent::holder_self_service(
+            SecurityEventKind::SigningPasswordChanged,
+            Some("e.karagianni"),
+            42,
+        );
+        assert_eq!(event.actor.as_deref(), Some("e.karagianni"));
+        assert_eq!(event.subject.as_deref(), Some("application:42"));
+        assert_eq!(event.detail.as_deref(), Some("portal"));
         let event = SecurityEvent::certificate_revoked("dpp@x.gr", 42, "employee_request");
         assert_eq!(event.kind, SecurityEventKind::CertificateRevoked);
         assert_eq!(event.subject.as_deref(), Some("application:42"));

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::otp::{EmailCodeKey, OtpChannel, SigningCredentials, TotpSecret};
 use crate::password;
-use crate::validation::{Field, Problem, ValidationError};
+use crate::validation::{Field, Problem, SigningPassword, ValidationError};
 
 /// That the beneficiary proved, with password and one-time code, that they sign this
 /// application. No public constructor: see [`OtpClaim::conclude`].
@@ -136,6 +136,82 @@ pub fn verify_password(password: &str, password_hash: &str) -> Option<VerifiedPa
     })
 }
 
+/// «Αλλαγή κωδικού ψηφιακής υπογραφής» (issue 11): the holder types the signing password they
+/// have and a new one twice. The new one follows the policy of the one chosen at identification
+/// ([`SigningPassword`]) and differs from the current one; the current one must verify against
+/// the credentials' hash. There is no other way to a new signing password: a forgotten one
+/// leads to a revocation request and a new application.
+///
+/// Two steps, as for signing: [`PasswordChange::parse`] checks what was typed (cheap, every
+/// problem at once), the edge verifies the current password off the async threads
+/// ([`verify_password`]), and [`PasswordChange::conclude`] gives the new password only for a
+/// current one that verified against these very credentials.
+pub struct PasswordChange {
+    current: String,
+    new: SigningPassword,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never in logs.
+        f.write_str("PasswordChange(..)")
+    }
+}
+
+impl PasswordChange {
+    pub fn parse(
+        current: &str,
+        new: &str,
+        confirmation: &str,
+    ) -> Result<PasswordChange, Vec<ValidationError>> {
+        let mut errors = Vec::new();
+        if current.is_empty() {
+            errors.push(ValidationError::new(
+                Field::CurrentSigningPassword,
+                Problem::Missing,
+            ));
+        }
+        match SigningPassword::parse_new(new, confirmation) {
+            Ok(new) if errors.is_empty() && new.expose() == current => {
+                errors.push(ValidationError::new(
+                    Field::NewSigningPassword,
+                    Problem::SameAsCurrent,
+                ));
+            }
+            Ok(new) if errors.is_empty() => {
+                return Ok(PasswordChange {
+                    current: current.to_owned(),
+                    new,
+                });
+            }
+            Ok(_) => {}
+            Err(error) => errors.push(error),
+        }
+        Err(errors)
+    }
+
+    /// The current password as typed, to verify.
+    pub fn current(&self) -> &str {
+        &self.current
+    }
+
+    /// The new password, once `verified` (what [`verify_password`] gave for [`Self::current`])
+    /// matched `credentials`.
+    pub fn conclude(
+        self,
+        credentials: &SigningCredentials,
+        verified: Option<&VerifiedPassword>,
+    ) -> Result<SigningPassword, ValidationError> {
+        match verified {
+            Some(v) if v.password_hash == credentials.password_hash => Ok(self.new),
+            _ => Err(ValidationError::new(
+                Field::CurrentSigningPassword,
+                Problem::Incorrect,
+            )),
+        }
+    }
+}
+
 /// Checks the one-time `code` of application `application_id`, once its signing password was
 /// verified: `password` is what [`verify_password`] gave for the password typed (`None`: it did
 /// not match). `totp_secret` is the unsealed secret of a TOTP channel (`None` when it cannot be
@@ -156,8 +232,12 @@ pub fn check(
         return SigningCheck::Refused(SigningFailure::WrongPassword);
     }
     match &credentials.otp {
-        OtpChannel::Totp { last_step, .. } => {
-            match totp_secret.and_then(|secret| secret.verify(code, now, Some(*last_step))) {
+        OtpChannel::Totp {
+            last_step, drift, ..
+        } => {
+            match totp_secret
+                .and_then(|secret| secret.verify_drifted(code, now, Some(*last_step), *drift))
+            {
                 Some(step) => SigningCheck::Claim(OtpClaim {
                     application_id,
                     code: ClaimedCode::TotpStep(step),
@@ -207,6 +287,7 @@ mod tests {
             otp: OtpChannel::Totp {
                 secret: StoredSecret("sealed:..".to_owned()),
                 last_step,
+                drift: 0,
             },
         }
     }
@@ -376,6 +457,77 @@ mod tests {
             otp: OtpChannel::Email,
         };
         assert_eq!(VerifiedPassword::remembered(&fingerprint, &changed), None);
+    }
+
+    #[test]
+    fn a_password_change_needs_the_current_password_and_a_new_one_under_the_policy() {
+        let change = PasswordChange::parse(PASSWORD, "νέος-κωδικός-2026", "νέος-κωδικός-2026")
+            .expect("a good change");
+        assert_eq!(change.current(), PASSWORD);
+        assert_eq!(format!("{change:?}"), "PasswordChange(..)");
+        let new = change
+            .conclude(&email_credentials(), VERIFIED.as_ref())
+            .unwrap();
+        assert_eq!(new.expose(), "νέος-κωδικός-2026");
+
+        let fields = |r: Result<PasswordChange, Vec<ValidationError>>| -> Vec<(Field, Problem)> {
+            r.unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.problem))
+                .collect()
+        };
+        assert_eq!(
+            fields(PasswordChange::parse("", "short", "short")),
+            [
+                (Field::CurrentSigningPassword, Problem::Missing),
+                (Field::NewSigningPassword, Problem::TooShort { min: 10 }),
+            ]
+        );
+        assert_eq!(
+            fields(PasswordChange::parse(
+                PASSWORD,
+                "νέος-κωδικός-2026",
+                "νέος-κωδικός"
+            )),
+            [(Field::NewSigningPasswordConfirm, Problem::DoesNotMatch)]
+        );
+        assert_eq!(
+            fields(PasswordChange::parse(PASSWORD, PASSWORD, PASSWORD)),
+            [(Field::NewSigningPassword, Problem::SameAsCurrent)]
+        );
+        assert_eq!(
+            ValidationError::new(Field::NewSigningPassword, Problem::SameAsCurrent)
+                .message(Lang::El),
+            "Νέος κωδικός υπογραφής: πρέπει να διαφέρει από τον τρέχοντα κωδικό"
+        );
+    }
+
+    #[test]
+    fn a_wrong_current_password_changes_nothing() {
+        let change =
+            PasswordChange::parse("λάθος-κωδικός", "νέος-κωδικός-2026", "νέος-κωδικός-2026")
+                .unwrap();
+        let wrong = change.conclude(
+            &email_credentials(),
+            verify_password("λάθος-κωδικός", &HASH).as_ref(),
+        );
+        let error = wrong.unwrap_err();
+        assert_eq!(
+            error.message(Lang::El),
+            "Τρέχων κωδικός υπογραφής: δεν είναι σωστός"
+        );
+        // A password verified against other credentials is no proof for these.
+        let other = password::hash(PASSWORD, b"another-salt-16b");
+        let change =
+            PasswordChange::parse(PASSWORD, "νέος-κωδικός-2026", "νέος-κωδικός-2026").unwrap();
+        assert!(
+            change
+                .conclude(
+                    &email_credentials(),
+                    verify_password(PASSWORD, &other).as_ref()
+                )
+                .is_err()
+        );
     }
 
     #[test]

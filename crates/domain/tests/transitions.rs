@@ -267,17 +267,18 @@ proptest! {
     /// Every command, by every actor, in every state, at any time: `decide` accepts exactly
     /// what the table allows, and leads where the table says.
     #[test]
-    fn decide_follows_the_transition_table(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000, proven in any::<bool>()) {
+    fn decide_follows_the_transition_table(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000, proven in any::<bool>(), requested in any::<bool>()) {
         let now = t0() + Duration::days(days);
-        let application = Application { email_proven: proven, ..app(status) };
+        let application = Application { email_proven: proven, revocation_requested: requested, ..app(status) };
         prop_assert_eq!(
             decide(&application, &command, &actor, now).ok().map(|t| t.to),
             expected(&application, &command, &actor, now)
         );
     }
 
-    /// (On a proven application: a proof of the email records a fact and stays, see
-    /// `email_proof.rs`.)
+    /// (On a proven application whose revocation was requested: a proof of the email and a
+    /// revocation request record a fact and stay, see `email_proof.rs` and
+    /// `revocation_request.rs`.)
     #[test]
     fn every_accepted_command_moves_on_and_bumps_the_version(status in any_status(), command in any_command(), actor in any_actor(), days in 0i64..2000) {
         if let Ok(t) = decide(&app(status), &command, &actor, t0() + Duration::days(days)) {

@@ -161,6 +161,8 @@ pub struct EmployeeQuery {
     pub username: Option<String>,
     pub status: Option<StatusFilter>,
     pub unit: Option<String>,
+    /// Only employees whose holder's revocation request is open («Αίτημα ανάκλησης»).
+    pub revocation_requested: bool,
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
@@ -189,6 +191,8 @@ pub struct EmployeeRow {
     pub father_name: PersonName,
     pub unit: String,
     pub status: Option<Status>,
+    /// The holder asked for revocation and the ΔΨΠ has not revoked yet.
+    pub revocation_requested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -216,6 +220,25 @@ pub struct ApplicationRecord {
     pub updated_at: DateTime<Utc>,
     /// When and how the beneficiary proved control of `email`; `None` while unproven.
     pub email_proof: Option<EmailProofRecord>,
+    /// The holder's «Αίτημα ανάκλησης», if they made one (open while the application is issued:
+    /// `certdesk_domain::revocation_request::is_open`).
+    pub revocation_request: Option<RevocationRequestRecord>,
+}
+
+/// A holder's request that their certificate be revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRequestRecord {
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+impl ApplicationRecord {
+    /// The holder's revocation request while it awaits the ΔΨΠ.
+    pub fn open_revocation_request(&self) -> Option<&RevocationRequestRecord> {
+        self.revocation_request
+            .as_ref()
+            .filter(|_| certdesk_domain::revocation_request::is_open(self.status, true))
+    }
 }
 
 /// A recorded proof of an application's email.
@@ -244,6 +267,7 @@ impl ApplicationRecord {
             version: self.version,
             updated_at: self.updated_at,
             email_proven: self.email_proof.is_some(),
+            revocation_requested: self.revocation_request.is_some(),
         }
     }
 }

@@ -429,6 +429,16 @@ pub trait Signatures: Send + Sync + 'static {
     ) -> StoreResult<Vec<SignatureRecord>>;
     /// How many signatures an application's certificate made, within `scope`.
     async fn signature_count(&self, scope: &Scope, application_id: i64) -> StoreResult<i64>;
+    /// One page of an application's signing log within `scope`, newest first: at most `limit`
+    /// entries, older than the entry `before_id` when it is given (the holder's «Ιστορικό
+    /// υπογραφών» pages on with the last id it showed).
+    async fn signing_log(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<SignatureRecord>>;
 }
 
 /// The CSC API's bearer tokens and SADs (issue 11), kept as digests. A SAD's hashes are claimed
@@ -484,6 +494,24 @@ pub trait Credentials: Send + Sync + 'static {
     /// Marks the TOTP code of `step` used: `false` when that step or a later one was used
     /// already (a code counts once, even when two requests race with it).
     async fn use_totp_step(&self, application_id: i64, step: i64) -> StoreResult<bool>;
+    /// Replaces the signing password's hash, only if it is still `current_hash` (the one the
+    /// holder's current password was verified against): `false` when it changed meanwhile, or
+    /// the credentials are gone.
+    async fn change_signing_password(
+        &self,
+        application_id: i64,
+        current_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool>;
+    /// Remembers a TOTP app's `drift` and uses up the two codes of the resynchronisation (steps
+    /// `first_step` and `last_step`): `false` when a step from `first_step` on was used already.
+    async fn resynchronise_totp(
+        &self,
+        application_id: i64,
+        first_step: i64,
+        last_step: i64,
+        drift: i64,
+    ) -> StoreResult<bool>;
     /// Keeps a new email code's digest (replacing an earlier code) and writes the email that
     /// carries it to the outbox, in one transaction.
     async fn send_email_code(

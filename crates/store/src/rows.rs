@@ -16,7 +16,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::{
     AccountSummary, AdministratorRecord, ApplicationRecord, CertificateRecord, EmailProofRecord,
     EmployeeRecord, EmployeeRow, Job, OutboxMessage, PortalSessionRecord, Revocation,
-    SecurityEventRecord, SessionKind, SessionRecord, SignatureRecord, StoreError, StoreResult,
+    RevocationRequestRecord, SecurityEventRecord, SessionKind, SessionRecord, SignatureRecord,
+    StoreError, StoreResult,
 };
 
 fn decode_error(what: &str, value: &str) -> StoreError {
@@ -70,6 +71,8 @@ pub(crate) struct ApplicationRow {
     updated_at: DateTime<Utc>,
     email_proven_at: Option<DateTime<Utc>>,
     email_proven_by: Option<String>,
+    revocation_requested_at: Option<DateTime<Utc>>,
+    revocation_request_reason: Option<String>,
 }
 
 impl TryFrom<ApplicationRow> for ApplicationRecord {
@@ -93,6 +96,10 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
                 }),
                 _ => None,
             },
+            revocation_request: r.revocation_requested_at.map(|at| RevocationRequestRecord {
+                at,
+                reason: r.revocation_request_reason,
+            }),
         })
     }
 }
@@ -186,12 +193,18 @@ pub(crate) struct EmployeeListRow {
     father_name: String,
     unit: String,
     status: Option<String>,
+    revocation_requested_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<EmployeeListRow> for EmployeeRow {
     type Error = StoreError;
 
     fn try_from(r: EmployeeListRow) -> StoreResult<Self> {
+        let status = r
+            .status
+            .as_deref()
+            .map(|s| code("status", s, Status::parse))
+            .transpose()?;
         Ok(EmployeeRow {
             id: r.id,
             afm: valid(&r.afm, Afm::parse)?,
@@ -199,11 +212,10 @@ impl TryFrom<EmployeeListRow> for EmployeeRow {
             given_name: name(Field::GivenName, &r.given_name)?,
             father_name: name(Field::FatherName, &r.father_name)?,
             unit: r.unit,
-            status: r
-                .status
-                .as_deref()
-                .map(|s| code("status", s, Status::parse))
-                .transpose()?,
+            status,
+            revocation_requested: status.is_some_and(|s| {
+                certdesk_domain::revocation_request::is_open(s, r.revocation_requested_at.is_some())
+            }),
         })
     }
 }

@@ -106,6 +106,7 @@ impl Beneficiary {
             otp: OtpChannel::Totp {
                 secret: secrets::seal(self.kek(), app_id, &secret),
                 last_step,
+                drift: 0,
             },
         };
         self.complete(&current, username, credentials).await

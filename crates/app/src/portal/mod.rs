@@ -9,6 +9,7 @@
 pub mod documents;
 pub mod email_proof;
 pub mod enrolment;
+pub mod holder;
 pub mod identification;
 pub mod login;
 pub mod signing;
@@ -104,7 +105,8 @@ impl Current {
 pub struct Overview {
     pub current: Current,
     pub history: Vec<HistoryEntry>,
-    /// The OTP channel chosen at identification, while the application awaits the signature.
+    /// The OTP channel chosen at identification, while the application awaits the signature
+    /// and once the certificate is issued.
     pub channel: Option<&'static str>,
     pub username: Option<String>,
     pub certificate: Option<CertificateRecord>,
@@ -171,7 +173,10 @@ impl Beneficiary {
         let scope = self.scope();
         let id = current.application.id;
         let history = store.history(&scope, id).await?;
-        let channel = if current.application.status == Status::AwaitingSignature {
+        let channel = if matches!(
+            current.application.status,
+            Status::AwaitingSignature | Status::Issued
+        ) {
             store
                 .signing_credentials(&scope, id)
                 .await?

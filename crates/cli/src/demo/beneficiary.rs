@@ -64,6 +64,7 @@ pub async fn prepare(
         otp: OtpChannel::Totp {
             secret: certdesk_app::secrets::seal(Some(&issuer.kek), application_id, &secret),
             last_step: 0,
+            drift: 0,
         },
     };
     store

@@ -25,10 +25,12 @@ pub enum Action {
     EmailProvenByLink,
     /// The email was proven by a code sent to it (no state change).
     EmailProvenByCode,
+    /// The holder asked for the revocation of their certificate (no state change; issue 11).
+    RevocationRequested,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Started,
         Action::DataConfirmed,
         Action::Approved,
@@ -43,6 +45,7 @@ impl Action {
         Action::CertificateExpired,
         Action::EmailProvenByLink,
         Action::EmailProvenByCode,
+        Action::RevocationRequested,
     ];
 
     /// The action that records a proof of the email by `method`.
@@ -73,6 +76,7 @@ impl Action {
             Action::CertificateExpired => "certificate_expired",
             Action::EmailProvenByLink => "email_proven_by_link",
             Action::EmailProvenByCode => "email_proven_by_code",
+            Action::RevocationRequested => "revocation_requested",
         }
     }
 
@@ -102,6 +106,7 @@ impl Action {
             Action::EmailProvenByLink | Action::EmailProvenByCode => {
                 lang.pick("Επιβεβαίωση email", "Email confirmed")
             }
+            Action::RevocationRequested => lang.pick("Αίτημα ανάκλησης", "Revocation request"),
         }
     }
 
@@ -167,6 +172,10 @@ impl Action {
             Action::EmailProvenByCode => fixed(
                 "Επιβεβαιώθηκε η διεύθυνση email του δικαιούχου με κωδικό επιβεβαίωσης που στάλθηκε σε αυτήν",
                 "The beneficiary's email address was confirmed with a confirmation code sent to it",
+            ),
+            Action::RevocationRequested => fixed(
+                "Ο δικαιούχος ζήτησε την ανάκληση του πιστοποιητικού του",
+                "The holder asked for their certificate to be revoked",
             ),
         }
     }

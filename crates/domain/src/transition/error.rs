@@ -17,6 +17,10 @@ pub enum DomainError {
     /// The application is not yet stale enough to expire.
     #[error("the application is not stale yet")]
     NotDue,
+    /// The holder already asked for the revocation of this certificate, and the request is
+    /// still open (see [`crate::revocation_request`]).
+    #[error("a revocation request is already open")]
+    RevocationAlreadyRequested,
 }
 
 impl DomainError {
@@ -35,6 +39,7 @@ impl DomainError {
             DomainError::NotPermitted { .. } => "forbidden",
             DomainError::NotDue => "not_due",
             DomainError::EmailNotProven => "email_not_proven",
+            DomainError::RevocationAlreadyRequested => "revocation_already_requested",
         }
     }
 
@@ -52,6 +57,16 @@ impl DomainError {
                 ),
                 Lang::En => format!(
                     "The issuance cannot be cancelled because the application is not pending (status: “{}”).",
+                    status.label(Lang::En)
+                ),
+            },
+            DomainError::InvalidState { action: Action::RevocationRequested, status } => match lang {
+                Lang::El => format!(
+                    "Αίτημα ανάκλησης υποβάλλεται μόνο για εκδομένο πιστοποιητικό (κατάσταση: «{}»).",
+                    status.label(Lang::El)
+                ),
+                Lang::En => format!(
+                    "A revocation request is made only for an issued certificate (status: “{}”).",
                     status.label(Lang::En)
                 ),
             },
@@ -78,6 +93,10 @@ impl DomainError {
             DomainError::NotDue => lang.pick_owned(
                 "Η αίτηση δεν έχει μείνει αδρανής αρκετό καιρό για να λήξει.",
                 "The application has not been idle long enough to expire.",
+            ),
+            DomainError::RevocationAlreadyRequested => lang.pick_owned(
+                "Έχετε ήδη υποβάλει αίτημα ανάκλησης για αυτό το πιστοποιητικό. Το αίτημα εκκρεμεί στον υπεύθυνο ψηφιακών πιστοποιητικών του φορέα σας· δεν χρειάζεται να το υποβάλετε ξανά.",
+                "You have already asked for this certificate to be revoked. The request awaits the certificate administrator of your organisation; there is no need to make it again.",
             ),
         }
     }

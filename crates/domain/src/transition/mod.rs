@@ -38,6 +38,9 @@ pub struct Application {
     /// Whether the beneficiary proved control of the application's email (see
     /// [`crate::email_proof`]): identification waits for it.
     pub email_proven: bool,
+    /// Whether the holder asked for the certificate's revocation (see
+    /// [`crate::revocation_request`]): a second request is refused.
+    pub revocation_requested: bool,
 }
 
 /// What someone asks to happen to an application.
@@ -75,6 +78,9 @@ pub enum Command {
     },
     /// The certificate passed its notAfter.
     ExpireCertificate { not_after: DateTime<Utc> },
+    /// «Αίτημα ανάκλησης»: the holder asks their organisation's ΔΨΠ to revoke the issued
+    /// certificate, with an optional reason; the state does not change (issue 11).
+    RequestRevocation { reason: Option<Reason> },
 }
 
 /// A consequence of a transition, carried out by the store in the same transaction.
@@ -106,6 +112,9 @@ pub enum Effect {
     SetEmailLink(LinkToken),
     /// The email is recorded as proven, by `method`; the link and any code are used up.
     RecordEmailProof(ProofMethod),
+    /// The holder's revocation request is kept with the application (the transition's time and
+    /// reason), for the ΔΨΠ's card and search.
+    RecordRevocationRequest,
     /// The beneficiary gets an email about the change.
     NotifyBeneficiary,
 }
@@ -115,7 +124,7 @@ pub enum Effect {
 pub struct Transition {
     pub application_id: i64,
     /// `None` only when the application is being started. Equal to `to` for a proof of the
-    /// email, which records a fact without a state change.
+    /// email and a revocation request, which record a fact without a state change.
     pub from: Option<Status>,
     /// The version the stored application must still have for this transition to apply.
     pub expected_version: i64,
@@ -334,6 +343,14 @@ pub fn decide(
                 vec![DestroyKeyMaterial, NotifyBeneficiary],
             )
         }
+        Command::RequestRevocation { reason } => (
+            Action::RevocationRequested,
+            ActorKind::Beneficiary,
+            crate::revocation_request::may_request(status),
+            status,
+            reason.as_ref().map(|r| r.as_str().to_owned()),
+            vec![RecordRevocationRequest],
+        ),
     };
 
     let not_permitted = DomainError::NotPermitted {
@@ -361,6 +378,9 @@ pub fn decide(
     }
     if !allowed_from {
         return Err(DomainError::InvalidState { action, status });
+    }
+    if matches!(command, Command::RequestRevocation { .. }) && application.revocation_requested {
+        return Err(DomainError::RevocationAlreadyRequested);
     }
     if matches!(command, Command::CompleteIdentification { .. }) {
         may_identify(application)?;
@@ -423,6 +443,8 @@ impl Transition {
                 Some(_) => false,
                 None => application.email_proven || self.action.proves_email(),
             },
+            revocation_requested: application.revocation_requested
+                || self.action == Action::RevocationRequested,
         }
     }
 }

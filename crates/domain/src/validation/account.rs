@@ -84,6 +84,19 @@ impl SigningPassword {
         Ok(SigningPassword(password.to_owned()))
     }
 
+    /// A new signing password and its confirmation, as «Αλλαγή κωδικού ψηφιακής υπογραφής»
+    /// names them: the same policy as [`SigningPassword::parse`], its errors at the new fields.
+    pub fn parse_new(password: &str, confirmation: &str) -> Result<Self, ValidationError> {
+        Self::parse(password, confirmation).map_err(|e| {
+            let field = if e.field == Self::CONFIRM_FIELD {
+                Field::NewSigningPasswordConfirm
+            } else {
+                Field::NewSigningPassword
+            };
+            ValidationError::new(field, e.problem)
+        })
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -191,6 +204,17 @@ mod tests {
         assert_eq!(
             short.message(Lang::El),
             "Κωδικός υπογραφής: απαιτούνται τουλάχιστον 10 χαρακτήρες"
+        );
+        let new = SigningPassword::parse_new("short", "short").unwrap_err();
+        assert_eq!(
+            new.message(Lang::El),
+            "Νέος κωδικός υπογραφής: απαιτούνται τουλάχιστον 10 χαρακτήρες"
+        );
+        let new = SigningPassword::parse_new("0123456789", "0123456780").unwrap_err();
+        assert_eq!(new.field, Field::NewSigningPasswordConfirm);
+        assert_eq!(
+            new.message(Lang::El),
+            "Επανάληψη νέου κωδικού υπογραφής: δεν είναι ίδιος με τον κωδικό που δώσατε"
         );
         let differs = SigningPassword::parse("0123456789", "0123456780").unwrap_err();
         assert_eq!(differs.field, Field::PasswordConfirm);

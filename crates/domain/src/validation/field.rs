@@ -48,10 +48,17 @@ pub enum Field {
     Sad,
     HashAlgorithm,
     SignAlgorithm,
+    /// «Αλλαγή κωδικού ψηφιακής υπογραφής» (issue 11): the signing password now, and the new one
+    /// twice.
+    CurrentSigningPassword,
+    NewSigningPassword,
+    NewSigningPasswordConfirm,
+    /// The search's filter of open revocation requests (`true` or `false`).
+    RevocationRequested,
 }
 
 impl Field {
-    pub const ALL: [Field; 34] = [
+    pub const ALL: [Field; 38] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -86,6 +93,10 @@ impl Field {
         Field::Sad,
         Field::HashAlgorithm,
         Field::SignAlgorithm,
+        Field::CurrentSigningPassword,
+        Field::NewSigningPassword,
+        Field::NewSigningPasswordConfirm,
+        Field::RevocationRequested,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -125,6 +136,10 @@ impl Field {
             Field::Sad => "SAD",
             Field::HashAlgorithm => "hashAlgo",
             Field::SignAlgorithm => "signAlgo",
+            Field::CurrentSigningPassword => "current_signing_password",
+            Field::NewSigningPassword => "new_signing_password",
+            Field::NewSigningPasswordConfirm => "new_signing_password_confirm",
+            Field::RevocationRequested => "revocation_requested",
         }
     }
 
@@ -176,6 +191,17 @@ impl Field {
             ),
             Field::HashAlgorithm => ("Αλγόριθμος σύνοψης", "Hash algorithm"),
             Field::SignAlgorithm => ("Αλγόριθμος υπογραφής", "Signature algorithm"),
+            Field::CurrentSigningPassword => {
+                ("Τρέχων κωδικός υπογραφής", "Current signing password")
+            }
+            Field::NewSigningPassword => ("Νέος κωδικός υπογραφής", "New signing password"),
+            Field::NewSigningPasswordConfirm => (
+                "Επανάληψη νέου κωδικού υπογραφής",
+                "New signing password (again)",
+            ),
+            Field::RevocationRequested => {
+                ("Μόνο με αίτημα ανάκλησης", "Only with a revocation request")
+            }
         };
         lang.pick(el, en)
     }
@@ -264,6 +290,9 @@ impl Field {
                 "must be ecdsa-with-SHA256 (1.2.840.10045.4.3.2), or the EC key \
                  (1.2.840.10045.2.1) with SHA-256",
             ),
+            Field::RevocationRequested => {
+                lang.pick("πρέπει να είναι true ή false", "must be true or false")
+            }
             Field::Reason
             | Field::Password
             | Field::OrganisationCode
@@ -272,7 +301,10 @@ impl Field {
             | Field::Description
             | Field::Authority
             | Field::NewPassword
-            | Field::NewPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
+            | Field::NewPasswordConfirm
+            | Field::CurrentSigningPassword
+            | Field::NewSigningPassword
+            | Field::NewSigningPasswordConfirm => lang.pick("η μορφή δεν είναι έγκυρη", "the format is not valid"),
         }
     }
 }

@@ -90,6 +90,8 @@ pub enum Problem {
     TooCommon,
     /// A value of a list given twice where each counts once (a hash to sign).
     Repeated,
+    /// A new password equal to the one it replaces.
+    SameAsCurrent,
 }
 
 impl ValidationError {
@@ -146,6 +148,12 @@ impl ValidationError {
                 .pick(
                     "η ίδια τιμή δίνεται δύο φορές",
                     "the same value is given twice",
+                )
+                .to_owned(),
+            Problem::SameAsCurrent => lang
+                .pick(
+                    "πρέπει να διαφέρει από τον τρέχοντα κωδικό",
+                    "must differ from the current password",
                 )
                 .to_owned(),
         };

@@ -53,6 +53,7 @@ pub fn credentials() -> SigningCredentials {
         otp: OtpChannel::Totp {
             secret: StoredSecret("sealed:00".to_owned()),
             last_step: i64::MIN,
+            drift: 0,
         },
     }
 }
@@ -103,6 +104,17 @@ pub fn app(status: Status) -> Application {
         updated_at: t0(),
         // Proven, so that identification is decided by the table; `unproven` for the rule.
         email_proven: true,
+        // Asked already, so that the commands that record a fact are refused here, as the proof
+        // of the email is; `unrequested` for the revocation request's rule.
+        revocation_requested: true,
+    }
+}
+
+/// The application before its holder asked for revocation.
+pub fn unrequested(status: Status) -> Application {
+    Application {
+        revocation_requested: false,
+        ..app(status)
     }
 }
 
@@ -178,6 +190,10 @@ pub fn all_commands() -> Vec<Command> {
         Command::ExpireCertificate {
             not_after: t0() + Duration::days(1000),
         },
+        Command::RequestRevocation { reason: None },
+        Command::RequestRevocation {
+            reason: Reason::parse_optional(Some("Ξέχασα τον κωδικό υπογραφής")).unwrap(),
+        },
     ]
 }
 
@@ -250,6 +266,10 @@ pub fn expected(
         Command::ExpireCertificate { not_after } => {
             (system && status == Issued && now >= *not_after, Expired)
         }
+        Command::RequestRevocation { .. } => (
+            owner && status == Issued && !application.revocation_requested,
+            status,
+        ),
     };
     allowed.then_some(to)
 }

@@ -17,7 +17,7 @@ impl Credentials for SqlStore {
         application_id: i64,
     ) -> StoreResult<Option<SigningCredentials>> {
         let mut q = QueryBuilder::<Db>::new(
-            "SELECT s.password_hash, s.otp_channel, s.totp_secret, s.totp_last_step \
+            "SELECT s.password_hash, s.otp_channel, s.totp_secret, s.totp_last_step, s.totp_drift \
              FROM signing_credentials s JOIN applications a ON a.id = s.application_id \
              WHERE s.application_id = ",
         );
@@ -31,6 +31,7 @@ impl Credentials for SqlStore {
             &channel,
             row.try_get("totp_secret")?,
             row.try_get("totp_last_step")?,
+            row.try_get("totp_drift")?,
         )
         .ok_or_else(|| {
             StoreError::Configuration(format!(
@@ -65,6 +66,50 @@ impl Credentials for SqlStore {
         )
         .bind(step)
         .bind(application_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn change_signing_password(
+        &self,
+        application_id: i64,
+        current_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        // Only from the hash that was verified: of two changes made at once, one wins and the
+        // other finds its current password gone.
+        let updated = sqlx::query(
+            "UPDATE signing_credentials SET password_hash = $1 \
+             WHERE application_id = $2 AND password_hash = $3",
+        )
+        .bind(new_hash)
+        .bind(application_id)
+        .bind(current_hash)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn resynchronise_totp(
+        &self,
+        application_id: i64,
+        first_step: i64,
+        last_step: i64,
+        drift: i64,
+    ) -> StoreResult<bool> {
+        // Both codes must still be unused, as `use_totp_step` claims one.
+        let updated = sqlx::query(
+            "UPDATE signing_credentials SET totp_last_step = $1, totp_drift = $2 \
+             WHERE application_id = $3 AND otp_channel = 'totp' \
+             AND (totp_last_step IS NULL OR totp_last_step < $4)",
+        )
+        .bind(last_step)
+        .bind(drift)
+        .bind(application_id)
+        .bind(first_step)
         .execute(&self.write)
         .await?
         .rows_affected();
@@ -125,19 +170,25 @@ pub(super) async fn store(
     credentials: &SigningCredentials,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let (secret, last_step) = match &credentials.otp {
-        OtpChannel::Totp { secret, last_step } => (Some(secret.0.clone()), Some(*last_step)),
-        OtpChannel::Email => (None, None),
+    let (secret, last_step, drift) = match &credentials.otp {
+        OtpChannel::Totp {
+            secret,
+            last_step,
+            drift,
+        } => (Some(secret.0.clone()), Some(*last_step), *drift),
+        OtpChannel::Email => (None, None, 0),
     };
     sqlx::query(
         "INSERT INTO signing_credentials (application_id, password_hash, otp_channel, \
-         totp_secret, totp_last_step, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         totp_secret, totp_last_step, totp_drift, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(application_id)
     .bind(&credentials.password_hash)
     .bind(credentials.otp.code())
     .bind(secret)
     .bind(last_step)
+    .bind(drift)
     .bind(at)
     .execute(&mut *conn)
     .await?;

@@ -124,6 +124,17 @@ pub(super) async fn apply_effects(
             Effect::RecordEmailProof(method) => {
                 email_proofs::record_proof(&mut *conn, id, *method, t.at).await?;
             }
+            Effect::RecordRevocationRequest => {
+                sqlx::query(
+                    "UPDATE applications SET revocation_requested_at = $1, \
+                     revocation_request_reason = $2 WHERE id = $3",
+                )
+                .bind(t.at)
+                .bind(&t.reason)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            }
             Effect::NotifyBeneficiary => {
                 let person = sqlx::query(
                     "SELECT e.given_name, e.surname FROM applications a \

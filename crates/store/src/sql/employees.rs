@@ -66,6 +66,12 @@ fn push_employee_filters(builder: &mut QueryBuilder<Db>, scope: &Scope, query: &
     if let Some(unit) = &query.unit {
         builder.push(" AND e.unit = ").push_bind(unit.clone());
     }
+    if query.revocation_requested {
+        // Open while the application stays in the domain's state for it (issued).
+        builder
+            .push(" AND a.revocation_requested_at IS NOT NULL AND a.status = ")
+            .push_bind(certdesk_domain::revocation_request::OPEN_WHILE.code());
+    }
 }
 
 #[async_trait]
@@ -134,7 +140,8 @@ impl Employees for SqlStore {
         let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
 
         let mut select = QueryBuilder::<Db>::new(format!(
-            "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status{from}"
+            "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status, \
+             a.revocation_requested_at{from}"
         ));
         push_employee_filters(&mut select, scope, query);
         let (limit, offset) = query.limit_offset();

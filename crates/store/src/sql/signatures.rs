@@ -70,6 +70,28 @@ impl Signatures for SqlStore {
         convert(rows)
     }
 
+    async fn signing_log(
+        &self,
+        scope: &Scope,
+        application_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<SignatureRecord>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT s.id, s.application_id, s.at, s.digest, s.client, s.address \
+             FROM signatures s JOIN applications a ON a.id = s.application_id \
+             WHERE s.application_id = ",
+        );
+        q.push_bind(application_id);
+        push_application_scope(&mut q, "a", scope);
+        if let Some(before) = before_id {
+            q.push(" AND s.id < ").push_bind(before);
+        }
+        q.push(" ORDER BY s.id DESC LIMIT ").push_bind(limit);
+        let rows: Vec<SignatureRow> = q.build_query_as().fetch_all(&self.read).await?;
+        convert(rows)
+    }
+
     async fn signature_count(&self, scope: &Scope, application_id: i64) -> StoreResult<i64> {
         let mut q = QueryBuilder::<Db>::new(
             "SELECT COUNT(*) FROM signatures s JOIN applications a ON a.id = s.application_id \

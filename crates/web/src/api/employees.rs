@@ -5,7 +5,9 @@ use certdesk_domain::Lang;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::views::{ApplicationView, EmployeeRowView, EmployeeView, SearchView};
+use super::views::{
+    ApplicationView, EmployeeRowView, EmployeeView, RevocationRequestView, SearchView,
+};
 use crate::error::{ErrorBody, WebError};
 use crate::extract::{ApiCaller, ApiQuery};
 
@@ -25,6 +27,12 @@ pub struct SearchParams {
     )]
     pub status: Option<String>,
     pub unit: Option<String>,
+    /// `true`: only the employees whose holder made a revocation request
+    /// («Αίτημα ανάκλησης») that awaits the ΔΨΠ: the certificate is still issued (a revocation
+    /// ends the request). `false` or absent: no such filter. Another value is answered 422
+    /// naming the parameter.
+    #[param(value_type = Option<bool>)]
+    pub revocation_requested: Option<String>,
     /// 1-based page number (0 is read as 1).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub page: Option<u32>,
@@ -66,7 +74,8 @@ pub async fn search(
     }))
 }
 
-/// One employee of the caller's organisations, with the current application and its history.
+/// One employee of the caller's organisations, with the current application and its history,
+/// the number of signatures its certificate made and the holder's open revocation request.
 #[utoipa::path(
     get,
     path = "/employees/{id}",
@@ -85,12 +94,23 @@ pub async fn card(
     Path(id): Path<String>,
 ) -> Result<Json<EmployeeView>, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let employee = caller.admin.employee(id).await?;
-    let application = match employee.current_application_id {
-        Some(id) => Some(application_view(&caller.admin, id, caller.lang).await?),
-        None => None,
-    };
-    Ok(Json(EmployeeView::new(&employee, application, caller.lang)))
+    let card = caller.admin.card(id).await?;
+    let application = card
+        .application
+        .as_ref()
+        .map(|a| ApplicationView::new(a, &card.history, caller.lang));
+    Ok(Json(EmployeeView {
+        signature_count: card.signature_count,
+        revocation_request: card
+            .application
+            .as_ref()
+            .and_then(|a| a.open_revocation_request())
+            .map(|r| RevocationRequestView {
+                requested_at: r.at,
+                reason: r.reason.clone(),
+            }),
+        ..EmployeeView::new(&card.employee, application, caller.lang)
+    }))
 }
 
 /// An application of the caller's organisations as the API shows it.

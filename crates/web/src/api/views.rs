@@ -79,6 +79,9 @@ pub struct EmployeeRowView {
     /// A status code of SPEC §2, or `none`.
     pub status: String,
     pub status_label: String,
+    /// The holder asked for their certificate's revocation («Αίτημα ανάκλησης») and it is not
+    /// revoked yet: a task for the ΔΨΠ.
+    pub revocation_requested: bool,
 }
 
 impl EmployeeRowView {
@@ -92,8 +95,17 @@ impl EmployeeRowView {
             unit: row.unit.clone(),
             status: status_code(row.status).to_owned(),
             status_label: status_label(row.status, lang).to_owned(),
+            revocation_requested: row.revocation_requested,
         }
     }
+}
+
+/// The holder's open «Αίτημα ανάκλησης» of the current application's certificate.
+#[derive(Serialize, ToSchema)]
+pub struct RevocationRequestView {
+    pub requested_at: DateTime<Utc>,
+    /// The reason the holder gave, if any.
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,6 +136,12 @@ pub struct EmployeeView {
     pub status_label: String,
     /// The current application, or null when none was ever submitted.
     pub application: Option<ApplicationView>,
+    /// How many signatures the current application's certificate made (remote signing through
+    /// the portal, the CSC API or SignBuffer); null when there is no certificate.
+    pub signature_count: Option<i64>,
+    /// The holder's revocation request while it awaits the ΔΨΠ (null otherwise); the ΔΨΠ
+    /// answers it with `POST /applications/{id}/revoke`, category `employee_request`.
+    pub revocation_request: Option<RevocationRequestView>,
 }
 
 impl EmployeeView {
@@ -153,6 +171,8 @@ impl EmployeeView {
             status: status_code(status).to_owned(),
             status_label: status_label(status, lang).to_owned(),
             application,
+            signature_count: None,
+            revocation_request: None,
         }
     }
 }

@@ -54,6 +54,10 @@ struct CardPage<'a> {
     /// Why the beneficiary could not confirm the data: the HR record disagrees with the tax
     /// registry.
     disagreement: Option<String>,
+    /// The holder's open «Αίτημα ανάκλησης»: when, and the reason they gave.
+    revocation_request: Option<(String, Option<String>)>,
+    /// How many signatures the certificate made.
+    signature_count: Option<i64>,
 }
 
 /// The card of employee `id` (a path segment) of the ΔΨΠ's organisations, or the page that says
@@ -131,8 +135,15 @@ pub(super) fn card_response(
     let path = format!("/employees/{}", card.employee.id);
     let disagreement = (!card.disagreement.is_empty())
         .then(|| certdesk_domain::subject::disagreement_message(&card.disagreement, lang));
+    let revocation_request = card
+        .application
+        .as_ref()
+        .and_then(|a| a.open_revocation_request())
+        .map(|r| (local_time(r.at), r.reason.clone()));
     let page = CardPage {
         disagreement,
+        revocation_request,
+        signature_count: card.signature_count,
         t: user.texts(),
         user: Some(user.session()),
         csrf: user.csrf(),

@@ -46,6 +46,16 @@ pub fn employee_query(params: &SearchParams) -> Result<EmployeeQuery, Validation
         username: non_empty(&params.username).map(str::to_lowercase),
         status,
         unit: non_empty(&params.unit).map(str::to_owned),
+        revocation_requested: match non_empty(&params.revocation_requested) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(ValidationError::new(
+                    Field::RevocationRequested,
+                    Problem::Format,
+                ));
+            }
+        },
         page: paging.page,
         per_page: paging.per_page,
     })
@@ -71,6 +81,8 @@ pub struct Row {
     pub unit: String,
     pub status_code: &'static str,
     pub status_label: &'static str,
+    /// The holder's revocation request awaits the ΔΨΠ.
+    pub revocation_requested: bool,
 }
 
 #[derive(Template)]
@@ -83,6 +95,8 @@ struct EmployeesPage<'a> {
     params: &'a SearchParams,
     statuses: Vec<StatusOption>,
     units: Vec<UnitOption>,
+    /// «Μόνο με αίτημα ανάκλησης» is ticked.
+    revocation_requested: bool,
     error: Option<String>,
     error_field: &'a str,
     total: u64,
@@ -147,6 +161,7 @@ pub async fn employees_page(
         current_path: &path,
         params: &params,
         statuses: status_options(non_empty(&params.status), lang),
+        revocation_requested: non_empty(&params.revocation_requested) == Some("true"),
         units: units
             .into_iter()
             .map(|name| UnitOption {
@@ -194,6 +209,7 @@ pub async fn employees_page(
             unit: e.unit,
             status_code: status_code(e.status),
             status_label: status_label(e.status, lang),
+            revocation_requested: e.revocation_requested,
         })
         .collect();
     render(&page)
@@ -210,6 +226,8 @@ pub struct SearchForm {
     username: Option<String>,
     status: Option<String>,
     unit: Option<String>,
+    /// The checkbox «Μόνο με αίτημα ανάκλησης» (sent as `true` when ticked).
+    revocation_requested: Option<String>,
     page: Option<String>,
 }
 
@@ -223,6 +241,7 @@ impl From<SearchForm> for SearchParams {
             username: form.username,
             status: form.status,
             unit: form.unit,
+            revocation_requested: form.revocation_requested,
             page: form.page.and_then(|p| p.parse().ok()),
             per_page: None,
         }

@@ -14,6 +14,7 @@ mod document_texts;
 mod documents;
 mod email_proof;
 mod enrolment;
+mod holder;
 mod identification;
 mod login;
 mod signing;
@@ -62,6 +63,7 @@ pub fn routes() -> Routes {
             certdesk_domain::remote_signing::MAX_BATCH_BYTES + 64 * 1024,
         )
         .post("/portal/documents/send-code", documents::send_code)
+        .merge(holder::routes())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,6 +225,8 @@ struct ApplicationView {
 #[template(path = "portal.html")]
 struct ApplicationPage<'a> {
     t: &'static PortalTexts,
+    /// The words of the holder's links (once a certificate exists).
+    h: &'static holder::HolderTexts,
     csrf: &'a str,
     current_path: &'a str,
     view: ApplicationView,
@@ -302,6 +306,7 @@ async fn application_page(
     }
     let page = ApplicationPage {
         t,
+        h: holder::holder_texts(user.lang),
         csrf: user.who.csrf_token(),
         current_path: "/portal",
         view: ApplicationView {

@@ -116,6 +116,14 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET",  "/portal/documents",                                           [Login, Login, Login, Yes, Login, Login]),
     ("POST", "/portal/documents",                                           [Login, Login, Login, Yes, Login, Login]),
     ("POST", "/portal/documents/send-code",                                 [Login, Login, Login, Yes, Login, Login]),
+    // The holder's own pages (issue 11): a portal session, and an issued certificate to act on.
+    ("GET",  "/portal/signing-password",                                    [Login, Login, Login, Yes, Login, Login]),
+    ("POST", "/portal/signing-password",                                    [Login, Login, Login, Yes, Login, Login]),
+    ("GET",  "/portal/otp-sync",                                            [Login, Login, Login, Yes, Login, Login]),
+    ("POST", "/portal/otp-sync",                                            [Login, Login, Login, Yes, Login, Login]),
+    ("GET",  "/portal/revocation-request",                                  [Login, Login, Login, Yes, Login, Login]),
+    ("POST", "/portal/revocation-request",                                  [Login, Login, Login, Yes, Login, Login]),
+    ("GET",  "/portal/signatures",                                          [Login, Login, Login, Yes, Login, Login]),
     // The PKI's publications: for relying parties, anyone.
     ("GET",  "/pki/crl",                                                    [Public, Public, Public, Public, Public, Public]),
     ("POST", "/pki/ocsp",                                                   [Public, Public, Public, Public, Public, Public]),

@@ -3,6 +3,7 @@
 mod cancellation;
 mod card;
 mod escaping;
+mod holder_tasks;
 mod language;
 mod login;
 mod new_application;

@@ -279,6 +279,7 @@ impl TestApp {
                         secret,
                     ),
                     last_step: 0,
+                    drift: 0,
                 },
             },
         };

@@ -5,11 +5,16 @@
 mod documents;
 mod email_proof;
 mod enrolment;
+mod holder;
 mod identification;
 mod journey;
 mod login;
+mod otp_sync;
 mod pkce;
+mod revocation_request;
+mod signatures;
 mod signing;
+mod signing_password;
 mod verified_names;
 
 use std::sync::Arc;
