@@ -4,8 +4,10 @@
 //! here does IO: the app signs, the web layer uploads and downloads.
 
 mod cms;
+mod dss;
 mod update;
 
+pub use dss::{ValidationData, add_validation_data};
 pub use update::CONTENTS_CAPACITY;
 
 /// Why a PDF cannot be signed.

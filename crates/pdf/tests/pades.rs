@@ -162,3 +162,27 @@ fn what_is_not_a_signable_pdf_is_refused() {
         Some(PdfError::NoSuchPage { page: 9, pages: 1 })
     );
 }
+
+#[test]
+fn validation_data_is_added_after_the_signature_and_keeps_it_intact() {
+    let signer = signer();
+    let signed = sign(&hello_pdf("1.7"), &signer, None).unwrap();
+    let data = certdesk_pdf::ValidationData {
+        certificates: vec![signer.leaf.clone(), signer.issuing.clone()],
+        ocsp_responses: Vec::new(),
+        crls: Vec::new(),
+    };
+    let with_dss = certdesk_pdf::add_validation_data(&signed, &data).unwrap();
+    assert!(with_dss.starts_with(&signed), "an incremental update");
+    assert!(
+        with_dss
+            .windows(9)
+            .any(|w| w == b"/Type/DSS" || w == b"Type /DSS"),
+        "a DSS dictionary"
+    );
+    let Some(report) = validated(&with_dss, &signer) else {
+        return;
+    };
+    assert_eq!(report["signatures"][0]["intact"], true, "{report}");
+    assert_eq!(report["signatures"][0]["trusted"], true, "{report}");
+}
