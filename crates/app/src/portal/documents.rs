@@ -1,8 +1,8 @@
 //! «Υπογραφή εγγράφου»: the holder of an issued certificate signs PDF documents in the portal.
 //! One confirmation (the signing password and a one-time code of their channel) signs a batch,
-//! each document with its own PAdES signature (`certdesk_pdf`), optionally visible on a page,
-//! at level B-LT: the certificates, the OCSP response about the signer and the CRL are embedded
-//! (a Document Security Store), so the PDF validates later without asking the CA.
+//! each document with its own PAdES signature (`certdesk_pdf`, baseline B-B), optionally visible
+//! on a page. (B-LT, `certdesk_pdf::add_validation_data`, waits for revocation data about the
+//! issuing CA itself: a validator that requires it finds none, as the root publishes no CRL.)
 //! The signatures are made by `app::signer`, so the rules, the throttle and the signing log are
 //! the signing APIs'.
 
@@ -182,33 +182,14 @@ impl Beneficiary {
         let signatures = holder
             .sign(code, &digests, SigningClient::Portal, address)
             .await?;
-        // PAdES B-LT: what validates the signature, as the CA answers now, goes in the PDF.
-        let unavailable = |e: crate::pki::PkiError| {
-            AppError::Configuration(format!("the validation data of a signature: {e:?}"))
-        };
-        let validation = certdesk_pdf::ValidationData {
-            ocsp_responses: vec![
-                crate::pki::ocsp_response_for(&self.app, &chain.leaf)
-                    .await
-                    .map_err(unavailable)?,
-            ],
-            crls: vec![crate::pki::crl(&self.app).await.map_err(unavailable)?],
-            certificates: vec![
-                chain.leaf.clone(),
-                chain.issuing.clone(),
-                chain.root.clone(),
-            ],
-        };
         let certificates = vec![chain.leaf, chain.issuing, chain.root];
         documents
             .iter()
             .zip(pending)
             .zip(signatures)
             .map(|((document, pending), signature)| {
-                let signed = pending
+                let bytes = pending
                     .finish(&signature, &certificates)
-                    .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
-                let bytes = certdesk_pdf::add_validation_data(&signed, &validation)
                     .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
                 Ok(SignedDocument {
                     name: signed_name(&document.name),
