@@ -9,12 +9,13 @@
 //! description in Greek unless `Accept-Language` asks for English.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use certdesk_app::portal::signing::CodeSent;
+use certdesk_app::signer::Holder;
 use certdesk_domain::Lang;
 use certdesk_domain::remote_signing::{Digest, SigningClient};
 use certdesk_domain::validation::Field;
@@ -124,8 +125,49 @@ impl IntoResponse for Refusal {
 
 type Answer<T> = Result<Json<T>, Refusal>;
 
-fn refused(lang: Lang) -> impl Fn(WebError) -> Refusal {
-    move |error| Refusal(error, lang)
+/// Who calls an operation: the language of the answers and the client's address.
+struct Caller {
+    state: AppState,
+    lang: Lang,
+    address: Option<std::net::IpAddr>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientAddress(address) = ClientAddress::from_request_parts(parts, state).await?;
+        Ok(Caller {
+            state: state.clone(),
+            lang: request_lang(&parts.headers),
+            address,
+        })
+    }
+}
+
+impl Caller {
+    /// A refusal in this caller's language.
+    fn refusal(&self, error: impl Into<WebError>) -> Refusal {
+        Refusal(error.into(), self.lang)
+    }
+
+    /// The body, or the refusal of a body that is not JSON of the right shape.
+    fn body<T>(&self, body: Result<ApiJson<T>, WebError>) -> Result<T, Refusal> {
+        body.map(|ApiJson(request)| request)
+            .map_err(|error| self.refusal(error))
+    }
+
+    /// The holder whose username and signing password the call carries.
+    async fn holder(&self, username: &str, password: &str) -> Result<Holder, Refusal> {
+        self.state
+            .app
+            .holder(username, password, self.address)
+            .await
+            .map_err(|error| self.refusal(error))
+    }
 }
 
 #[utoipa::path(get, path = "/status", responses((status = 200, body = StatusAnswer)), tag = "sign")]
@@ -150,22 +192,13 @@ async fn status() -> Json<StatusAnswer> {
     tag = "sign"
 )]
 async fn request_otp(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
+    caller: Caller,
     body: Result<ApiJson<CredentialsRequest>, WebError>,
 ) -> Answer<OtpAnswer> {
-    let lang = request_lang(&headers);
-    let ApiJson(request) = body.map_err(refused(lang))?;
-    let holder = state
-        .app
-        .holder(&request.username, &request.password, address)
-        .await
-        .map_err(|e| Refusal(e.into(), lang))?;
-    let sent = holder
-        .send_code()
-        .await
-        .map_err(|e| Refusal(e.into(), lang))?;
+    let request = caller.body(body)?;
+    let holder = caller.holder(&request.username, &request.password).await?;
+    let lang = caller.lang;
+    let sent = holder.send_code().await.map_err(|e| caller.refusal(e))?;
     let (outcome, description) = match sent {
         CodeSent::Sent => (
             "0",
@@ -203,19 +236,12 @@ async fn request_otp(
     tag = "sign"
 )]
 async fn certificates(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
+    caller: Caller,
     body: Result<ApiJson<CredentialsRequest>, WebError>,
 ) -> Answer<CertificatesAnswer> {
-    let lang = request_lang(&headers);
-    let ApiJson(request) = body.map_err(refused(lang))?;
-    let holder = state
-        .app
-        .holder(&request.username, &request.password, address)
-        .await
-        .map_err(|e| Refusal(e.into(), lang))?;
-    let chain = holder.chain().await.map_err(|e| Refusal(e.into(), lang))?;
+    let request = caller.body(body)?;
+    let holder = caller.holder(&request.username, &request.password).await?;
+    let chain = holder.chain().await.map_err(|e| caller.refusal(e))?;
     Ok(Json(CertificatesAnswer {
         certificates: [chain.leaf, chain.issuing, chain.root]
             .iter()
@@ -239,29 +265,22 @@ async fn certificates(
     tag = "sign"
 )]
 async fn sign_buffer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
+    caller: Caller,
     body: Result<ApiJson<SignBufferRequest>, WebError>,
 ) -> Answer<SignBufferAnswer> {
-    let lang = request_lang(&headers);
-    let ApiJson(request) = body.map_err(refused(lang))?;
-    let digest = Digest::from_base64(Field::Hash, &request.buffer_to_sign)
-        .map_err(|e| Refusal(e.into(), lang))?;
-    let holder = state
-        .app
-        .holder(&request.username, &request.password, address)
-        .await
-        .map_err(|e| Refusal(e.into(), lang))?;
+    let request = caller.body(body)?;
+    let digest =
+        Digest::from_base64(Field::Hash, &request.buffer_to_sign).map_err(|e| caller.refusal(e))?;
+    let holder = caller.holder(&request.username, &request.password).await?;
     let signatures = holder
         .sign(
             &request.sign_password,
             &[digest],
             SigningClient::SignBuffer,
-            address,
+            caller.address,
         )
         .await
-        .map_err(|e| Refusal(e.into(), lang))?;
+        .map_err(|e| caller.refusal(e))?;
     let signature = signatures.into_iter().next().unwrap_or_default();
     Ok(Json(SignBufferAnswer {
         success: "true".to_owned(),
