@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_sign;
 mod ca_cmd;
 mod demo;
 mod demo_names;
@@ -110,6 +111,16 @@ enum Commands {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Signatures through the CSC API's signHash over HTTP (the demo data, a local server,
+    /// concurrent clients), beside the raw signing rate of the same key type; prints a table.
+    BenchSign {
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Hashes per signHash call (1 to 100).
+        #[arg(long, default_value_t = 10)]
+        batch: usize,
+    },
     /// Operator accounts (organisations and accounts; no employee).
     Operator {
         #[command(subcommand)]
@@ -211,6 +222,15 @@ async fn main() -> anyhow::Result<()> {
         Commands::Audit {
             command: AuditCommand::Export { since, out, db },
         } => roles_cmd::export(since, out, &db).await?,
+        Commands::BenchSign { clients, batch } => {
+            let dir = tempfile_dir()?;
+            let store =
+                open_store(&format!("sqlite://{}", dir.join("bench-sign.db").display())).await?;
+            let result =
+                bench_sign::run(store, bench_sign::SignBenchConfig { clients, batch }).await;
+            let _ = std::fs::remove_dir_all(&dir);
+            result?;
+        }
         Commands::Bench {
             db,
             employees,
