@@ -21,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { ARTIFACTS_DIR, launchBrowser, screenshot, startServer } from '../lib/browser.js';
+import { pickEmployee } from '../lib/demo.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { base32Decode, currentStep, secondsLeftInStep, totp } from '../lib/totp.js';
 import { Api, textHas, textIs, UI_TIMEOUT, valueIs } from '../lib/ui.js';
@@ -75,53 +76,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Lower-case Latin letters, for usernames and addresses that no other run has used. */
 const randomLetters = (n) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz'[randomInt(26)]).join('');
-
-/** The rows of a small CSV file (RFC 4180 quoting) as objects keyed by the header. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
-      if (row.some((f) => f !== '')) rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), (r[i] ?? '').trim()])));
-}
-
-/**
- * An employee of the ΔΨΠ's organisations with no application, whom the local registry knows
- * with an ID card and without a Police mismatch (empty police_* columns), so that nothing but
- * the journey itself can stop the application.
- */
-async function pickEmployee(api) {
-  const people = parseCsv(await readFile(PEOPLE_CSV, 'utf8'));
-  const clean = new Map(
-    people
-      .filter((p) => p.id_card && !p.police_surname && !p.police_given_name && !p.police_father_name && !p.police_birth_date)
-      .map((p) => [p.afm, p]),
-  );
-  for (let page = 1; page <= 20; page++) {
-    const { items, total } = await api.search({ status: 'none', per_page: 50, page });
-    const found = items.find((e) => clean.has(e.afm));
-    if (found) return { ...found, person: clean.get(found.afm) };
-    if (page * 50 >= total) break;
-  }
-  throw new Error('the demo data has no employee without an application whose ΑΦΜ is cleanly in demo-people.csv');
-}
 
 /** A six-digit code that is not the secret's code for any step near now. */
 function wrongCode(secret) {
@@ -247,7 +201,7 @@ describe('the issuance journey: console, email, portal (TaxisNet login, data, id
 
     try {
       // ---------------------------------------------------------------------------------------
-      const employee = await pickEmployee(api);
+      const employee = await pickEmployee(api, PEOPLE_CSV);
       const { person } = employee;
       const email = `e2e.${randomLetters(10)}@ypes.demo.gov.gr`;
       const username = `e2e${randomLetters(10)}`;

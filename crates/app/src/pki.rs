@@ -92,17 +92,6 @@ pub async fn ocsp(app: &App, request: &[u8]) -> Result<Vec<u8>, PkiError> {
     )
 }
 
-/// The OCSP response about `leaf_der` (a certificate this CA issued), as its responder gives
-/// it: what a signed PDF embeds to validate without asking (PAdES B-LT).
-pub async fn ocsp_response_for(app: &App, leaf_der: &[u8]) -> Result<Vec<u8>, PkiError> {
-    let issuing = ca_certificate(app, CaCertificate::Issuing)?;
-    let request = certdesk_ca::ocsp::request_for(&issuing, leaf_der).map_err(|error| {
-        tracing::error!(%error, "an OCSP request about a certificate could not be made");
-        PkiError::Internal
-    })?;
-    ocsp(app, &request).await
-}
-
 /// A request that is not even DER: the protocol's refusal, once a CA is there to answer.
 pub fn ocsp_malformed(app: &App) -> Result<Vec<u8>, PkiError> {
     ca(app)?;

@@ -104,6 +104,12 @@ pub enum DocumentProblem {
     TooLarge {
         max_bytes: usize,
     },
+    /// The upload of a batch is larger than [`MAX_BATCH_BYTES`].
+    BatchTooLarge {
+        max_bytes: usize,
+    },
+    /// The page of a visible signature is not a page number.
+    PageNotANumber,
     NotPdf,
     /// Older than PDF 1.4.
     TooOld,
@@ -141,6 +147,23 @@ impl DocumentProblem {
                     crate::Lang::En => format!("«{name}»: the file is larger than {mb} MB."),
                 }
             }
+            DocumentProblem::BatchTooLarge { max_bytes } => {
+                let mb = max_bytes / (1024 * 1024);
+                match lang {
+                    crate::Lang::El => {
+                        format!("Έγγραφα PDF: τα αρχεία ξεπερνούν συνολικά τα {mb} MB.")
+                    }
+                    crate::Lang::En => {
+                        format!("PDF documents: the files are larger than {mb} MB in all.")
+                    }
+                }
+            }
+            DocumentProblem::PageNotANumber => lang
+                .pick(
+                    "Σελίδα της ορατής υπογραφής: πρέπει να είναι αριθμός σελίδας (1, 2, …).",
+                    "Page of the visible signature: must be a page number (1, 2, …).",
+                )
+                .to_owned(),
             DocumentProblem::NotPdf => match lang {
                 crate::Lang::El => {
                     format!("«{name}»: δεν είναι αρχείο PDF· υπογράφονται μόνο έγγραφα PDF.")
@@ -180,6 +203,14 @@ impl DocumentProblem {
                 }
             },
         }
+    }
+}
+
+/// The page of a visible signature, as typed: a page number from 1.
+pub fn visible_page(typed: &str) -> Result<u32, DocumentProblem> {
+    match typed.trim().parse::<u32>() {
+        Ok(page) if page >= 1 => Ok(page),
+        _ => Err(DocumentProblem::PageNotANumber),
     }
 }
 
@@ -369,6 +400,25 @@ mod tests {
             Digest::list_from_base64(Field::Hash, too_many.iter().map(String::as_str)).is_err()
         );
         assert!(Digest::list_from_base64(Field::Hash, []).is_err());
+    }
+
+    #[test]
+    fn a_visible_signature_goes_on_a_page_from_1() {
+        assert_eq!(visible_page(" 3 "), Ok(3));
+        for bad in ["0", "-1", "", "τρία", "1.5"] {
+            assert_eq!(
+                visible_page(bad),
+                Err(DocumentProblem::PageNotANumber),
+                "{bad}"
+            );
+        }
+        assert!(
+            DocumentProblem::BatchTooLarge {
+                max_bytes: MAX_BATCH_BYTES
+            }
+            .message("", crate::Lang::El)
+            .contains("25 MB")
+        );
     }
 
     #[test]

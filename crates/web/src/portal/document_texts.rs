@@ -18,8 +18,6 @@ pub struct DocumentTexts {
     pub send_code: &'static str,
     pub code_sent: &'static str,
     pub submit: &'static str,
-    pub page_not_a_number: &'static str,
-    pub upload_too_large: &'static str,
 }
 
 pub fn document_texts(lang: Lang) -> &'static DocumentTexts {
@@ -45,8 +43,6 @@ static EL: DocumentTexts = DocumentTexts {
     send_code: "Αποστολή κωδικού",
     code_sent: "Στείλαμε κωδικό μίας χρήσης στο email σας.",
     submit: "Υπογραφή",
-    page_not_a_number: "Σελίδα της ορατής υπογραφής: πρέπει να είναι αριθμός σελίδας (1, 2, …).",
-    upload_too_large: "Έγγραφα PDF: τα αρχεία ξεπερνούν συνολικά τα 25 MB.",
 };
 
 static EN: DocumentTexts = DocumentTexts {
@@ -65,6 +61,4 @@ static EN: DocumentTexts = DocumentTexts {
     send_code: "Send code",
     code_sent: "We sent a one-time password to your email.",
     submit: "Sign",
-    page_not_a_number: "Page of the visible signature: must be a page number (1, 2, …).",
-    upload_too_large: "PDF documents: the files are larger than 25 MB in all.",
 };

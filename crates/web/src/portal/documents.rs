@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use certdesk_app::AppError;
 use certdesk_app::portal::documents::{Document, Placement, SignedDocument};
 use certdesk_app::portal::signing::CodeSent;
+use certdesk_domain::remote_signing::{DocumentProblem, MAX_BATCH_BYTES, visible_page};
 use serde::Deserialize;
 
 use super::document_texts::{DocumentTexts, document_texts};
@@ -140,11 +141,13 @@ pub async fn sign(
     ClientAddress(address): ClientAddress,
     multipart: Multipart,
 ) -> Response {
-    let d = document_texts(user.lang);
     let Ok(posted) = read_form(multipart).await else {
+        let too_large = DocumentProblem::BatchTooLarge {
+            max_bytes: MAX_BATCH_BYTES,
+        };
         return documents_page(
             &user,
-            vec![d.upload_too_large.to_owned()],
+            vec![too_large.message("", user.lang)],
             None,
             Typed::default(),
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -155,12 +158,12 @@ pub async fn sign(
         return refusal;
     }
     let placement = if posted.typed.visible {
-        match posted.typed.page.parse::<u32>() {
-            Ok(page) if page >= 1 => Some(Placement { page }),
-            _ => {
+        match visible_page(&posted.typed.page) {
+            Ok(page) => Some(Placement { page }),
+            Err(problem) => {
                 return documents_page(
                     &user,
-                    vec![d.page_not_a_number.to_owned()],
+                    vec![problem.message("", user.lang)],
                     None,
                     posted.typed,
                     StatusCode::UNPROCESSABLE_ENTITY,
