@@ -2,9 +2,8 @@
 //! its application's context; it is opened for one call, signs the digests given (SHA-256,
 //! signed as they are: the caller hashed the document) and is dropped, zeroized.
 
-use p256::ecdsa::signature::hazmat::PrehashSigner;
-use p256::ecdsa::{Signature, SigningKey};
-use p256::pkcs8::DecodePrivateKey;
+use aws_lc_rs::digest::{Digest, SHA256};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use zeroize::Zeroizing;
 
 use crate::authority::beneficiary_key_context;
@@ -25,15 +24,17 @@ pub fn sign_digests(
 ) -> Result<Vec<Vec<u8>>, CaError> {
     let pkcs8: Zeroizing<Vec<u8>> =
         kek.open(sealed_key, &beneficiary_key_context(application_id))?;
-    let key = SigningKey::from_pkcs8_der(&pkcs8)
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8)
         .map_err(|e| CaError::Invalid(format!("the beneficiary's key cannot be read: {e}")))?;
     digests
         .iter()
         .map(|digest| {
-            let signature: Signature = key
-                .sign_prehash(digest)
+            let digest = Digest::import_less_safe(digest, &SHA256)
+                .map_err(|e| CaError::Invalid(format!("a digest cannot be read: {e}")))?;
+            let signature = key
+                .sign_digest(&digest)
                 .map_err(|e| CaError::Invalid(format!("signing failed: {e}")))?;
-            Ok(signature.to_der().as_bytes().to_vec())
+            Ok(signature.as_ref().to_vec())
         })
         .collect()
 }
