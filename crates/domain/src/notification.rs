@@ -217,6 +217,55 @@ pub fn expiry_notice_email(given_name: &str, surname: &str, expires_on: &str) ->
     }
 }
 
+/// The email to the ΔΨΠ of an organisation when the holder of a certificate asks for its
+/// revocation («Αίτημα ανάκλησης»): a task waiting for them on the employee's card. It names the
+/// holder and the application, and the reason they gave (free text, escaped in the HTML).
+pub fn revocation_request_email(
+    given_name: &str,
+    surname: &str,
+    application_id: i64,
+    reason: Option<&str>,
+) -> Email {
+    let subject = format!("Αίτημα ανάκλησης ψηφιακού πιστοποιητικού: {given_name} {surname}");
+    let reason_text = reason
+        .map(|r| format!("\nΑιτιολογία του δικαιούχου:\n{r}\n"))
+        .unwrap_or_default();
+    let body_text = format!(
+        "Ο/Η {given_name} {surname} ζήτησε την ανάκληση του ψηφιακού πιστοποιητικού του/της \
+         (αίτηση {application_id}).\n{reason_text}\n\
+         Το αίτημα περιμένει στην καρτέλα του υπαλλήλου στην κονσόλα ΔΨΠ, και στην αναζήτηση με \
+         το φίλτρο «Μόνο με αίτημα ανάκλησης». Μέχρι την ανάκληση το πιστοποιητικό υπογράφει.\n\n\
+         Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.\n"
+    );
+    let reason_html = reason
+        .map(|r| {
+            format!(
+                "<p>Αιτιολογία του δικαιούχου:<br>\n{}</p>\n",
+                escape_lines(r)
+            )
+        })
+        .unwrap_or_default();
+    let body_html = format!(
+        "<!DOCTYPE html>\n<html lang=\"el\">\n\
+         <head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n\
+         <p>Ο/Η <strong>{given} {surname}</strong> ζήτησε την ανάκληση του ψηφιακού πιστοποιητικού \
+         του/της (αίτηση {application_id}).</p>\n{reason_html}\
+         <p>Το αίτημα περιμένει στην καρτέλα του υπαλλήλου στην κονσόλα ΔΨΠ, και στην αναζήτηση \
+         με το φίλτρο «Μόνο με αίτημα ανάκλησης». Μέχρι την ανάκληση το πιστοποιητικό υπογράφει.</p>\n\
+         <p style=\"color: #555\">Το μήνυμα αυτό στάλθηκε αυτόματα από το certdesk.</p>\n\
+         </body>\n</html>\n",
+        title = escape_html(&subject),
+        given = escape_html(given_name),
+        surname = escape_html(surname),
+    );
+    Email {
+        subject,
+        body_text,
+        body_html,
+    }
+}
+
 /// The email that carries a one-time password for signing (the email channel of SPEC §2).
 pub fn one_time_password_email(
     given_name: &str,
@@ -285,6 +334,22 @@ mod tests {
         assert!(email.body_text.contains("https://c.example/login"));
         assert!(email.body_html.contains("Τομ &lt;b&gt;"));
         assert!(!email.body_html.contains("<b>"));
+    }
+
+    #[test]
+    fn the_revocation_request_email_names_the_holder_and_the_reason_escaped() {
+        let email =
+            revocation_request_email("Ελένη", "Καραγιάννη", 42, Some("<i>ξέχασα</i>\nτον κωδικό"));
+        assert!(email.subject.contains("Ελένη Καραγιάννη"));
+        assert!(email.body_text.contains("αίτηση 42"));
+        assert!(
+            email.body_text.contains("<i>ξέχασα</i>"),
+            "plain text as typed"
+        );
+        assert!(email.body_html.contains("&lt;i&gt;ξέχασα&lt;/i&gt;<br>"));
+        assert!(!email.body_html.contains("<i>"));
+        let without = revocation_request_email("Ελένη", "Καραγιάννη", 42, None);
+        assert!(!without.body_text.contains("Αιτιολογία"));
     }
 
     #[test]

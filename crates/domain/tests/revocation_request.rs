@@ -33,7 +33,13 @@ fn the_holder_asks_once_and_the_state_stays_issued() {
         "Ο δικαιούχος ζήτησε την ανάκληση του πιστοποιητικού του"
     );
     assert_eq!(t.reason.as_deref(), Some("Έχασα το κινητό με την εφαρμογή"));
-    assert_eq!(t.effects, [Effect::RecordRevocationRequest]);
+    assert_eq!(
+        t.effects,
+        [
+            Effect::RecordRevocationRequest,
+            Effect::NotifyAdministrators
+        ]
+    );
     assert_eq!(
         Action::RevocationRequested.label(Lang::El),
         "Αίτημα ανάκλησης"

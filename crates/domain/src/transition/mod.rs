@@ -117,6 +117,9 @@ pub enum Effect {
     RecordRevocationRequest,
     /// The beneficiary gets an email about the change.
     NotifyBeneficiary,
+    /// The ΔΨΠ of the application's organisation (active administrators whose username is an
+    /// email address) get an email asking them to act: a holder's revocation request.
+    NotifyAdministrators,
 }
 
 /// The outcome of a command accepted by the rules: what to store, in one transaction.
@@ -349,7 +352,7 @@ pub fn decide(
             crate::revocation_request::may_request(status),
             status,
             reason.as_ref().map(|r| r.as_str().to_owned()),
-            vec![RecordRevocationRequest],
+            vec![RecordRevocationRequest, NotifyAdministrators],
         ),
     };
 

@@ -2,7 +2,7 @@
 //! chained to the last, and each effect the domain named.
 
 use certdesk_domain::job::JobKind;
-use certdesk_domain::notification::{start_link, status_change_email};
+use certdesk_domain::notification::{revocation_request_email, start_link, status_change_email};
 use certdesk_domain::validation::Field;
 use certdesk_domain::{Effect, Transition};
 use sqlx::Row;
@@ -135,6 +135,7 @@ pub(super) async fn apply_effects(
                 .execute(&mut *conn)
                 .await?;
             }
+            Effect::NotifyAdministrators => notify_administrators(conn, t).await?,
             Effect::NotifyBeneficiary => {
                 let person = sqlx::query(
                     "SELECT e.given_name, e.surname FROM applications a \
@@ -160,5 +161,43 @@ pub(super) async fn apply_effects(
             }
         }
     }
+    Ok(())
+}
+
+/// The revocation request's email to each active ΔΨΠ of the application's organisation whose
+/// username is an address (accounts made by `admin create` may have a plain name: they see the
+/// task on the card only).
+async fn notify_administrators(conn: &mut Conn, t: &Transition) -> StoreResult<()> {
+    let id = t.application_id;
+    let person = sqlx::query(
+        "SELECT e.given_name, e.surname FROM applications a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let email = revocation_request_email(
+        person.try_get("given_name")?,
+        person.try_get("surname")?,
+        id,
+        t.reason.as_deref(),
+    );
+    sqlx::query(
+        "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+         created_at, next_attempt_at) \
+         SELECT a.id, ad.username, $1, $2, $3, $4, $4 FROM applications a \
+         JOIN administrator_organisations ao ON ao.organisation_id = a.organisation_id \
+         JOIN administrators ad ON ad.id = ao.administrator_id \
+         WHERE a.id = $5 AND ad.role = $6 AND NOT ad.disabled AND ad.username LIKE '%_@_%' \
+         ORDER BY ad.id",
+    )
+    .bind(&email.subject)
+    .bind(&email.body_text)
+    .bind(&email.body_html)
+    .bind(t.at)
+    .bind(id)
+    .bind(certdesk_domain::role::Role::Administrator.code())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! reason; the request is in the history, reaches the ΔΨΠ as a task on the card (with its time
 //! and reason, next to «Ανάκληση πιστοποιητικού») and in a filter of the console's search and
 //! of the API; a second request while it is open is answered clearly; once the ΔΨΠ revokes, it
-//! is done. Before issuance there is nothing to ask for.
+//! is done. The organisation's ΔΨΠ is also told by email. Before issuance there is nothing to
+//! ask for.
 
 use certdesk_domain::{Action, SecurityEventKind, Status};
 use serde_json::json;
@@ -17,6 +18,12 @@ const REASON: &str = "Έχασα το κινητό με την εφαρμογή 
 async fn the_holder_asks_and_the_request_waits_for_the_administrator() {
     let (app, person) = portal_app().await;
     let holder = issued_holder(&app, &person, "totp").await;
+    let other = app
+        .store
+        .create_organisation("OTHER", "Άλλος φορέας", chrono::Utc::now())
+        .await
+        .unwrap();
+    app.add_admin(other.id, "dpp@other.gr", "Άλλος ΔΨΠ").await;
 
     let (_, home) = holder_get(&app, &holder, "/portal").await;
     assert!(
@@ -65,6 +72,20 @@ async fn the_holder_asks_and_the_request_waits_for_the_administrator() {
             .iter()
             .any(|e| e.kind == SecurityEventKind::RevocationRequested)
     );
+
+    // The organisation's ΔΨΠ is told by email, with the reason; an account of another
+    // organisation is not.
+    let outbox = app.store.outbox(holder.id).await.unwrap();
+    let told: Vec<_> = outbox
+        .iter()
+        .filter(|m| {
+            m.subject
+                .starts_with("Αίτημα ανάκλησης ψηφιακού πιστοποιητικού")
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "{outbox:?}");
+    assert_eq!(told[0].recipient, app.admin.username);
+    assert!(told[0].body_text.contains(REASON), "{}", told[0].body_text);
 
     // A second request is answered clearly.
     let (status, page) = holder_post(&app, &holder, PATH, &[("reason", "ξανά")]).await;
