@@ -3,7 +3,8 @@
 // registry, uploads a PDF, asks for a visible signature, confirms with the signing password and
 // a code of their authenticator app, and downloads the signed PDF. pyHanko (the test command's
 // target/pyhanko-venv) validates it against the demo's root with revocation checked online at
-// the server's own OCSP responder, hard-fail: intact and trusted.
+// the server's own OCSP responder, hard-fail: intact and trusted; and again offline, from the
+// certificates, OCSP answer and root CRL embedded in the file (PAdES B-LT).
 //
 // Screenshots land in e2e/artifacts/documents-*.png.
 
@@ -151,6 +152,13 @@ describe('the demo beneficiary signs a PDF in the portal', () => {
       assert.equal(signature.trusted, true, report);
       assert.equal(signature.revoked, false, report);
       assert.equal(signature.sub_filter, '/ETSI.CAdES.detached', report);
+
+      // B-LT: the same file validates from the data embedded in it, fetching nothing.
+      const { stdout: embedded } = await promisify(execFile)(PYTHON, [VALIDATE, signed, root, 'ltv']);
+      const [offline] = JSON.parse(embedded).signatures;
+      assert.equal(offline.intact, true, embedded);
+      assert.equal(offline.trusted, true, embedded);
+      assert.equal(offline.bottom_line, true, embedded);
     } catch (error) {
       await screenshot(page, 'FAILED-documents').catch(() => {});
       throw error;

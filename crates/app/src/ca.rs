@@ -20,6 +20,7 @@ pub fn to_record(sealed: &SealedAuthority) -> AuthorityRecord {
         sealed_issuing_key: sealed.sealed_issuing_key.clone(),
         kek_fingerprint: sealed.kek_fingerprint.clone(),
         created_at: sealed.created_at,
+        root_crl: sealed.root_crl.clone(),
     }
 }
 
@@ -35,12 +36,14 @@ pub fn from_record(record: AuthorityRecord) -> AppResult<SealedAuthority> {
         sealed_issuing_key: record.sealed_issuing_key,
         kek_fingerprint: record.kek_fingerprint,
         created_at: record.created_at,
+        root_crl: record.root_crl,
     })
 }
 
 /// Opens the installation's CA for issuing: `None` when there is no CA yet; an error when there
 /// is one and the KEK is missing or wrong, or its keys are in a PKCS#11 token not given or not
-/// opened (the server must not start half-able).
+/// opened (the server must not start half-able). The root's CRL is signed again here when it is
+/// missing or near its `nextUpdate` (`certdesk_ca::authority::root_crl_due`).
 pub async fn open(
     store: &dyn Store,
     kek: Option<KeyEncryptionKey>,
@@ -49,7 +52,7 @@ pub async fn open(
     let Some(record) = store.authority().await? else {
         return Ok(None);
     };
-    let sealed = from_record(record)?;
+    let mut sealed = from_record(record)?;
     let Some(kek) = kek else {
         let whose = if sealed.token_key().is_some() {
             "the beneficiaries' private keys are sealed"
@@ -61,6 +64,14 @@ pub async fn open(
              CERTDESK_KEK"
         )));
     };
+    let now = chrono::Utc::now();
+    if certdesk_ca::authority::root_crl_due(sealed.root_crl.as_deref(), now) {
+        let crl = certdesk_ca::authority::sign_root_crl(&sealed, &kek, token, now)
+            .map_err(|e| AppError::Configuration(format!("cannot sign the root's CRL: {e}")))?;
+        store.save_root_crl(&crl).await?;
+        tracing::info!("the root's CRL was signed again (it was missing or about to expire)");
+        sealed.root_crl = Some(crl);
+    }
     let authority = Authority::open_with_token(sealed, &kek, token)
         .map_err(|e| AppError::Configuration(format!("cannot open the CA: {e}")))?;
     Ok(Some(CaIssuer {

@@ -16,6 +16,9 @@ pub enum PkiError {
     Unavailable,
     /// The answer could not be signed.
     Internal,
+    /// This CA does not publish it (the root's CRL of a CA made before certdesk signed one,
+    /// until the server's next start).
+    NotPublished,
 }
 
 fn ca(app: &App) -> Result<&CaIssuer, PkiError> {
@@ -90,6 +93,48 @@ pub async fn ocsp(app: &App, request: &[u8]) -> Result<Vec<u8>, PkiError> {
             }
         },
     )
+}
+
+/// The OCSP response about `leaf_der` (a certificate this CA issued), as its responder gives
+/// it to anyone who asks: what a signed PDF embeds to validate without asking (PAdES B-LT).
+pub async fn ocsp_response_for(app: &App, leaf_der: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let issuing = ca_certificate(app, CaCertificate::Issuing)?;
+    let request = certdesk_ca::ocsp::request_for(&issuing, leaf_der).map_err(|error| {
+        tracing::error!(%error, "an OCSP request about a certificate could not be made");
+        PkiError::Internal
+    })?;
+    ocsp(app, &request).await
+}
+
+/// The root's CRL, about the issuing CA (signed by the root when the CA was made, or again at
+/// the server's start: see `certdesk_ca::authority::root_crl_due`).
+pub fn root_crl(app: &App) -> Result<Vec<u8>, PkiError> {
+    ca(app)?
+        .authority
+        .sealed()
+        .root_crl
+        .clone()
+        .ok_or(PkiError::NotPublished)
+}
+
+/// Everything that validates a signature by the holder of `leaf_der` without asking anyone
+/// (PAdES B-LT): the chain, the responder's OCSP answer about the certificate and the root's
+/// CRL about the issuing CA.
+pub async fn validation_data(
+    app: &App,
+    leaf_der: &[u8],
+) -> Result<certdesk_pdf::ValidationData, PkiError> {
+    let certificates = vec![
+        leaf_der.to_vec(),
+        ca_certificate(app, CaCertificate::Issuing)?,
+        ca_certificate(app, CaCertificate::Root)?,
+    ];
+    let ocsp = ocsp_response_for(app, leaf_der).await?;
+    Ok(certdesk_pdf::ValidationData {
+        certificates,
+        ocsp_responses: vec![ocsp],
+        crls: root_crl(app).into_iter().collect(),
+    })
 }
 
 /// A request that is not even DER: the protocol's refusal, once a CA is there to answer.

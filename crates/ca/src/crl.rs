@@ -84,7 +84,7 @@ pub fn revocation_reason(code: i32) -> Option<RevocationReason> {
 
 /// The DER of a positive integer, as rcgen's `SerialNumber` wants it: big-endian, no leading zero
 /// octets, a zero octet first when the high bit is set.
-fn positive_integer(value: u128) -> Vec<u8> {
+pub(crate) fn positive_integer(value: u128) -> Vec<u8> {
     let bytes = value.to_be_bytes();
     let first = bytes
         .iter()

@@ -336,6 +336,8 @@ pub struct AuthorityRecord {
     pub sealed_issuing_key: Vec<u8>,
     pub kek_fingerprint: String,
     pub created_at: DateTime<Utc>,
+    /// The root's latest CRL (DER), about the issuing CA.
+    pub root_crl: Option<Vec<u8>>,
 }
 
 /// An issued certificate.

@@ -381,6 +381,8 @@ pub trait Pki: Send + Sync + 'static {
     /// Stores the CA; there is one per installation (`Duplicate(Field::Authority)` for a second).
     async fn save_authority(&self, authority: &AuthorityRecord) -> StoreResult<()>;
     async fn authority(&self) -> StoreResult<Option<AuthorityRecord>>;
+    /// Replaces the root's CRL of the stored CA (a newer one, signed by the root).
+    async fn save_root_crl(&self, crl: &[u8]) -> StoreResult<()>;
     /// The certificate of an application within `scope`.
     async fn certificate(
         &self,

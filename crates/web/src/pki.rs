@@ -10,6 +10,8 @@
 //!   ones included (malformedRequest, internalError when the store fails);
 //! - `GET /pki/issuing-ca.crt` and `GET /pki/root-ca.crt`: the CA certificates (DER,
 //!   `application/pkix-cert`), the first being the caIssuers address of the certificates.
+//! - `GET /pki/root-ca.crl`: the root's CRL about the issuing CA (the issuing CA certificate's
+//!   CRL distribution point; see `certdesk_ca::authority::root_crl`).
 //!
 //! - `GET /pki/pds-en`: the PKI disclosure statement in English (the QcPDS of the certificates;
 //!   ETSI EN 319 412-5 wants it reached over HTTPS, which the operator's TLS proxy provides).
@@ -39,6 +41,7 @@ pub fn routes() -> Routes {
         .get("/pki/ocsp/{*request}", ocsp_get)
         .get("/pki/issuing-ca.crt", issuing_ca)
         .get("/pki/root-ca.crt", root_ca)
+        .get("/pki/root-ca.crl", root_crl)
         .get("/pki/pds-en", pds_en)
 }
 
@@ -71,6 +74,11 @@ fn answer(
         Err(PkiError::Internal) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "The revocation list could not be made.\n",
+        )
+            .into_response(),
+        Err(PkiError::NotPublished) => (
+            StatusCode::NOT_FOUND,
+            "This certificate authority does not publish it yet.\n",
         )
             .into_response(),
     }
@@ -107,6 +115,10 @@ async fn ocsp_get_empty(State(state): State<AppState>) -> Response {
 async fn issuing_ca(State(state): State<AppState>) -> Response {
     let body = pki::ca_certificate(&state.app, CaCertificate::Issuing);
     answer(body, CERTIFICATE_CONTENT_TYPE, STATIC)
+}
+
+async fn root_crl(State(state): State<AppState>) -> Response {
+    answer(pki::root_crl(&state.app), CRL_CONTENT_TYPE, STATIC)
 }
 
 async fn root_ca(State(state): State<AppState>) -> Response {

@@ -1,8 +1,9 @@
 //! «Υπογραφή εγγράφου»: the holder of an issued certificate signs PDF documents in the portal.
 //! One confirmation (the signing password and a one-time code of their channel) signs a batch,
-//! each document with its own PAdES signature (`certdesk_pdf`, baseline B-B), optionally visible
-//! on a page. (B-LT, `certdesk_pdf::add_validation_data`, waits for revocation data about the
-//! issuing CA itself: a validator that requires it finds none, as the root publishes no CRL.)
+//! each document with its own PAdES signature (`certdesk_pdf`), optionally visible on a page.
+//! Each signed document carries what validates it later without asking anyone (PAdES B-LT): the
+//! chain, the OCSP answer about the holder's certificate and the root's CRL about the issuing CA
+//! (`certdesk_pdf::add_validation_data`, `crate::pki::validation_data`).
 //! The signatures are made by `app::signer`, so the rules, the throttle and the signing log are
 //! the signing APIs'.
 
@@ -182,6 +183,9 @@ impl Beneficiary {
         let signatures = holder
             .sign(code, &digests, SigningClient::Portal, address)
             .await?;
+        let validation = crate::pki::validation_data(&self.app, &chain.leaf)
+            .await
+            .map_err(|e| AppError::Configuration(format!("the validation data: {e:?}")))?;
         let certificates = vec![chain.leaf, chain.issuing, chain.root];
         documents
             .iter()
@@ -190,6 +194,7 @@ impl Beneficiary {
             .map(|((document, pending), signature)| {
                 let bytes = pending
                     .finish(&signature, &certificates)
+                    .and_then(|signed| certdesk_pdf::add_validation_data(&signed, &validation))
                     .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
                 Ok(SignedDocument {
                     name: signed_name(&document.name),

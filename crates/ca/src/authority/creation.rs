@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SerialNumber, SigningKey,
+    BasicConstraints, CertificateParams, CrlDistributionPoint, DistinguishedName, DnType, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SerialNumber, SigningKey,
 };
 use zeroize::Zeroizing;
 
+use super::root_crl::root_crl_url;
 use super::sealed::{ISSUING_KEY_CONTEXT, ROOT_KEY_CONTEXT};
 use super::{CaError, SealedAuthority, printable, random_serial, to_time};
 use crate::kek::KeyEncryptionKey;
@@ -99,13 +100,21 @@ fn ca_params(
     Ok(params)
 }
 
-/// The root and issuing certificates (DER) of `settings`, signed with these keys.
+/// What the root's key signs when the CA is made: the two CA certificates and the root's CRL.
+struct Signed {
+    root_der: Vec<u8>,
+    issuing_der: Vec<u8>,
+    root_crl: Vec<u8>,
+}
+
+/// The root and issuing certificates (DER) of `settings`, and the root's first CRL, signed with
+/// these keys.
 fn make_certificates(
     settings: &CaSettings,
     root_key: &impl SigningKey,
     issuing_key: &impl SigningKey,
     now: DateTime<Utc>,
-) -> Result<(Vec<u8>, Vec<u8>), CaError> {
+) -> Result<Signed, CaError> {
     let mut root_params = ca_params(
         &settings.root_name,
         &settings.organisation,
@@ -117,15 +126,24 @@ fn make_certificates(
     let root_cert = root_params.self_signed(root_key)?;
     let root_issuer = Issuer::new(root_params, root_key);
 
-    let issuing_params = ca_params(
+    let mut issuing_params = ca_params(
         &settings.issuing_name,
         &settings.organisation,
         now,
         settings.issuing_validity.min(settings.root_validity),
         Some(0),
     )?;
+    issuing_params.crl_distribution_points = vec![CrlDistributionPoint {
+        uris: vec![root_crl_url(&settings.public_url)],
+    }];
     let issuing_cert = issuing_params.signed_by(issuing_key, &root_issuer)?;
-    Ok((root_cert.der().to_vec(), issuing_cert.der().to_vec()))
+    let root_der = root_cert.der().to_vec();
+    let root_crl = super::root_crl::sign_with(&root_issuer, &root_der, now)?;
+    Ok(Signed {
+        root_der,
+        issuing_der: issuing_cert.der().to_vec(),
+        root_crl,
+    })
 }
 
 /// Creates a new root CA and issuing CA, with their keys sealed by `kek`.
@@ -136,13 +154,14 @@ pub fn create(
 ) -> Result<SealedAuthority, CaError> {
     let root_key = settings.algorithm.generate()?;
     let issuing_key = settings.algorithm.generate()?;
-    let (root_der, issuing_der) = make_certificates(settings, &root_key, &issuing_key, now)?;
+    let signed = make_certificates(settings, &root_key, &issuing_key, now)?;
 
     let root_pkcs8 = Zeroizing::new(root_key.serialize_der());
     let issuing_pkcs8 = Zeroizing::new(issuing_key.serialize_der());
     Ok(SealedAuthority {
-        root_der,
-        issuing_der,
+        root_der: signed.root_der,
+        issuing_der: signed.issuing_der,
+        root_crl: Some(signed.root_crl),
         sealed_root_key: kek.seal(&root_pkcs8, ROOT_KEY_CONTEXT),
         sealed_issuing_key: kek.seal(&issuing_pkcs8, ISSUING_KEY_CONTEXT),
         kek_fingerprint: kek.fingerprint(),
@@ -171,10 +190,11 @@ pub fn create_in_token(
     let session = Token::open(token)?;
     let root_key = session.generate_p256(pkcs11::ROOT_KEY_LABEL)?;
     let issuing_key = session.generate_p256(pkcs11::ISSUING_KEY_LABEL)?;
-    let (root_der, issuing_der) = make_certificates(settings, &root_key, &issuing_key, now)?;
+    let signed = make_certificates(settings, &root_key, &issuing_key, now)?;
     Ok(SealedAuthority {
-        root_der,
-        issuing_der,
+        root_der: signed.root_der,
+        issuing_der: signed.issuing_der,
+        root_crl: Some(signed.root_crl),
         sealed_root_key: root_key.reference(),
         sealed_issuing_key: issuing_key.reference(),
         kek_fingerprint: kek.fingerprint(),

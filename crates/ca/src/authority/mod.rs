@@ -4,7 +4,8 @@
 
 // One file per step of the CA's life: `creation.rs` makes the two CA certificates and their keys,
 // `sealed.rs` is the CA as stored, `open.rs` the CA opened (its key and its addresses),
-// `issue.rs` the beneficiaries' certificates, `print.rs` what is shown of a certificate. The error
+// `issue.rs` the beneficiaries' certificates, `root_crl.rs` the root's CRL about the issuing CA,
+// `print.rs` what is shown of a certificate. The error
 // and the certificate fields that creation and issuing share stay here.
 
 use chrono::{DateTime, Utc};
@@ -18,12 +19,16 @@ mod creation;
 mod issue;
 mod open;
 mod print;
+mod root_crl;
 mod sealed;
 
 pub use creation::{Algorithm, CaSettings, create, create_in_token};
 pub use issue::{CertificateRequest, IssuedCertificate};
 pub use open::{Authority, CaKey};
 pub use print::{Description, certificate_pem, describe, fingerprint};
+pub use root_crl::{
+    ROOT_CRL_RENEWAL, ROOT_CRL_VALIDITY, root_crl_due, root_crl_url, sign_root_crl,
+};
 pub use sealed::{SealedAuthority, beneficiary_key_context};
 
 #[derive(Debug, thiserror::Error)]

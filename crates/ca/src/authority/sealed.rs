@@ -19,6 +19,9 @@ pub struct SealedAuthority {
     pub algorithm: Algorithm,
     pub public_url: String,
     pub created_at: DateTime<Utc>,
+    /// The root's latest CRL (DER, see `root_crl`); `None` for a CA made before certdesk
+    /// signed one, until `certdesk serve` signs it.
+    pub root_crl: Option<Vec<u8>>,
 }
 
 impl SealedAuthority {

@@ -33,7 +33,7 @@ mod response;
 #[cfg(test)]
 mod test_fixtures;
 
-pub use request::{ParsedRequest, decode_get_request};
+pub use request::{ParsedRequest, decode_get_request, request_for};
 pub use responder::OcspResponder;
 
 /// How long an OCSP response is valid: its `nextUpdate` is this long after its `thisUpdate`.

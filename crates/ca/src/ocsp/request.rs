@@ -138,6 +138,49 @@ impl OcspResponder<'_> {
     }
 }
 
+/// The OCSP request a relying party would send about `leaf_der`, issued by `issuer_der` (a
+/// SHA-256 CertID, no nonce): certdesk asks its own responder with it for the validation data
+/// it embeds in a signed PDF (PAdES B-LT).
+pub fn request_for(issuer_der: &[u8], leaf_der: &[u8]) -> Result<Vec<u8>, crate::CaError> {
+    use der::Encode;
+    use sha2::{Digest, Sha256};
+    use spki::AlgorithmIdentifierOwned;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_ocsp::{Request, TbsRequest, Version};
+
+    let invalid = |what: &str| crate::CaError::Invalid(format!("an OCSP request: {what}"));
+    let (_, issuer) =
+        x509_parser::parse_x509_certificate(issuer_der).map_err(|_| invalid("the issuer"))?;
+    let (_, leaf) =
+        x509_parser::parse_x509_certificate(leaf_der).map_err(|_| invalid("the certificate"))?;
+    let name_hash = Sha256::digest(issuer.tbs_certificate.subject.as_raw());
+    let key_hash = Sha256::digest(issuer.public_key().subject_public_key.data.as_ref());
+    let cert_id = CertId {
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+            parameters: Some(der::Any::null()),
+        },
+        issuer_name_hash: OctetString::new(name_hash.to_vec()).map_err(|_| invalid("a hash"))?,
+        issuer_key_hash: OctetString::new(key_hash.to_vec()).map_err(|_| invalid("a hash"))?,
+        serial_number: SerialNumber::new(leaf.tbs_certificate.raw_serial())
+            .map_err(|_| invalid("the serial"))?,
+    };
+    OcspRequest {
+        tbs_request: TbsRequest {
+            version: Version::V1,
+            requestor_name: None,
+            request_list: vec![Request {
+                req_cert: cert_id,
+                single_request_extensions: None,
+            }],
+            request_extensions: None,
+        },
+        optional_signature: None,
+    }
+    .to_der()
+    .map_err(|_| invalid("encoding"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,8 +20,8 @@ impl Pki for SqlStore {
     async fn save_authority(&self, ca: &AuthorityRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO certificate_authority (id, algorithm, public_url, root_der, \
-             issuing_der, sealed_root_key, sealed_issuing_key, kek_fingerprint, created_at) \
-             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)",
+             issuing_der, sealed_root_key, sealed_issuing_key, kek_fingerprint, created_at, \
+             root_crl) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&ca.algorithm)
         .bind(&ca.public_url)
@@ -31,6 +31,7 @@ impl Pki for SqlStore {
         .bind(&ca.sealed_issuing_key)
         .bind(&ca.kek_fingerprint)
         .bind(ca.created_at)
+        .bind(&ca.root_crl)
         .execute(&self.write)
         .await
         .map_err(duplicate(Field::Authority))?;
@@ -40,11 +41,19 @@ impl Pki for SqlStore {
     async fn authority(&self) -> StoreResult<Option<AuthorityRecord>> {
         Ok(sqlx::query_as(
             "SELECT algorithm, public_url, root_der, issuing_der, sealed_root_key, \
-             sealed_issuing_key, kek_fingerprint, created_at FROM certificate_authority \
-             WHERE id = 1",
+             sealed_issuing_key, kek_fingerprint, created_at, root_crl \
+             FROM certificate_authority WHERE id = 1",
         )
         .fetch_optional(&self.read)
         .await?)
+    }
+
+    async fn save_root_crl(&self, crl: &[u8]) -> StoreResult<()> {
+        sqlx::query("UPDATE certificate_authority SET root_crl = $1 WHERE id = 1")
+            .bind(crl)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     async fn certificate(

@@ -131,6 +131,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET",  "/pki/ocsp/{*request}",                                        [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/pki/issuing-ca.crt",                                         [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/pki/root-ca.crt",                                            [Public, Public, Public, Public, Public, Public]),
+    ("GET",  "/pki/root-ca.crl",                                            [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/pki/pds-en",                                                 [Public, Public, Public, Public, Public, Public]),
     // The API: a bearer token; the operator acts on no application, the auditor only reads.
     ("POST", "/api/v1/auth/login",                                          [Public, Public, Public, Public, Public, Public]),

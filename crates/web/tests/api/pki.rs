@@ -446,6 +446,31 @@ async fn the_ca_certificates_are_served_and_without_a_ca_every_pki_address_is_40
 }
 
 #[tokio::test]
+async fn the_root_crl_about_the_issuing_ca_is_served_where_the_issuing_ca_points_and_passes_pkilint()
+ {
+    let app = spawn_app().await;
+    let record = test_ca_record();
+    let crl = get_der(&app, "/pki/root-ca.crl", "application/pkix-crl").await;
+    assert_eq!(Some(&crl), record.root_crl.as_ref());
+    let lint = pkilint_crl(&crl);
+    assert!(lint.is_ok(), "{}", lint.unwrap_err());
+    let root = certdesk_ca::certificate_pem(&record.root_der);
+    let text = openssl_crl_text(&crl, &root).unwrap_or_else(|e| panic!("{e}"));
+    if text != certdesk_testkit::pki::SKIPPED {
+        assert!(text.contains("No Revoked Certificates."), "{text}");
+    }
+
+    let bare = spawn_app_with(|app| app.ca = None).await;
+    let response = bare
+        .client
+        .get(bare.url("/pki/root-ca.crl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
 async fn the_pki_disclosure_statement_is_served_where_the_certificates_point() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/pki/pds-en")).send().await.unwrap();
