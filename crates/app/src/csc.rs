@@ -5,7 +5,10 @@
 //! confirmed once with a one-time code ([`Holder::authorize`]: the code is checked and claimed
 //! by `Holder::confirm`, as for the portal and SignBuffer), which gives a SAD bound to exactly
 //! the hashes confirmed; [`Holder::sign_with_sad`] spends it, each hash once, while fresh
-//! (`domain::csc`), claimed atomically by the store before the key signs.
+//! (`domain::csc`), claimed atomically by the store before the key signs. A SAD authorized
+//! without hashes is v2's for `signatures/signDoc` ([`Holder::sign_documents_with_sad`]): PDFs
+//! in, each signed with PAdES B-B by `crate::pades` (the portal's engine), at most
+//! `numSignatures` of them, in one call.
 
 use std::net::IpAddr;
 
@@ -17,6 +20,7 @@ use certdesk_store::prelude::*;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use crate::pades::{self, Document};
 use crate::signer::{Chain, Holder};
 use crate::tokens::{new_token, token_hash};
 
@@ -147,8 +151,9 @@ impl Holder {
     }
 
     /// `credentials/authorize`: checks and claims the one-time `code` (throttled, once), and
-    /// gives a SAD that signs exactly the authorization's hashes, each once, for
-    /// [`SAD_LIFETIME`]. The store keeps only the SAD's SHA-256.
+    /// gives a SAD that signs exactly the authorization's hashes, each once (or, authorized
+    /// without hashes, up to `numSignatures` documents in one `signDoc`), for [`SAD_LIFETIME`].
+    /// The store keeps only the SAD's SHA-256.
     pub async fn authorize(
         &self,
         code: &str,
@@ -162,7 +167,7 @@ impl Holder {
             .create_sad(&NewSad {
                 sad_hash: token_hash(&sad),
                 application_id: self.application_id,
-                digests: authorization.digests().to_vec(),
+                binding: authorization.binding().clone(),
                 created_at: now,
                 expires_at: authorization.expires_at(now),
             })
@@ -199,5 +204,41 @@ impl Holder {
         let digests = usage.conclude(claimed).map_err(AppError::SadRefused)?;
         self.sign_confirmed(&digests, SigningClient::Csc, address)
             .await
+    }
+
+    /// v2's `signatures/signDoc`: signs `documents` (PDFs, each with a PAdES B-B signature of
+    /// its own, in their order) with the SAD `sad`, if it was given to this holder for
+    /// documents, without hashes, for at least as many, and no `signDoc` spent it yet. The SAD
+    /// is checked before the PDFs are read, and claimed only once every PDF is found signable:
+    /// nothing is signed when any is refused. The signing log records each signature, for the
+    /// CSC client at `address`.
+    pub async fn sign_documents_with_sad(
+        &self,
+        sad: &str,
+        documents: &[Document],
+        address: Option<IpAddr>,
+    ) -> AppResult<Vec<Vec<u8>>> {
+        pades::check_batch(documents)?;
+        let store = self.app.store();
+        let sad_hash = token_hash(sad);
+        let stored = store
+            .sad(&sad_hash, self.application_id)
+            .await?
+            .ok_or(AppError::SadRefused(SadRefusal::Unknown))?;
+        let usage = stored
+            .check_documents(documents.len(), self.app.now())
+            .map_err(AppError::SadRefused)?;
+        let chain = self.chain().await?;
+        let now = self.app.now();
+        let options = pades::signature_options(&self.signer_name().await?, now, None);
+        let prepared = pades::prepare(documents, &chain.leaf, &options)?;
+        let claimed = store
+            .claim_sad_documents(&sad_hash, self.application_id, now)
+            .await?;
+        usage.conclude(claimed).map_err(AppError::SadRefused)?;
+        let signatures = self
+            .sign_confirmed(prepared.digests(), SigningClient::Csc, address)
+            .await?;
+        prepared.finish(signatures, chain, None)
     }
 }

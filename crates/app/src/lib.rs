@@ -17,6 +17,7 @@ pub mod csc;
 pub mod error;
 pub mod mail;
 pub mod operator;
+pub mod pades;
 pub mod pki;
 pub mod portal;
 pub mod secrets;

@@ -410,7 +410,8 @@ pub struct CscTokenRecord {
 pub struct NewSad {
     pub sad_hash: String,
     pub application_id: i64,
-    pub digests: Vec<certdesk_domain::remote_signing::Digest>,
+    /// What the SAD signs: its hashes, or a number of documents.
+    pub binding: certdesk_domain::csc::Binding,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }

@@ -455,10 +455,11 @@ pub trait CscSessions: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<CscTokenRecord>>;
     async fn delete_csc_token(&self, token_hash: &str) -> StoreResult<()>;
-    /// Keeps a SAD and its hashes, in one transaction.
+    /// Keeps a SAD and its hashes (or its number of documents), in one transaction.
     async fn create_sad(&self, sad: &NewSad) -> StoreResult<()>;
     /// The SAD with this digest given to this application, expired or not, with its hashes in
-    /// their order and whether each was signed.
+    /// their order and whether each was signed (or its number of documents and whether a
+    /// `signDoc` spent it).
     async fn sad(
         &self,
         sad_hash: &str,
@@ -471,6 +472,14 @@ pub trait CscSessions: Send + Sync + 'static {
         sad_hash: &str,
         application_id: i64,
         digests: &[certdesk_domain::remote_signing::Digest],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Marks a SAD of documents spent at `now`: `true` only when it was unspent and unexpired
+    /// (of two `signDoc` calls racing for it, one).
+    async fn claim_sad_documents(
+        &self,
+        sad_hash: &str,
+        application_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 }

@@ -274,7 +274,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         AppError::EmailProofRefused(refused) => refused.message(lang),
         AppError::CannotSign(refusal) => refusal.message(lang),
         AppError::DocumentRefused { name, problem } => return problem.message(name, lang),
-        AppError::SadRefused(refusal) => refusal.message(lang),
+        AppError::SadRefused(refusal) => return refusal.message(lang),
         AppError::WrongCredentials => t.wrong_signing_credentials,
         AppError::InvalidFields(errors) => {
             let messages: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();

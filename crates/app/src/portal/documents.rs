@@ -1,6 +1,7 @@
 //! «Υπογραφή εγγράφου»: the holder of an issued certificate signs PDF documents in the portal.
 //! One confirmation (the signing password and a one-time code of their channel) signs a batch,
-//! each document with its own PAdES signature (`certdesk_pdf`), optionally visible on a page.
+//! each document with its own PAdES signature (`certdesk_pdf`, through `crate::pades`, which the CSC
+//! API's signDoc shares), optionally visible on a page.
 //! Each signed document carries what validates it later without asking anyone (PAdES B-LT): the
 //! chain, the OCSP answer about the holder's certificate and the root's CRL about the issuing CA
 //! (`certdesk_pdf::add_validation_data`, `crate::pki::validation_data`).
@@ -10,21 +11,16 @@
 use std::net::IpAddr;
 
 use certdesk_domain::Status;
-use certdesk_domain::remote_signing::{
-    Digest, DocumentProblem, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, SigningClient,
-};
-use certdesk_pdf::{PdfError, SignatureOptions, Visible};
+use certdesk_domain::remote_signing::SigningClient;
 
 use super::Beneficiary;
 use super::signing::CodeSent;
 use crate::error::{AppError, AppResult};
+use crate::pades;
 use crate::signer::Holder;
 
-/// A PDF to sign, as uploaded.
-pub struct Document {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
+/// A PDF to sign, as uploaded (its file name).
+pub use crate::pades::Document;
 
 /// Where a visible signature goes: a page (1-based); the box is at the page's lower left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,24 +35,6 @@ pub struct SignedDocument {
     pub bytes: Vec<u8>,
 }
 
-fn refused(name: &str, problem: DocumentProblem) -> AppError {
-    AppError::DocumentRefused {
-        name: name.to_owned(),
-        problem,
-    }
-}
-
-fn problem_of(error: PdfError) -> Result<DocumentProblem, AppError> {
-    Ok(match error {
-        PdfError::NotPdf => DocumentProblem::NotPdf,
-        PdfError::TooOld => DocumentProblem::TooOld,
-        PdfError::Unreadable => DocumentProblem::Unreadable,
-        PdfError::Encrypted => DocumentProblem::Encrypted,
-        PdfError::NoSuchPage { page, pages } => DocumentProblem::NoSuchPage { page, pages },
-        other => return Err(AppError::Configuration(format!("signing a PDF: {other}"))),
-    })
-}
-
 /// `report.pdf` → `report-signed.pdf`; any other name gets `-signed.pdf`.
 fn signed_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
@@ -66,21 +44,6 @@ fn signed_name(name: &str) -> String {
         .unwrap_or(base);
     let stem = if stem.is_empty() { "document" } else { stem };
     format!("{stem}-signed.pdf")
-}
-
-/// "eleni karagianni" → "Eleni Karagianni": the name as Helvetica can write it.
-fn latin_name(name: &str) -> String {
-    certdesk_domain::text::to_latin(name)
-        .split_whitespace()
-        .map(|word| {
-            let mut chars = word.chars();
-            match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<String>>()
-        .join(" ")
 }
 
 impl Beneficiary {
@@ -134,74 +97,31 @@ impl Beneficiary {
         placement: Option<Placement>,
         address: Option<IpAddr>,
     ) -> AppResult<Vec<SignedDocument>> {
-        if documents.is_empty() {
-            return Err(refused("", DocumentProblem::Missing));
-        }
-        if documents.len() > MAX_DOCUMENTS {
-            return Err(refused("", DocumentProblem::TooMany { max: MAX_DOCUMENTS }));
-        }
-        if let Some(big) = documents
-            .iter()
-            .find(|d| d.bytes.len() > MAX_DOCUMENT_BYTES)
-        {
-            return Err(refused(
-                &big.name,
-                DocumentProblem::TooLarge {
-                    max_bytes: MAX_DOCUMENT_BYTES,
-                },
-            ));
-        }
+        pades::check_batch(&documents)?;
         let holder = self.holder(password, address).await?;
         let chain = holder.chain().await?;
         let current = self.at_step(Some(Status::Issued)).await?;
-        let signer_name = current.employee.full_name();
-        let now = self.app.now();
-        let options = SignatureOptions {
-            signer_name: signer_name.clone(),
-            reason: None,
-            signing_time: now.format("D:%Y%m%d%H%M%SZ").to_string(),
-            visible: placement.map(|p| Visible {
-                page: p.page,
-                rect: [36.0, 36.0, 240.0, 42.0],
-                lines: vec![
-                    format!("Digitally signed by {}", latin_name(&signer_name)),
-                    now.format("%Y-%m-%d %H:%M UTC").to_string(),
-                ],
-            }),
-        };
-        let mut pending = Vec::with_capacity(documents.len());
-        for document in &documents {
-            let started = certdesk_pdf::start(&document.bytes, &chain.leaf, &options)
-                .map_err(|e| problem_of(e).map_or_else(|e| e, |p| refused(&document.name, p)))?;
-            pending.push(started);
-        }
-        let digests = pending
-            .iter()
-            .map(|p| p.to_sign().map(Digest::from_bytes))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
+        let options = pades::signature_options(
+            &current.employee.full_name(),
+            self.app.now(),
+            placement.map(|p| p.page),
+        );
+        let prepared = pades::prepare(&documents, &chain.leaf, &options)?;
         let signatures = holder
-            .sign(code, &digests, SigningClient::Portal, address)
+            .sign(code, prepared.digests(), SigningClient::Portal, address)
             .await?;
         let validation = crate::pki::validation_data(&self.app, &chain.leaf)
             .await
             .map_err(|e| AppError::Configuration(format!("the validation data: {e:?}")))?;
-        let certificates = vec![chain.leaf, chain.issuing, chain.root];
-        documents
+        let signed = prepared.finish(signatures, chain, Some(&validation))?;
+        Ok(documents
             .iter()
-            .zip(pending)
-            .zip(signatures)
-            .map(|((document, pending), signature)| {
-                let bytes = pending
-                    .finish(&signature, &certificates)
-                    .and_then(|signed| certdesk_pdf::add_validation_data(&signed, &validation))
-                    .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
-                Ok(SignedDocument {
-                    name: signed_name(&document.name),
-                    bytes,
-                })
+            .zip(signed)
+            .map(|(document, bytes)| SignedDocument {
+                name: signed_name(&document.name),
+                bytes,
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -215,10 +135,5 @@ mod tests {
         assert_eq!(signed_name("C:\\docs\\Report.PDF"), "Report-signed.pdf");
         assert_eq!(signed_name(""), "document-signed.pdf");
         assert_eq!(signed_name("notes"), "notes-signed.pdf");
-    }
-
-    #[test]
-    fn the_visible_name_is_latin() {
-        assert_eq!(latin_name("Ελένη Καραγιάννη"), "Eleni Karagianni");
     }
 }

@@ -48,6 +48,13 @@ pub enum Field {
     Sad,
     HashAlgorithm,
     SignAlgorithm,
+    /// v2's `signatures/signDoc`: the list of documents, one document (a base64 PDF), and what
+    /// each asks: the signature's format, its conformance level, how it is enveloped.
+    Documents,
+    Document,
+    SignatureFormat,
+    ConformanceLevel,
+    SignedEnvelopeProperty,
     /// «Αλλαγή κωδικού ψηφιακής υπογραφής» (issue 11): the signing password now, and the new one
     /// twice.
     CurrentSigningPassword,
@@ -58,7 +65,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 38] = [
+    pub const ALL: [Field; 43] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -93,6 +100,11 @@ impl Field {
         Field::Sad,
         Field::HashAlgorithm,
         Field::SignAlgorithm,
+        Field::Documents,
+        Field::Document,
+        Field::SignatureFormat,
+        Field::ConformanceLevel,
+        Field::SignedEnvelopeProperty,
         Field::CurrentSigningPassword,
         Field::NewSigningPassword,
         Field::NewSigningPasswordConfirm,
@@ -136,6 +148,11 @@ impl Field {
             Field::Sad => "SAD",
             Field::HashAlgorithm => "hashAlgo",
             Field::SignAlgorithm => "signAlgo",
+            Field::Documents => "documents",
+            Field::Document => "document",
+            Field::SignatureFormat => "signature_format",
+            Field::ConformanceLevel => "conformance_level",
+            Field::SignedEnvelopeProperty => "signed_envelope_property",
             Field::CurrentSigningPassword => "current_signing_password",
             Field::NewSigningPassword => "new_signing_password",
             Field::NewSigningPasswordConfirm => "new_signing_password_confirm",
@@ -191,6 +208,11 @@ impl Field {
             ),
             Field::HashAlgorithm => ("Αλγόριθμος σύνοψης", "Hash algorithm"),
             Field::SignAlgorithm => ("Αλγόριθμος υπογραφής", "Signature algorithm"),
+            Field::Documents => ("Έγγραφα προς υπογραφή", "Documents to sign"),
+            Field::Document => ("Έγγραφο PDF", "PDF document"),
+            Field::SignatureFormat => ("Μορφή υπογραφής", "Signature format"),
+            Field::ConformanceLevel => ("Επίπεδο συμμόρφωσης", "Conformance level"),
+            Field::SignedEnvelopeProperty => ("Είδος υπογραφής PDF", "Kind of PDF signature"),
             Field::CurrentSigningPassword => {
                 ("Τρέχων κωδικός υπογραφής", "Current signing password")
             }
@@ -273,8 +295,10 @@ impl Field {
                 "must be the identifier credentials/list gives",
             ),
             Field::NumSignatures => lang.pick(
-                "πρέπει να είναι ακέραιος από 1 έως 100, όσες και οι συνόψεις προς υπογραφή",
-                "must be a whole number from 1 to 100, as many as the hashes to sign",
+                "πρέπει να είναι ακέραιος από 1 έως 100, όσες και οι συνόψεις προς υπογραφή· χωρίς \
+                 συνόψεις (για το signDoc), από 1 έως 10, όσα το πολύ τα έγγραφα",
+                "must be a whole number from 1 to 100, as many as the hashes to sign; without \
+                 hashes (for signDoc), from 1 to 10, the most documents to sign",
             ),
             Field::Sad => lang.pick(
                 "πρέπει να είναι τα δεδομένα που έδωσε το credentials/authorize",
@@ -293,6 +317,26 @@ impl Field {
             Field::RevocationRequested => {
                 lang.pick("πρέπει να είναι true ή false", "must be true or false")
             }
+            Field::Documents => lang.pick(
+                "πρέπει να είναι λίστα εγγράφων [{\"document\": …}]",
+                "must be a list of documents [{\"document\": …}]",
+            ),
+            Field::Document => lang.pick(
+                "πρέπει να είναι έγγραφο PDF σε base64",
+                "must be a PDF document in base64",
+            ),
+            Field::SignatureFormat => lang.pick(
+                "υποστηρίζεται μόνο η τιμή P (PAdES)",
+                "only P (PAdES) is supported",
+            ),
+            Field::ConformanceLevel => lang.pick(
+                "υποστηρίζεται μόνο η τιμή AdES-B-B (τα AdES-B-T και AdES-B-LT όχι ακόμη)",
+                "only AdES-B-B is supported (not AdES-B-T or AdES-B-LT yet)",
+            ),
+            Field::SignedEnvelopeProperty => lang.pick(
+                "υποστηρίζεται μόνο η τιμή Approval (υπογραφή έγκρισης, όχι πιστοποίησης)",
+                "only Approval is supported (an approval signature, not a certification)",
+            ),
             Field::Reason
             | Field::Password
             | Field::OrganisationCode

@@ -1,7 +1,7 @@
 //! The CSC API's bearer tokens and SADs (issue 11), kept as their SHA-256.
 
 use async_trait::async_trait;
-use certdesk_domain::csc::Sad;
+use certdesk_domain::csc::{Binding, Sad, SadBound};
 use certdesk_domain::remote_signing::Digest;
 use chrono::{DateTime, Utc};
 
@@ -49,18 +49,23 @@ impl CscSessions for SqlStore {
     }
 
     async fn create_sad(&self, sad: &NewSad) -> StoreResult<()> {
+        let (digests, documents) = match &sad.binding {
+            Binding::Hashes(digests) => (digests.as_slice(), None),
+            Binding::Documents(count) => (&[][..], Some(*count as i32)),
+        };
         let mut tx = self.write.begin().await?;
         sqlx::query(
-            "INSERT INTO csc_sads (sad_hash, application_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO csc_sads (sad_hash, application_id, created_at, expires_at, documents) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&sad.sad_hash)
         .bind(sad.application_id)
         .bind(sad.created_at)
         .bind(sad.expires_at)
+        .bind(documents)
         .execute(&mut *tx)
         .await?;
-        for (position, digest) in sad.digests.iter().enumerate() {
+        for (position, digest) in digests.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO csc_sad_hashes (sad_hash, position, digest) VALUES ($1, $2, $3)",
             )
@@ -75,16 +80,25 @@ impl CscSessions for SqlStore {
     }
 
     async fn sad(&self, sad_hash: &str, application_id: i64) -> StoreResult<Option<Sad>> {
-        let expires_at: Option<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT expires_at FROM csc_sads WHERE sad_hash = $1 AND application_id = $2",
+        let row: Option<(DateTime<Utc>, Option<i32>, bool)> = sqlx::query_as(
+            "SELECT expires_at, documents, used_at IS NOT NULL FROM csc_sads \
+             WHERE sad_hash = $1 AND application_id = $2",
         )
         .bind(sad_hash)
         .bind(application_id)
         .fetch_optional(&self.read)
         .await?;
-        let Some(expires_at) = expires_at else {
+        let Some((expires_at, documents, used)) = row else {
             return Ok(None);
         };
+        if let Some(count) = documents {
+            let count = usize::try_from(count)
+                .map_err(|_| StoreError::Configuration(format!("a SAD's documents {count}")))?;
+            return Ok(Some(Sad {
+                expires_at,
+                bound: SadBound::Documents { count, used },
+            }));
+        }
         let rows: Vec<(String, bool)> = sqlx::query_as(
             "SELECT digest, used_at IS NOT NULL FROM csc_sad_hashes WHERE sad_hash = $1 \
              ORDER BY position",
@@ -100,7 +114,10 @@ impl CscSessions for SqlStore {
                     .ok_or_else(|| StoreError::Configuration(format!("a SAD's hash {digest:?}")))
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Some(Sad { expires_at, hashes }))
+        Ok(Some(Sad {
+            expires_at,
+            bound: SadBound::Hashes(hashes),
+        }))
     }
 
     async fn claim_sad(
@@ -138,5 +155,27 @@ impl CscSessions for SqlStore {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn claim_sad_documents(
+        &self,
+        sad_hash: &str,
+        application_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // Conditional on the SAD being one of documents, unspent and fresh: of two calls racing
+        // for it, the second finds it spent and writes nothing.
+        let claimed = sqlx::query(
+            "UPDATE csc_sads SET used_at = $3 \
+             WHERE sad_hash = $1 AND application_id = $2 AND documents IS NOT NULL \
+             AND used_at IS NULL AND expires_at > $3",
+        )
+        .bind(sad_hash)
+        .bind(application_id)
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
     }
 }

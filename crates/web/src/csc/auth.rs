@@ -54,7 +54,7 @@ pub async fn info_get(ctx: Ctx) -> Json<ServiceInfo> {
 }
 
 fn service_info(ctx: Ctx) -> Json<ServiceInfo> {
-    let methods = [
+    let mut methods = vec![
         "auth/login",
         "auth/revoke",
         "credentials/list",
@@ -63,6 +63,9 @@ fn service_info(ctx: Ctx) -> Json<ServiceInfo> {
         "credentials/authorize",
         "signatures/signHash",
     ];
+    if ctx.version.serves_sign_doc() {
+        methods.push("signatures/signDoc");
+    }
     Json(ServiceInfo {
         specs: ctx.version.specs().to_owned(),
         name: "certdesk".to_owned(),

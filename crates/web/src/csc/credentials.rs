@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::texts::csc_texts;
-use super::wire::{CscCaller, CscError, CscJson, Ctx, ErrorAnswer, Failure, either, hashes};
+use super::wire::{
+    CscCaller, CscError, CscJson, Ctx, ErrorAnswer, Failure, either, optional_hashes,
+};
 
 #[derive(Deserialize, Default, ToSchema)]
 #[allow(dead_code)]
@@ -338,13 +340,16 @@ pub struct AuthDatum {
 pub struct AuthorizeRequest {
     #[serde(rename = "credentialID", default)]
     pub credential_id: Option<String>,
-    /// As many as the hashes.
+    /// As many as the hashes; under `/csc/v2` without hashes, the most documents (1 to 10)
+    /// that one `signatures/signDoc` will sign with the SAD.
     #[serde(rename = "numSignatures", default)]
     pub num_signatures: Option<i64>,
-    /// v1: base64 SHA-256 hashes to sign (1 to 100, distinct); the SAD signs these only.
+    /// v1: base64 SHA-256 hashes to sign (1 to 100, distinct); the SAD signs these only, with
+    /// `signatures/signHash`.
     #[serde(default)]
     pub hash: Option<Vec<String>>,
-    /// v2's name of `hash`.
+    /// v2's name of `hash`. Left out (or empty) under `/csc/v2`: a SAD for
+    /// `signatures/signDoc`, which computes the documents' hashes itself.
     #[serde(default)]
     pub hashes: Option<Vec<String>>,
     /// SHA-256 (`2.16.840.1.101.3.4.2.1`) if given.
@@ -367,7 +372,8 @@ pub struct AuthorizeRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct AuthorizeAnswer {
-    /// Signature activation data for `signatures/signHash`.
+    /// Signature activation data for `signatures/signHash` (given for hashes) or
+    /// `signatures/signDoc` (given without), spent once.
     #[serde(rename = "SAD")]
     pub sad: String,
     /// Seconds the SAD lasts.
@@ -377,7 +383,9 @@ pub struct AuthorizeAnswer {
 
 /// Confirms the signing of the hashes with the one-time code (checked once: a code is never
 /// accepted twice; wrong codes are throttled) and gives a SAD that signs exactly those hashes,
-/// each once, for five minutes.
+/// each once, for five minutes, with `signatures/signHash` only. Under `/csc/v2` a request
+/// without hashes gives a SAD for `signatures/signDoc` only: at most `numSignatures` documents
+/// (1 to 10), in one call, for five minutes.
 #[utoipa::path(
     post,
     path = "/credentials/authorize",
@@ -398,20 +406,28 @@ pub async fn authorize(
     caller: CscCaller,
     CscJson(request): CscJson<AuthorizeRequest>,
 ) -> Result<Json<AuthorizeAnswer>, CscError> {
-    ctx.answer(grant(&caller, request).await).map(Json)
+    ctx.answer(grant(ctx, &caller, request).await).map(Json)
 }
 
-async fn grant(caller: &CscCaller, request: AuthorizeRequest) -> Result<AuthorizeAnswer, Failure> {
+async fn grant(
+    ctx: Ctx,
+    caller: &CscCaller,
+    request: AuthorizeRequest,
+) -> Result<AuthorizeAnswer, Failure> {
     let holder = &caller.holder;
     holder.check_credential_id(request.credential_id.as_deref())?;
-    let digests = hashes(request.hash, request.hashes)?;
+    let digests = optional_hashes(request.hash, request.hashes)?;
     let hash_algorithm = either(
         Field::HashAlgorithm,
         request.hash_algo,
         request.hash_algorithm_oid,
     )?;
     check_hash_algorithm(hash_algorithm.as_deref())?;
-    let authorization = Authorization::new(request.num_signatures, digests)?;
+    let authorization = Authorization::requested(
+        request.num_signatures,
+        digests,
+        ctx.version.serves_sign_doc(),
+    )?;
     let from_auth_data = request
         .auth_data
         .unwrap_or_default()

@@ -1,14 +1,16 @@
 //! The Cloud Signature Consortium's API (issue 11), for signing clients written against the
 //! standard (pyHanko's `CSCSigner`, for one): CSC v1.0.4 under `/csc/v1/`, and the same
-//! operations under `/csc/v2/`. Either version accepts either's field names (`hash` or
-//! `hashes`, `hashAlgo` or `hashAlgorithmOID`, `OTP` or `authData`). v2's `signatures/signDoc`
-//! is not served (the PAdES engine is the portal's).
+//! operations under `/csc/v2/`, with v2's `signatures/signDoc` besides (PDFs in, signed PDFs
+//! out, by the portal's PAdES engine; `documents.rs`). Either version accepts either's field
+//! names (`hash` or `hashes`, `hashAlgo` or `hashAlgorithmOID`, `OTP` or `authData`).
 //!
 //! A holder logs in with HTTP Basic (username and signing password) at `auth/login` and sends
 //! the bearer token it gets with every other call. The one credential (`credentials/list`) is
 //! the holder's certificate; `credentials/authorize` takes a one-time code and the hashes about
-//! to be signed and gives a SAD for exactly those; `signatures/signHash` spends it. The rules
-//! are `certdesk_domain::csc`'s, the use cases `certdesk_app::csc`'s.
+//! to be signed and gives a SAD for exactly those; `signatures/signHash` spends it. Under v2 an
+//! authorization without hashes gives a SAD for `signatures/signDoc` only, for at most
+//! `numSignatures` documents in one call. The rules are `certdesk_domain::csc`'s, the use cases
+//! `certdesk_app::csc`'s.
 //!
 //! Errors are CSC's: `{"error", "error_description"}`, the description naming the parameter at
 //! fault, in Greek unless `Accept-Language` asks for English. Each version has its OpenAPI
@@ -16,6 +18,7 @@
 
 mod auth;
 mod credentials;
+mod documents;
 mod signatures;
 mod texts;
 mod wire;
@@ -56,6 +59,11 @@ impl Version {
         }
     }
 
+    /// Whether the version has `signatures/signDoc` (v2 only), and so SADs for documents.
+    pub fn serves_sign_doc(self) -> bool {
+        self == Version::V2
+    }
+
     /// The request's name of a field.
     pub fn parameter(self, field: Field) -> &'static str {
         match (self, field) {
@@ -76,6 +84,11 @@ impl Version {
 struct CscDoc;
 
 struct Security;
+
+/// v2's `signatures/signDoc`, documented apart: its route is added with a body limit of its own.
+#[derive(OpenApi)]
+#[openapi(paths(documents::sign_doc))]
+struct SignDocDoc;
 
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -104,6 +117,16 @@ pub fn routes(version: Version) -> (Routes, utoipa::openapi::OpenApi) {
         .routes(routes!(credentials::authorize))
         .routes(routes!(signatures::sign_hash))
         .split_for_parts();
+    let mut routes = Routes::from_router(router, crate::api::operations(&document));
+    if version.serves_sign_doc() {
+        let sign_doc = SignDocDoc::openapi();
+        routes = routes.post_with_body_limit(
+            "/signatures/signDoc",
+            documents::sign_doc,
+            documents::BODY_LIMIT,
+        );
+        document.merge(sign_doc);
+    }
     document.info.title = format!("certdesk CSC API ({})", version.base());
     document.info.version = version.specs().to_owned();
     document.info.description = Some(format!(
@@ -111,17 +134,23 @@ pub fn routes(version: Version) -> (Routes, utoipa::openapi::OpenApi) {
          signing password, one credential (the holder's certificate), a SAD bound to the hashes \
          that a one-time code confirmed, ECDSA P-256 signatures of SHA-256 hashes. Either \
          version's field names are accepted (hash/hashes, hashAlgo/hashAlgorithmOID, \
-         OTP/authData). v2's signatures/signDoc is not served. Errors are \
+         OTP/authData). {} Errors are \
          {{\"error\", \"error_description\"}}, in Greek unless Accept-Language asks for English.",
         match version {
             Version::V1 => "v1.0.4",
             Version::V2 => "v2 field names",
+        },
+        match version {
+            Version::V1 => "v2's signatures/signDoc is served under /csc/v2 only.",
+            Version::V2 =>
+                "signatures/signDoc signs PDFs (PAdES baseline B-B) with a SAD that \
+                 credentials/authorize gave without hashes, for at most numSignatures documents \
+                 in one call.",
         }
     ));
-    let operations = crate::api::operations(&document);
     let document = crate::api::with_prefix(document, version.base());
     let served = document.clone();
-    let routes = Routes::from_router(router, operations)
+    let routes = routes
         .get("/openapi.json", move || {
             let document = served.clone();
             async move { Json(document) }

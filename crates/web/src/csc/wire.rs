@@ -53,6 +53,11 @@ pub enum Failure {
         parameter: &'static str,
         expected: &'static str,
     },
+    /// A parameter of one of `signDoc`'s documents (`documents[index]`).
+    AtDocument {
+        index: usize,
+        error: ValidationError,
+    },
 }
 
 impl From<WebError> for Failure {
@@ -86,7 +91,7 @@ impl CscError {
             Failure::Web(error) => error,
             Failure::InvalidToken => return (StatusCode::UNAUTHORIZED, "invalid_token"),
             Failure::BasicRequired => return (StatusCode::UNAUTHORIZED, "invalid_request"),
-            Failure::OtpOffline | Failure::Unsupported { .. } => {
+            Failure::OtpOffline | Failure::Unsupported { .. } | Failure::AtDocument { .. } => {
                 return (StatusCode::BAD_REQUEST, "invalid_request");
             }
             Failure::UnknownMethod => return (StatusCode::NOT_FOUND, "invalid_request"),
@@ -132,11 +137,20 @@ impl CscError {
                 parameter,
                 expected,
             } => return unsupported(parameter, expected, lang),
+            Failure::AtDocument { index, error } => {
+                let parameter =
+                    format!("documents[{index}].{}", self.version.parameter(error.field));
+                return at_parameter(&parameter, &error.message(lang), lang);
+            }
         };
         let field = match error {
             WebError::App(AppError::Invalid(e)) => Some(e.field),
             WebError::App(AppError::InvalidFields(errors)) => errors.first().map(|e| e.field),
             WebError::App(AppError::SadRefused(refusal)) => Some(refusal.field()),
+            // A batch's problem (how many, how large in all); a document's names it.
+            WebError::App(AppError::DocumentRefused { name, .. }) if name.is_empty() => {
+                Some(Field::Documents)
+            }
             _ => None,
         };
         let message = error.message(lang);
@@ -297,6 +311,18 @@ pub fn hashes(v1: Option<Vec<String>>, v2: Option<Vec<String>>) -> Result<Vec<Di
         Field::Hash,
         texts.iter().map(String::as_str),
     )?)
+}
+
+/// The hashes of a request that may name none (`credentials/authorize`): none when neither
+/// `hash` nor `hashes` is given or the list is empty, otherwise as [`hashes`].
+pub fn optional_hashes(
+    v1: Option<Vec<String>>,
+    v2: Option<Vec<String>>,
+) -> Result<Vec<Digest>, Failure> {
+    match either(Field::Hash, v1, v2)? {
+        Some(texts) if !texts.is_empty() => hashes(Some(texts), None),
+        _ => Ok(Vec::new()),
+    }
 }
 
 pub async fn unknown_method(ctx: Ctx) -> CscError {

@@ -176,6 +176,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/csc/v2/credentials/sendOTP",                                 [Login, Login, Login, Login, Login, Login]),
     ("POST", "/csc/v2/credentials/authorize",                               [Login, Login, Login, Login, Login, Login]),
     ("POST", "/csc/v2/signatures/signHash",                                 [Login, Login, Login, Login, Login, Login]),
+    ("POST", "/csc/v2/signatures/signDoc",                                  [Login, Login, Login, Login, Login, Login]),
     ("GET",  "/csc/v2/openapi.json",                                        [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/healthz",                                                    [Public, Public, Public, Public, Public, Public]),
 ];

@@ -20,19 +20,19 @@ use crate::account::MovingClock;
 use crate::helpers::*;
 use crate::portal::code_in;
 
-const V1: &str = "/csc/v1";
-const V2: &str = "/csc/v2";
+pub(super) const V1: &str = "/csc/v1";
+pub(super) const V2: &str = "/csc/v2";
 
 /// A CSC client of one version, logged in or not.
-struct Client<'a> {
-    app: &'a TestApp,
-    base: &'static str,
-    token: Option<String>,
-    english: bool,
+pub(super) struct Client<'a> {
+    pub(super) app: &'a TestApp,
+    pub(super) base: &'static str,
+    pub(super) token: Option<String>,
+    pub(super) english: bool,
 }
 
 impl<'a> Client<'a> {
-    fn new(app: &'a TestApp, base: &'static str) -> Client<'a> {
+    pub(super) fn new(app: &'a TestApp, base: &'static str) -> Client<'a> {
         Client {
             app,
             base,
@@ -41,7 +41,7 @@ impl<'a> Client<'a> {
         }
     }
 
-    async fn call(&self, method: &str, body: &Value) -> (u16, Value) {
+    pub(super) async fn call(&self, method: &str, body: &Value) -> (u16, Value) {
         let mut request = self
             .app
             .client
@@ -60,7 +60,7 @@ impl<'a> Client<'a> {
     }
 
     /// `auth/login` with HTTP Basic.
-    async fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
+    pub(super) async fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
         let response = self
             .app
             .client
@@ -77,7 +77,7 @@ impl<'a> Client<'a> {
         (status, body)
     }
 
-    async fn logged_in(app: &'a TestApp, base: &'static str, id: i64) -> Client<'a> {
+    pub(super) async fn logged_in(app: &'a TestApp, base: &'static str, id: i64) -> Client<'a> {
         let mut client = Client::new(app, base);
         let (status, body) = client.login(&format!("benef{id}"), PASSWORD).await;
         assert_eq!(status, 200, "{body}");
@@ -85,7 +85,12 @@ impl<'a> Client<'a> {
     }
 
     /// `credentials/authorize` in v1's words.
-    async fn authorize<S: AsRef<str>>(&self, id: i64, otp: &str, hashes: &[S]) -> (u16, Value) {
+    pub(super) async fn authorize<S: AsRef<str>>(
+        &self,
+        id: i64,
+        otp: &str,
+        hashes: &[S],
+    ) -> (u16, Value) {
         let hashes: Vec<&str> = hashes.iter().map(AsRef::as_ref).collect();
         self.call(
             "credentials/authorize",
@@ -95,7 +100,12 @@ impl<'a> Client<'a> {
         .await
     }
 
-    async fn sign_hash<S: AsRef<str>>(&self, id: i64, sad: &str, hashes: &[S]) -> (u16, Value) {
+    pub(super) async fn sign_hash<S: AsRef<str>>(
+        &self,
+        id: i64,
+        sad: &str,
+        hashes: &[S],
+    ) -> (u16, Value) {
         let hashes: Vec<&str> = hashes.iter().map(AsRef::as_ref).collect();
         self.call(
             "signatures/signHash",
@@ -106,7 +116,7 @@ impl<'a> Client<'a> {
     }
 
     /// Sends a code by email and reads it.
-    async fn emailed_code(&self, id: i64) -> String {
+    pub(super) async fn emailed_code(&self, id: i64) -> String {
         let (status, body) = self
             .call(
                 "credentials/sendOTP",
@@ -126,17 +136,17 @@ impl<'a> Client<'a> {
     }
 }
 
-fn hash_of(document: &[u8]) -> String {
+pub(super) fn hash_of(document: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(document))
 }
 
-fn description(body: &Value) -> &str {
+pub(super) fn description(body: &Value) -> &str {
     body["error_description"].as_str().unwrap_or_default()
 }
 
 /// A CSC error: the code, and the description naming `parameter`.
 #[track_caller]
-fn assert_error(answer: &(u16, Value), status: u16, code: &str, parameter: &str) {
+pub(super) fn assert_error(answer: &(u16, Value), status: u16, code: &str, parameter: &str) {
     let (got, body) = answer;
     assert_eq!(*got, status, "{body}");
     assert_eq!(body["error"], code, "{body}");
@@ -148,7 +158,7 @@ fn assert_error(answer: &(u16, Value), status: u16, code: &str, parameter: &str)
     );
 }
 
-async fn revoke(app: &TestApp, id: i64) {
+pub(super) async fn revoke(app: &TestApp, id: i64) {
     let token = app.token().await;
     let revoked = app
         .client
@@ -736,10 +746,13 @@ async fn each_version_documents_exactly_what_it_serves() {
         .iter()
         .map(|o| o.replacen(' ', &format!(" {base}"), 1))
         .collect();
+        if version == certdesk_web::csc::Version::V2 {
+            expected.push(format!("post {base}/signatures/signDoc"));
+        }
         expected.sort();
         assert_eq!(
             operations, expected,
-            "{base}: no signDoc, nothing undocumented"
+            "{base}: signDoc under v2 only, nothing undocumented"
         );
         let sign_hash = &document["paths"][format!("{base}/signatures/signHash")]["post"];
         let properties = &sign_hash["requestBody"]["content"]["application/json"]["schema"];
@@ -755,6 +768,36 @@ async fn each_version_documents_exactly_what_it_serves() {
             "ErrorAnswer",
         ] {
             assert!(schemas.get(name).is_some(), "{base}: {name}");
+        }
+        if version == certdesk_web::csc::Version::V2 {
+            let sign_doc = &schemas["SignDocRequest"]["properties"];
+            for field in ["credentialID", "SAD", "documents", "operationMode"] {
+                assert!(
+                    sign_doc.get(field).is_some(),
+                    "signDoc's {field} documented"
+                );
+            }
+            let document = &schemas["DocumentToSign"]["properties"];
+            for field in [
+                "document",
+                "signature_format",
+                "conformance_level",
+                "signAlgo",
+                "signed_envelope_property",
+            ] {
+                assert!(
+                    document.get(field).is_some(),
+                    "signDoc's {field} documented"
+                );
+            }
+            let answer = &schemas["SignDocAnswer"]["properties"];
+            assert!(answer.get("DocumentWithSignature").is_some(), "{answer}");
+            assert!(answer.get("SignatureObject").is_some(), "{answer}");
+        } else {
+            assert!(
+                schemas.get("SignDocRequest").is_none(),
+                "{base}: no signDoc"
+            );
         }
         let schema = &schemas["SignHashRequest"]["properties"];
         for field in [
