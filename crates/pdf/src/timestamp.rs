@@ -14,10 +14,12 @@ use cmpv2::status::PkiStatus;
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::asn1::{Int, ObjectIdentifier, OctetString, Uint};
-use der::{Any, Decode, Encode, Tagged};
+use der::{Any, Decode, Encode, Sequence, Tag, Tagged};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifier;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_cert::ext::Extensions;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
 use crate::PdfError;
 
@@ -27,6 +29,30 @@ const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 /// `id-aa-signatureTimeStampToken` (RFC 3161, Appendix A).
 pub(crate) const SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+/// RFC 3161's `TSTInfo`, as `x509_tsp::TstInfo` but with `genTime` left undecoded: RFC 3161
+/// allows fractional seconds there (pyHanko's tokens, and many TSAs', have them), which der
+/// 0.7's `GeneralizedTime` refuses. Only the imprint and the nonce are read here; the time is
+/// the validator's.
+#[derive(Clone, Debug, Sequence)]
+struct TstInfo {
+    version: TspVersion,
+    policy: ObjectIdentifier,
+    message_imprint: MessageImprint,
+    serial_number: Int,
+    /// A `GeneralizedTime`, perhaps with fractional seconds.
+    gen_time: Any,
+    #[asn1(optional = "true")]
+    accuracy: Option<Accuracy>,
+    #[asn1(default = "Default::default")]
+    ordering: bool,
+    #[asn1(optional = "true")]
+    nonce: Option<Int>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    tsa: Option<GeneralName>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    extensions: Option<Extensions>,
+}
 
 /// Why a TSA's reply is not a timestamp of this signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,7 +136,7 @@ impl TimestampRequest {
         // The TSA echoes the request's imprint; some write SHA-256's absent parameters as NULL.
         let imprint = &info.message_imprint;
         let parameters_absent = (imprint.hash_algorithm.parameters.as_ref())
-            .is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty());
+            .is_none_or(|p| p.tag() == Tag::Null && p.value().is_empty());
         if imprint.hash_algorithm.oid != SHA256
             || !parameters_absent
             || imprint.hashed_message.as_bytes() != self.imprint
@@ -139,7 +165,11 @@ fn tst_info(token: &ContentInfo) -> Result<TstInfo, TimestampError> {
         .as_ref()
         .ok_or(TimestampError::NotTstInfo)?
         .decode_as()?;
-    Ok(TstInfo::from_der(octets.as_bytes())?)
+    let info = TstInfo::from_der(octets.as_bytes())?;
+    if info.gen_time.tag() != Tag::GeneralizedTime {
+        return Err(TimestampError::NotTstInfo);
+    }
+    Ok(info)
 }
 
 /// The token as the value of the unsigned attribute.

@@ -4,7 +4,7 @@
 use cmpv2::status::PkiStatusInfo;
 use cms::content_info::CmsVersion;
 use cms::signed_data::{EncapsulatedContentInfo, SignerInfos};
-use der::asn1::{GeneralizedTime, SetOfVec};
+use der::asn1::SetOfVec;
 
 use super::*;
 
@@ -26,10 +26,8 @@ fn token_with(message_imprint: MessageImprint, nonce: Option<Int>) -> ContentInf
         policy: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.4146.2.2"),
         message_imprint,
         serial_number: Int::new(&[7]).unwrap(),
-        gen_time: GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
-            1_800_000_000,
-        ))
-        .unwrap(),
+        // With fractional seconds, as pyHanko writes it (RFC 3161 allows them).
+        gen_time: Any::new(Tag::GeneralizedTime, b"20261201192703.814737Z".as_slice()).unwrap(),
         accuracy: None,
         ordering: false,
         nonce,
