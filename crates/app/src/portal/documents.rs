@@ -5,6 +5,11 @@
 //! issuing CA itself: a validator that requires it finds none, as the root publishes no CRL.)
 //! The signatures are made by `app::signer`, so the rules, the throttle and the signing log are
 //! the signing APIs'.
+//!
+//! B-T: with a time-stamping authority configured (`crate::timestamp`), each signature gets a
+//! signature timestamp before the signing log records it. A TSA that fails refuses the whole
+//! batch, and then no signature is recorded or handed out (the one-time code is spent; another
+//! code signs again).
 
 use std::net::IpAddr;
 
@@ -110,6 +115,12 @@ impl Beneficiary {
         Ok(self.channel(&current).await?.map(|c| c.code()))
     }
 
+    /// The time-stamping authority (its host) whose timestamps the signatures carry (B-T);
+    /// `None`: no TSA is configured, the signatures are B-B.
+    pub fn document_timestamp_authority(&self) -> Option<String> {
+        self.app.tsa.as_ref().map(|tsa| tsa.host())
+    }
+
     /// «Αποστολή κωδικού» for signing documents, when the channel is email.
     pub async fn send_document_code(&self) -> AppResult<CodeSent> {
         let current = self.at_step(Some(Status::Issued)).await?;
@@ -179,17 +190,19 @@ impl Beneficiary {
             .map(|p| p.to_sign().map(Digest::from_bytes))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
-        let signatures = holder
-            .sign(code, &digests, SigningClient::Portal, address)
+        let signed = holder
+            .sign_unrecorded(code, &digests, SigningClient::Portal, address)
             .await?;
+        let timestamps = self.app.signature_timestamps(signed.signatures()).await?;
+        let signatures = signed.record().await?;
         let certificates = vec![chain.leaf, chain.issuing, chain.root];
         documents
             .iter()
             .zip(pending)
-            .zip(signatures)
-            .map(|((document, pending), signature)| {
+            .zip(signatures.into_iter().zip(timestamps))
+            .map(|((document, pending), (signature, timestamp))| {
                 let bytes = pending
-                    .finish(&signature, &certificates)
+                    .finish_timestamped(&signature, &certificates, timestamp.as_deref())
                     .map_err(|e| AppError::Configuration(format!("signing a PDF: {e}")))?;
                 Ok(SignedDocument {
                     name: signed_name(&document.name),
