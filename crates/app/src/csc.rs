@@ -239,6 +239,10 @@ impl Holder {
         let signatures = self
             .sign_confirmed(prepared.digests(), SigningClient::Csc, address)
             .await?;
-        prepared.finish(signatures, chain, None)
+        prepared.finish(
+            signatures.into_iter().map(|s| (s, None)).collect(),
+            chain,
+            None,
+        )
     }
 }

@@ -73,6 +73,10 @@ pub enum AppError {
     /// expired, another hash, or a hash it signed already.
     #[error("the SAD does not sign this ({0:?})")]
     SadRefused(certdesk_domain::csc::SadRefusal),
+    /// The time-stamping authority gave no acceptable signature timestamp (it did not answer,
+    /// refused, or answered about something else): the portal's documents are not signed.
+    #[error("no signature timestamp: {0}")]
+    TimestampFailed(String),
     /// The CA, or another part of the installation, is missing or misconfigured.
     #[error("{0}")]
     Configuration(String),

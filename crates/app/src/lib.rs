@@ -22,6 +22,7 @@ pub mod pki;
 pub mod portal;
 pub mod secrets;
 pub mod signer;
+pub mod timestamp;
 pub mod tokens;
 pub mod worker;
 pub mod workflow;
@@ -53,6 +54,9 @@ pub struct Config {
     pub kek: Option<KeyEncryptionKey>,
     pub token: Option<TokenConfig>,
     pub registries: Registries,
+    /// The time-stamping authority (`http://…`) that gives the portal's PDF signatures a
+    /// signature timestamp (PAdES B-T); without it they are B-B.
+    pub tsa_url: Option<String>,
 }
 
 /// The external registries; without them the magnifier reads certdesk's own records and the
@@ -73,6 +77,8 @@ pub struct App {
     pub registries: Registries,
     /// The open CA: it issues, signs the CRL and OCSP responses, and its KEK seals secrets.
     pub ca: Option<Arc<CaIssuer>>,
+    /// The time-stamping authority of the portal's PDF signatures (B-T), if one is configured.
+    pub tsa: Option<timestamp::Tsa>,
 }
 
 /// The settings the use cases read.
@@ -110,6 +116,11 @@ pub async fn build(config: Config) -> Result<App, AppError> {
     }
     app.registries = config.registries;
     app.ca = issuer.map(Arc::new);
+    app.tsa = config
+        .tsa_url
+        .as_deref()
+        .map(timestamp::Tsa::new)
+        .transpose()?;
     Ok(app)
 }
 
@@ -122,6 +133,7 @@ impl App {
             settings: Settings::default(),
             registries: Registries::default(),
             ca: None,
+            tsa: None,
         }
     }
 

@@ -1,5 +1,5 @@
-//! PDFs signed with a holder's key (PAdES baseline B-B, or B-LT with validation data;
-//! `certdesk_pdf`), for «Υπογραφή εγγράφου»
+//! PDFs signed with a holder's key (PAdES baseline B-B; B-T with a signature timestamp, B-LT
+//! with validation data; `certdesk_pdf`), for «Υπογραφή εγγράφου»
 //! in the portal (`portal::documents`) and the CSC API's `signatures/signDoc` (`csc`). What both
 //! share: the limits of a batch ([`check_batch`]), the signature dictionary
 //! ([`signature_options`]), each PDF's signature place and the digest its signature signs
@@ -148,12 +148,12 @@ impl Prepared {
         &self.digests
     }
 
-    /// The signed PDFs: each with its signature (one of `signatures`, in order) and `chain`,
-    /// and with `validation` in a Document Security Store when given (PAdES B-LT: see
-    /// `crate::pki::validation_data`).
+    /// The signed PDFs: each with its signature (one of `signatures`, in order, with its
+    /// signature timestamp when there is one: B-T) and `chain`, and with `validation` in a
+    /// Document Security Store when given (PAdES B-LT: see `crate::pki::validation_data`).
     pub fn finish(
         self,
-        signatures: Vec<Vec<u8>>,
+        signatures: Vec<(Vec<u8>, Option<Vec<u8>>)>,
         chain: Chain,
         validation: Option<&certdesk_pdf::ValidationData>,
     ) -> AppResult<Vec<Vec<u8>>> {
@@ -161,8 +161,9 @@ impl Prepared {
         self.pending
             .into_iter()
             .zip(signatures)
-            .map(|(pending, signature)| {
-                let signed = pending.finish(&signature, &certificates)?;
+            .map(|(pending, (signature, timestamp))| {
+                let signed =
+                    pending.finish_timestamped(&signature, &certificates, timestamp.as_deref())?;
                 match validation {
                     Some(data) => certdesk_pdf::add_validation_data(&signed, data),
                     None => Ok(signed),

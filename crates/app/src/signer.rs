@@ -248,6 +248,23 @@ impl Holder {
         client: SigningClient,
         address: Option<IpAddr>,
     ) -> AppResult<Vec<Vec<u8>>> {
+        self.sign_unrecorded(code, digests, client, address)
+            .await?
+            .record()
+            .await
+    }
+
+    /// As [`Holder::sign`], but the signatures are neither recorded nor handed out until
+    /// [`Unrecorded::record`]: for a caller that needs them first for something that may fail
+    /// (the portal's signature timestamps), so that a signature dropped then was never logged
+    /// nor seen by anyone. The one-time code is spent all the same.
+    pub async fn sign_unrecorded<'a>(
+        &'a self,
+        code: &str,
+        digests: &[Digest],
+        client: SigningClient,
+        address: Option<IpAddr>,
+    ) -> AppResult<Unrecorded<'a>> {
         otp_code(Field::Otp, code)?;
         if digests.is_empty() {
             return Err(AppError::Invalid(ValidationError::new(
@@ -256,7 +273,7 @@ impl Holder {
             )));
         }
         self.confirm(code).await?;
-        self.sign_confirmed(digests, client, address).await
+        self.make_signatures(digests, client, address).await
     }
 
     /// Checks the one-time `code` of the holder's channel and claims it, so that it counts
@@ -312,6 +329,19 @@ impl Holder {
         client: SigningClient,
         address: Option<IpAddr>,
     ) -> AppResult<Vec<Vec<u8>>> {
+        self.make_signatures(digests, client, address)
+            .await?
+            .record()
+            .await
+    }
+
+    /// The key's signatures of `digests`, once confirmed, not recorded yet.
+    async fn make_signatures(
+        &self,
+        digests: &[Digest],
+        client: SigningClient,
+        address: Option<IpAddr>,
+    ) -> AppResult<Unrecorded<'_>> {
         let store = self.app.store();
         let id = self.application_id;
         let kek = self.open_kek()?;
@@ -322,19 +352,51 @@ impl Holder {
         let raw: Vec<[u8; 32]> = digests.iter().map(|d| *d.as_bytes()).collect();
         let signatures = certdesk_ca::remote::sign_digests(kek, id, &sealed, &raw)
             .map_err(|e| AppError::Configuration(e.to_string()))?;
-        let recorded = store
+        Ok(Unrecorded {
+            holder: self,
+            digests: digests.to_vec(),
+            client,
+            address,
+            signatures,
+        })
+    }
+}
+
+/// Signatures made by a holder's key, in the order of their digests, that the signing log does
+/// not record yet: nobody gets them before [`Unrecorded::record`], and dropped, they are gone.
+pub struct Unrecorded<'a> {
+    holder: &'a Holder,
+    digests: Vec<Digest>,
+    client: SigningClient,
+    address: Option<IpAddr>,
+    signatures: Vec<Vec<u8>>,
+}
+
+impl Unrecorded<'_> {
+    /// The signatures (DER), to work with before they are recorded.
+    pub fn signatures(&self) -> &[Vec<u8>] {
+        &self.signatures
+    }
+
+    /// Records the signatures in the signing log and hands them out, only while the
+    /// certificate is unrevoked.
+    pub async fn record(self) -> AppResult<Vec<Vec<u8>>> {
+        let holder = self.holder;
+        let recorded = holder
+            .app
+            .store()
             .record_signatures(&NewSignatures {
-                application_id: id,
-                at: self.app.now(),
-                digests: digests.iter().map(Digest::to_hex).collect(),
-                client,
-                address,
+                application_id: holder.application_id,
+                at: holder.app.now(),
+                digests: self.digests.iter().map(Digest::to_hex).collect(),
+                client: self.client,
+                address: self.address,
             })
             .await?;
         // Revoked between the check and now: the signatures are not handed out.
         if !recorded {
             return Err(AppError::CannotSign(SigningRefusal::Revoked));
         }
-        Ok(signatures)
+        Ok(self.signatures)
     }
 }

@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// cancel a signed application. 0 issues at once.
     #[arg(long, env = "CERTDESK_ISSUANCE_DELAY_MINUTES", default_value_t = 0)]
     issuance_delay_minutes: u32,
+    /// An RFC 3161 time-stamping authority, http://HOST[:PORT]/PATH: the PDFs signed in the
+    /// portal get a signature timestamp from it (PAdES B-T), and a signing is refused when it
+    /// gives none. Without it, the signatures are PAdES B-B.
+    #[arg(long, env = "CERTDESK_TSA_URL")]
+    tsa_url: Option<String>,
 }
 
 /// The session lifetime of the console, the API and the portal.
@@ -113,6 +118,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         kek,
         token: token.clone(),
         registries,
+        tsa_url: args.tsa_url,
     };
     let mut app = build(config).await?;
     if args.demo {
@@ -132,6 +138,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let issuer = app.ca.clone().context("the demo CA vanished")?;
         let accounts = demo::load(app.store().as_ref(), issuer.as_ref(), app.now()).await?;
         demo::print_accounts(&args.listen, &accounts);
+    }
+    if let Some(tsa) = &app.tsa {
+        tracing::info!(tsa = %tsa.host(), "the portal's PDF signatures are timestamped (B-T)");
     }
     if app.ca.is_none() {
         tracing::warn!(

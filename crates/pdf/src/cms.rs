@@ -1,7 +1,8 @@
 //! The CMS signature a PAdES signature dictionary holds (ETSI EN 319 142-1, baseline B-B): a
 //! detached `SignedData` over the document's byte range, whose signed attributes are the
 //! content type, the message digest and the signing certificate (`signingCertificateV2`); no
-//! signing-time attribute (PAdES puts the time in the dictionary's `/M`). The signature over
+//! signing-time attribute (PAdES puts the time in the dictionary's `/M`). With a time-stamp
+//! token, it is B-T: the token is the signer's one unsigned attribute (`timestamp.rs`). The signature over
 //! the signed attributes is made elsewhere (the key never comes here): [`SignedAttributes::to_sign`]
 //! is the SHA-256 digest to sign, and [`SignedAttributes::signed_data`] assembles the result.
 
@@ -81,8 +82,14 @@ impl SignedAttributes {
 
     /// The `ContentInfo` holding the detached `SignedData`, with `signature` (a DER
     /// ECDSA-with-SHA256 signature over [`Self::to_sign`]) and the certificates of `chain`
-    /// (signer first, DER).
-    pub fn signed_data(self, signature: &[u8], chain: &[Vec<u8>]) -> Result<Vec<u8>, PdfError> {
+    /// (signer first, DER); with `timestamp` (a time-stamp token over the signature, DER),
+    /// that as the unsigned attribute `id-aa-signatureTimeStampToken` (B-T).
+    pub fn signed_data(
+        self,
+        signature: &[u8],
+        chain: &[Vec<u8>],
+        timestamp: Option<&[u8]>,
+    ) -> Result<Vec<u8>, PdfError> {
         let sha256 = AlgorithmIdentifierOwned {
             oid: SHA256,
             parameters: None,
@@ -104,7 +111,13 @@ impl SignedAttributes {
                 parameters: None,
             },
             signature: OctetString::new(signature.to_vec())?,
-            unsigned_attrs: None,
+            unsigned_attrs: timestamp
+                .map(|token| {
+                    let value = crate::timestamp::attribute_value(token)?;
+                    let stamp = attribute(crate::timestamp::SIGNATURE_TIME_STAMP_TOKEN, value)?;
+                    Ok::<_, PdfError>(SetOfVec::try_from(vec![stamp])?)
+                })
+                .transpose()?,
         };
         let signed_data = SignedData {
             version: CmsVersion::V1,

@@ -1,13 +1,18 @@
 //! PAdES signatures of PDF documents (issue 11): [`start`] adds the signature's place to a PDF
 //! as an incremental update and gives the digest the holder's key must sign; [`Pending::finish`]
-//! puts the CMS signature made with it in that place. The key never comes here, and nothing
-//! here does IO: the app signs, the web layer uploads and downloads.
+//! puts the CMS signature made with it in that place (B-B), and
+//! [`Pending::finish_timestamped`] with a signature timestamp too (B-T: [`TimestampRequest`]
+//! is the request to a time-stamping authority and the check of its reply). The key never
+//! comes here, and nothing here does IO: the app signs and asks the TSA, the web layer uploads
+//! and downloads.
 
 mod cms;
 mod dss;
+mod timestamp;
 mod update;
 
 pub use dss::{ValidationData, add_validation_data};
+pub use timestamp::{TimestampError, TimestampRequest};
 pub use update::CONTENTS_CAPACITY;
 
 /// Why a PDF cannot be signed.
@@ -102,7 +107,19 @@ impl Pending {
     /// The signed PDF, with `signature` (DER ECDSA-with-SHA256 over [`Self::to_sign`]) and the
     /// certificate chain (signer first, DER) in its CMS signature.
     pub fn finish(self, signature: &[u8], chain: &[Vec<u8>]) -> Result<Vec<u8>, PdfError> {
-        let cms = self.attributes.signed_data(signature, chain)?;
+        self.finish_timestamped(signature, chain, None)
+    }
+
+    /// As [`Self::finish`], and with `timestamp` (the DER time-stamp token over `signature`
+    /// that [`TimestampRequest::token`] accepted) as the signature timestamp: PAdES B-T.
+    /// `None`: B-B, as [`Self::finish`].
+    pub fn finish_timestamped(
+        self,
+        signature: &[u8],
+        chain: &[Vec<u8>],
+        timestamp: Option<&[u8]>,
+    ) -> Result<Vec<u8>, PdfError> {
+        let cms = self.attributes.signed_data(signature, chain, timestamp)?;
         self.prepared.embed(&cms)
     }
 }

@@ -9,12 +9,13 @@
 //! [`StoreProbe`] reads (and plants) in a test's database what the store offers no method for.
 //!
 //! [`pki`] checks what the CA issues with `openssl` and pkilint; [`pyhanko`] runs pyHanko as an
-//! outside client of the signing APIs.
+//! outside client of the signing APIs, and [`tsa`] runs a time-stamping authority on pyHanko.
 
 pub mod pdf;
 pub mod pki;
 pub mod probe;
 pub mod pyhanko;
+pub mod tsa;
 
 pub use probe::{ProbedStore, StoreProbe};
 

@@ -80,12 +80,23 @@ pub enum Revocation {
 
 /// What pyHanko says of each signature of `pdf`, validated as a relying party would against
 /// `root_pem`: `{"signatures":[{"field","intact","valid","trusted","revoked","coverage",
-/// "bottom_line","signer","summary","sub_filter"}]}`. `Ok(None)` when
-/// `CERTDESK_SKIP_PKI_TOOLS=1`.
+/// "bottom_line","signer","summary","sub_filter","timestamp"}]}` (`timestamp`: null without a
+/// signature timestamp). `Ok(None)` when `CERTDESK_SKIP_PKI_TOOLS=1`.
 pub fn validate_pdf(
     pdf: &[u8],
     root_pem: &str,
     revocation: Revocation,
+) -> Result<Option<String>, String> {
+    validate_timestamped_pdf(pdf, root_pem, revocation, None)
+}
+
+/// As [`validate_pdf`], the signature timestamps trusted against `tsa_root_pem` when given:
+/// each signature's `timestamp` is then `{"intact","valid","trusted","time","tsa"}`.
+pub fn validate_timestamped_pdf(
+    pdf: &[u8],
+    root_pem: &str,
+    revocation: Revocation,
+    tsa_root_pem: Option<&str>,
 ) -> Result<Option<String>, String> {
     if crate::pki::skip_requested() {
         return Ok(None);
@@ -94,15 +105,17 @@ pub fn validate_pdf(
         .prefix("certdesk-pyhanko-")
         .tempdir()
         .map_err(|e| e.to_string())?;
-    let (script, document, root) = (
+    let (script, document, root, tsa_root) = (
         dir.path().join("validate.py"),
         dir.path().join("signed.pdf"),
         dir.path().join("root.pem"),
+        dir.path().join("tsa-root.pem"),
     );
     for (path, contents) in [
         (&script, VALIDATE_SCRIPT.as_bytes()),
         (&document, pdf),
         (&root, root_pem.as_bytes()),
+        (&tsa_root, tsa_root_pem.unwrap_or_default().as_bytes()),
     ] {
         std::fs::write(path, contents).map_err(|e| e.to_string())?;
     }
@@ -112,5 +125,10 @@ pub fn validate_pdf(
         Revocation::Embedded => "ltv",
     };
     let path = |p: &Path| p.display().to_string();
-    run_script(&script, &[&path(&document), &path(&root), mode]).map(Some)
+    let mut args = vec![path(&document), path(&root), mode.to_owned()];
+    if tsa_root_pem.is_some() {
+        args.push(path(&tsa_root));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_script(&script, &args).map(Some)
 }

@@ -24,6 +24,7 @@ use certdesk_domain::{DomainError, Lang};
 use certdesk_store::StoreError;
 use serde::Serialize;
 
+use crate::portal::document_texts::document_texts;
 use crate::portal::texts::portal_texts;
 use crate::texts::errors::{errors, field_mistyped, parameter_invalid};
 
@@ -222,6 +223,7 @@ fn app_status(error: &AppError) -> StatusCode {
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
+        AppError::TimestampFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::LoginRefused | AppError::LoginStateInvalid => StatusCode::BAD_REQUEST,
         AppError::NotAtStep => StatusCode::CONFLICT,
         AppError::Configuration(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -248,6 +250,7 @@ fn app_code(error: &AppError) -> &'static str {
         AppError::CannotSign(refusal) => refusal.code(),
         AppError::SadRefused(refusal) => refusal.code(),
         AppError::RegistryUnavailable(_) | AppError::RegistryMissing(_) => "registry_unavailable",
+        AppError::TimestampFailed(_) => "timestamp_unavailable",
         AppError::LoginRefused => "login_refused",
         AppError::LoginStateInvalid => "login_state_invalid",
         AppError::NotAtStep => "not_at_step",
@@ -293,6 +296,7 @@ fn app_message(error: &AppError, lang: Lang) -> String {
         AppError::RegistryUnavailable(Registry::Police) => portal.police_registry_down,
         AppError::RegistryMissing(Registry::Tax) => portal.login_unavailable,
         AppError::RegistryMissing(Registry::Police) => portal.police_registry_missing,
+        AppError::TimestampFailed(_) => document_texts(lang).timestamp_failed,
         AppError::LoginRefused => portal.login_refused,
         AppError::LoginStateInvalid => portal.login_state_invalid,
         AppError::NotAtStep | AppError::EnrolmentExpired => portal.enrolment_expired,

@@ -7,6 +7,11 @@
 //! (`certdesk_pdf::add_validation_data`, `crate::pki::validation_data`).
 //! The signatures are made by `app::signer`, so the rules, the throttle and the signing log are
 //! the signing APIs'.
+//!
+//! B-T: with a time-stamping authority configured (`crate::timestamp`), each signature gets a
+//! signature timestamp before the signing log records it. A TSA that fails refuses the whole
+//! batch, and then no signature is recorded or handed out (the one-time code is spent; another
+//! code signs again).
 
 use std::net::IpAddr;
 
@@ -74,6 +79,12 @@ impl Beneficiary {
         Ok(self.channel(&current).await?.map(|c| c.code()))
     }
 
+    /// The time-stamping authority (its host) whose timestamps the signatures carry (B-T);
+    /// `None`: no TSA is configured, the signatures are B-B.
+    pub fn document_timestamp_authority(&self) -> Option<String> {
+        self.app.tsa.as_ref().map(|tsa| tsa.host())
+    }
+
     /// «Αποστολή κωδικού» for signing documents, when the channel is email.
     pub async fn send_document_code(&self) -> AppResult<CodeSent> {
         let current = self.at_step(Some(Status::Issued)).await?;
@@ -107,13 +118,19 @@ impl Beneficiary {
             placement.map(|p| p.page),
         );
         let prepared = pades::prepare(&documents, &chain.leaf, &options)?;
-        let signatures = holder
-            .sign(code, prepared.digests(), SigningClient::Portal, address)
+        let signed = holder
+            .sign_unrecorded(code, prepared.digests(), SigningClient::Portal, address)
             .await?;
+        let timestamps = self.app.signature_timestamps(signed.signatures()).await?;
+        let signatures = signed.record().await?;
         let validation = crate::pki::validation_data(&self.app, &chain.leaf)
             .await
             .map_err(|e| AppError::Configuration(format!("the validation data: {e:?}")))?;
-        let signed = prepared.finish(signatures, chain, Some(&validation))?;
+        let signed = prepared.finish(
+            signatures.into_iter().zip(timestamps).collect(),
+            chain,
+            Some(&validation),
+        )?;
         Ok(documents
             .iter()
             .zip(signed)

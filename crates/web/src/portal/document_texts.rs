@@ -18,6 +18,10 @@ pub struct DocumentTexts {
     pub send_code: &'static str,
     pub code_sent: &'static str,
     pub submit: &'static str,
+    /// Before the TSA's host, when the signatures carry a signature timestamp (B-T).
+    pub timestamped: &'static str,
+    /// Why nothing was signed when the TSA gave no timestamp.
+    pub timestamp_failed: &'static str,
 }
 
 pub fn document_texts(lang: Lang) -> &'static DocumentTexts {
@@ -43,6 +47,8 @@ static EL: DocumentTexts = DocumentTexts {
     send_code: "Αποστολή κωδικού",
     code_sent: "Στείλαμε κωδικό μίας χρήσης στο email σας.",
     submit: "Υπογραφή",
+    timestamped: "Κάθε υπογραφή φέρει χρονοσήμανση (PAdES B-T) από την αρχή χρονοσήμανσης",
+    timestamp_failed: "Η αρχή χρονοσήμανσης δεν έδωσε χρονοσήμανση για τις υπογραφές, γι' αυτό δεν υπογράφηκε κανένα έγγραφο. Ο κωδικός μίας χρήσης χρησιμοποιήθηκε· δοκιμάστε ξανά σε λίγο με νέο κωδικό.",
 };
 
 static EN: DocumentTexts = DocumentTexts {
@@ -61,4 +67,6 @@ static EN: DocumentTexts = DocumentTexts {
     send_code: "Send code",
     code_sent: "We sent a one-time password to your email.",
     submit: "Sign",
+    timestamped: "Each signature carries a timestamp (PAdES B-T) from the time-stamping authority",
+    timestamp_failed: "The time-stamping authority gave no timestamp for the signatures, so no document was signed. The one-time password was used; try again shortly with a new one.",
 };

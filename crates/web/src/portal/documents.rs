@@ -30,6 +30,8 @@ struct DocumentsPage<'a> {
     csrf: &'a str,
     current_path: &'a str,
     channel: &'a str,
+    /// The TSA's host when the signatures carry a timestamp (B-T).
+    timestamp_authority: Option<String>,
     errors: Vec<String>,
     notice: Option<&'static str>,
     visible: bool,
@@ -61,6 +63,7 @@ async fn documents_page(
         csrf: user.who.csrf_token(),
         current_path: "/portal/documents",
         channel,
+        timestamp_authority: user.who.document_timestamp_authority(),
         errors,
         notice,
         visible: typed.visible,
@@ -208,7 +211,9 @@ async fn refusal(user: &PortalUser, error: AppError, typed: Typed) -> Response {
         }
         other => WebError::from(other),
     };
-    if error.status().is_server_error() {
+    // A TSA that failed: nothing was signed, and the form says so (to try again with a code).
+    let timestamp_failed = matches!(error, WebError::App(AppError::TimestampFailed(_)));
+    if error.status().is_server_error() && !timestamp_failed {
         return message_page(user.lang, user.who.csrf_token(), &error);
     }
     let messages = vec![portal_message(&error, user.lang)];

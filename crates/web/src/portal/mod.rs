@@ -10,7 +10,7 @@
 //! registry vouched for.
 
 mod application;
-mod document_texts;
+pub(crate) mod document_texts;
 mod documents;
 mod email_proof;
 mod enrolment;

@@ -41,6 +41,8 @@ pub struct Serving {
     /// A CA of this server's own, whose certificates' OCSP and CRL addresses are this server's
     /// (the test CA's are not): for relying parties that check revocation online.
     pub own_ca: bool,
+    /// The time-stamping authority of the portal's PDF signatures (`--tsa-url`).
+    pub tsa_url: Option<String>,
 }
 
 impl Serving {
@@ -90,6 +92,7 @@ pub async fn spawn_app_serving(
     let mut config = certdesk_app::Config {
         database_url: database.url().to_owned(),
         public_url: Some(address.clone()),
+        tsa_url: serving.tsa_url.clone(),
         ..Default::default()
     };
     adjust(&mut config);

@@ -15,7 +15,7 @@ use reqwest::multipart::{Form, Part};
 use super::*;
 
 /// A beneficiary whose certificate was issued (email channel): the portal session.
-async fn issued_holder(app: &TestApp, person: &Person) -> String {
+pub(super) async fn issued_holder(app: &TestApp, person: &Person) -> String {
     let id = application_id(app, person).await;
     let session = up_to_identification(app, person).await;
     portal_post(
@@ -44,7 +44,7 @@ async fn issued_holder(app: &TestApp, person: &Person) -> String {
 }
 
 /// A fresh email code for signing documents.
-async fn document_code(app: &TestApp, session: &str, id: i64) -> String {
+pub(super) async fn document_code(app: &TestApp, session: &str, id: i64) -> String {
     let csrf = hidden_csrf(
         &portal_get(app, session, "/portal/documents")
             .await
@@ -65,7 +65,7 @@ async fn document_code(app: &TestApp, session: &str, id: i64) -> String {
     emailed_code(app, id).await
 }
 
-async fn upload(
+pub(super) async fn upload(
     app: &TestApp,
     session: &str,
     password: &str,
@@ -105,7 +105,7 @@ async fn upload(
         .unwrap()
 }
 
-fn root_pem() -> String {
+pub(super) fn root_pem() -> String {
     certdesk_ca::certificate_pem(&test_ca_record().root_der)
 }
 
@@ -123,6 +123,8 @@ fn assert_valid(pdf: &[u8]) {
     assert_eq!(signature["trusted"], true, "{report}");
     assert_eq!(signature["bottom_line"], true, "{report}");
     assert_eq!(signature["sub_filter"], "/ETSI.CAdES.detached", "{report}");
+    // No TSA configured: B-B, without a signature timestamp.
+    assert_eq!(signature["timestamp"], serde_json::Value::Null, "{report}");
     assert!(
         signature["signer"].as_str().unwrap().contains("Καραγιάννη"),
         "{report}"
@@ -142,6 +144,7 @@ async fn a_holder_signs_pdfs_in_the_portal_and_pyhanko_validates_them() {
         .await
         .unwrap();
     assert!(page.contains("Υπογραφή εγγράφου"), "{page}");
+    assert!(!page.contains("documents-timestamped"), "no TSA: {page}");
     assert!(
         page.contains("id=\"documents-send-code\""),
         "the email channel"

@@ -2,6 +2,7 @@
 //! driven the way a browser does it), the data check, identification against the Police record,
 //! username, signing password, TOTP or email codes, signing; and its bad input.
 
+mod document_timestamps;
 mod documents;
 mod email_proof;
 mod enrolment;
