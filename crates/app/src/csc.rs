@@ -207,7 +207,7 @@ impl Holder {
     }
 
     /// v2's `signatures/signDoc`: signs `documents` (PDFs, each with a PAdES B-B signature of
-    /// its own, in their order) with the SAD `sad`, if it was given to this holder for
+    /// its own, in their order; B-LT, the validation data embedded, when `embed_validation_data`) with the SAD `sad`, if it was given to this holder for
     /// documents, without hashes, for at least as many, and no `signDoc` spent it yet. The SAD
     /// is checked before the PDFs are read, and claimed only once every PDF is found signable:
     /// nothing is signed when any is refused. The signing log records each signature, for the
@@ -216,6 +216,7 @@ impl Holder {
         &self,
         sad: &str,
         documents: &[Document],
+        embed_validation_data: bool,
         address: Option<IpAddr>,
     ) -> AppResult<Vec<Vec<u8>>> {
         pades::check_batch(documents)?;
@@ -239,10 +240,18 @@ impl Holder {
         let signatures = self
             .sign_confirmed(prepared.digests(), SigningClient::Csc, address)
             .await?;
+        let validation = match embed_validation_data {
+            true => Some(
+                crate::pki::validation_data(&self.app, &chain.leaf)
+                    .await
+                    .map_err(|e| AppError::Configuration(format!("the validation data: {e:?}")))?,
+            ),
+            false => None,
+        };
         prepared.finish(
             signatures.into_iter().map(|s| (s, None)).collect(),
             chain,
-            None,
+            validation.as_ref(),
         )
     }
 }

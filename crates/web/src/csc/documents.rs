@@ -7,7 +7,7 @@ use axum::Json;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use certdesk_app::pades::Document;
-use certdesk_domain::csc::documents::DocumentRequest;
+use certdesk_domain::csc::documents::{Conformance, DocumentRequest};
 use certdesk_domain::remote_signing::MAX_BATCH_BYTES;
 use certdesk_domain::validation::{Field, Problem, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,8 @@ pub struct DocumentToSign {
     /// `P` (PAdES), the only format made.
     #[serde(default)]
     pub signature_format: Option<String>,
-    /// `Ades-B-B` (in any letter case), the default; B-T and B-LT are not made yet.
+    /// `Ades-B-B` (in any letter case), the default, or `Ades-B-LT` (the chain, the OCSP answer
+    /// and the root's CRL embedded in a DSS); B-T is not made here.
     #[serde(default)]
     pub conformance_level: Option<String>,
     /// `1.2.840.10045.4.3.2` (ecdsa-with-SHA256) or the key's `1.2.840.10045.2.1`, if given.
@@ -88,7 +89,7 @@ pub struct SignDocAnswer {
     request_body = SignDocRequest,
     responses(
         (status = 200, body = SignDocAnswer),
-        (status = 400, description = "`invalid_request`: a parameter missing or not served (named: `credentialID`, `SAD`, `documents`, `documents[i].document` not a PDF, older than PDF 1.4, encrypted or damaged, `documents[i].signature_format` not P, `documents[i].conformance_level` not AdES-B-B, `documents[i].signAlgo`, `documents[i].signed_envelope_property` not Approval, `operationMode`), or the SAD does not sign them: unknown, expired, given for hashes, spent already, given for fewer documents", body = ErrorAnswer),
+        (status = 400, description = "`invalid_request`: a parameter missing or not served (named: `credentialID`, `SAD`, `documents`, `documents[i].document` not a PDF, older than PDF 1.4, encrypted or damaged, `documents[i].signature_format` not P, `documents[i].conformance_level` not AdES-B-B or AdES-B-LT, `documents[i].signAlgo`, `documents[i].signed_envelope_property` not Approval, `operationMode`), or the SAD does not sign them: unknown, expired, given for hashes, spent already, given for fewer documents", body = ErrorAnswer),
         (status = 401, description = "`invalid_token`", body = ErrorAnswer),
         (status = 403, description = "`access_denied`: the certificate does not sign (revoked, expired)", body = ErrorAnswer),
         (status = 413, description = "`invalid_request`: the body is larger than the documents' limits allow", body = ErrorAnswer),
@@ -131,8 +132,11 @@ async fn sign(
         .enumerate()
         .map(|(index, asked)| document(index, asked))
         .collect::<Result<Vec<_>, _>>()?;
+    // B-LT for one is B-LT for all: a B-LT signature is also a B-B one.
+    let embed_validation_data = documents.iter().any(|(_, c)| *c == Conformance::BaselineLt);
+    let documents: Vec<Document> = documents.into_iter().map(|(d, _)| d).collect();
     let signed = holder
-        .sign_documents_with_sad(sad.trim(), &documents, address)
+        .sign_documents_with_sad(sad.trim(), &documents, embed_validation_data, address)
         .await?;
     Ok(SignDocAnswer {
         document_with_signature: signed.iter().map(|pdf| STANDARD.encode(pdf)).collect(),
@@ -140,10 +144,11 @@ async fn sign(
     })
 }
 
-/// The `index`th document: the signature it asks is one certdesk makes, and its PDF decoded.
-fn document(index: usize, asked: DocumentToSign) -> Result<Document, Failure> {
+/// The `index`th document: the signature it asks is one certdesk makes (at the level returned),
+/// and its PDF decoded.
+fn document(index: usize, asked: DocumentToSign) -> Result<(Document, Conformance), Failure> {
     let at = |error| Failure::AtDocument { index, error };
-    DocumentRequest {
+    let conformance = DocumentRequest {
         signature_format: asked.signature_format.as_deref(),
         conformance_level: asked.conformance_level.as_deref(),
         sign_algo: asked.sign_algo.as_deref(),
@@ -158,8 +163,11 @@ fn document(index: usize, asked: DocumentToSign) -> Result<Document, Failure> {
     let bytes = STANDARD
         .decode(text.trim())
         .map_err(|_| at(ValidationError::new(Field::Document, Problem::Format)))?;
-    Ok(Document {
-        name: format!("documents[{index}].document"),
-        bytes,
-    })
+    Ok((
+        Document {
+            name: format!("documents[{index}].document"),
+            bytes,
+        },
+        conformance,
+    ))
 }

@@ -91,6 +91,34 @@ async fn signatures_logged(app: &TestApp, id: i64) -> Vec<SigningClient> {
 }
 
 #[tokio::test]
+async fn sign_doc_at_b_lt_embeds_what_validates_the_signature_offline() {
+    let app = spawn_app().await;
+    let (_, id) = app.application_in(Status::Issued).await;
+    let client = Client::logged_in(&app, V2, id).await;
+    let sad = client.documents_sad(id, 1).await;
+    let answer = client
+        .sign_doc(id, &sad, vec![pades(&hello_pdf("1.7"), "AdES-B-LT")])
+        .await;
+    let signed = signed_documents(&answer);
+    assert!(
+        signed[0]
+            .windows(9)
+            .any(|w| w == b"/Type/DSS" || w == b"Type /DSS"),
+        "a DSS"
+    );
+    let root = certdesk_ca::certificate_pem(&test_ca_record().root_der);
+    let Some(report) =
+        validate_pdf(&signed[0], &root, Revocation::Embedded).unwrap_or_else(|e| panic!("{e}"))
+    else {
+        return;
+    };
+    let report: Value = serde_json::from_str(&report).unwrap();
+    let signature = &report["signatures"][0];
+    assert_eq!(signature["trusted"], true, "{report}");
+    assert_eq!(signature["bottom_line"], true, "{report}");
+}
+
+#[tokio::test]
 async fn sign_doc_signs_two_pdfs_with_a_sad_for_two_that_pyhanko_validates() {
     let app = spawn_app().await;
     let (employee, id) = app.application_in(Status::Issued).await;
