@@ -11,7 +11,6 @@ use certdesk_domain::remote_signing::{
     Digest, DocumentProblem, MAX_BATCH_BYTES, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS,
 };
 use certdesk_pdf::{PdfError, Pending, SignatureOptions, Visible};
-use certdesk_store::prelude::*;
 use chrono::{DateTime, Utc};
 
 use crate::error::{AppError, AppResult};
@@ -177,16 +176,7 @@ impl Prepared {
 impl Holder {
     /// The certificate holder's name, as the signature dictionary says who signed.
     pub(crate) async fn signer_name(&self) -> AppResult<String> {
-        let store = self.app.store();
-        let application = store
-            .application(&Scope::Everything, self.application_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let employee = store
-            .employee(&Scope::Everything, application.employee_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        Ok(employee.full_name())
+        Ok(self.app.employee_of(self.application_id).await?.full_name())
     }
 }
 

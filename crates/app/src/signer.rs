@@ -126,6 +126,19 @@ impl App {
 }
 
 impl App {
+    /// The employee whose application `id` is (the holder of its certificate).
+    pub(crate) async fn employee_of(&self, id: i64) -> AppResult<EmployeeRecord> {
+        let store = self.store();
+        let application = store
+            .application(&Scope::Everything, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store
+            .employee(&Scope::Everything, application.employee_id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
     /// Emails a new signing code for the issued certificate of application `id` (only the
     /// latest counts), throttled per application.
     pub(crate) async fn send_signing_code(&self, id: i64) -> AppResult<CodeSent> {
@@ -135,14 +148,7 @@ impl App {
         if !key.policy().admits(store.take_attempt(&key, now).await?) {
             return Err(AppError::Throttled);
         }
-        let application = store
-            .application(&Scope::Everything, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let employee = store
-            .employee(&Scope::Everything, application.employee_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let employee = self.employee_of(id).await?;
         let code = email_code_from(rand::rng().random());
         let email = certdesk_domain::notification::one_time_password_email(
             employee.given_name.as_str(),

@@ -137,21 +137,15 @@ pub(super) async fn apply_effects(
             }
             Effect::NotifyAdministrators => notify_administrators(conn, t).await?,
             Effect::NotifyBeneficiary => {
-                let person = sqlx::query(
-                    "SELECT e.given_name, e.surname FROM applications a \
-                     JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?;
+                let (given_name, surname) = person_names(conn, id).await?;
                 // The start email's «Έναρξη» carries the token that proves the address.
                 let portal_url = match (options.portal_url.as_deref(), t.email_link()) {
                     (Some(url), Some(link)) => Some(start_link(url, link.token())),
                     (url, _) => url.map(str::to_owned),
                 };
                 let email = status_change_email(
-                    person.try_get("given_name")?,
-                    person.try_get("surname")?,
+                    &given_name,
+                    &surname,
                     t.to,
                     &t.description,
                     t.reason.as_deref(),
@@ -169,19 +163,8 @@ pub(super) async fn apply_effects(
 /// task on the card only).
 async fn notify_administrators(conn: &mut Conn, t: &Transition) -> StoreResult<()> {
     let id = t.application_id;
-    let person = sqlx::query(
-        "SELECT e.given_name, e.surname FROM applications a \
-         JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let email = revocation_request_email(
-        person.try_get("given_name")?,
-        person.try_get("surname")?,
-        id,
-        t.reason.as_deref(),
-    );
+    let (given_name, surname) = person_names(conn, id).await?;
+    let email = revocation_request_email(&given_name, &surname, id, t.reason.as_deref());
     sqlx::query(
         "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
          created_at, next_attempt_at) \
@@ -200,4 +183,16 @@ async fn notify_administrators(conn: &mut Conn, t: &Transition) -> StoreResult<(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The given name and surname of the employee whose application `id` is.
+async fn person_names(conn: &mut Conn, id: i64) -> StoreResult<(String, String)> {
+    let person = sqlx::query(
+        "SELECT e.given_name, e.surname FROM applications a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((person.try_get("given_name")?, person.try_get("surname")?))
 }
