@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_http;
 mod bench_sign;
 mod ca_cmd;
 mod demo;
@@ -110,6 +111,30 @@ enum Commands {
         issues: usize,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+    },
+    /// Searches and cancellations over HTTP at the scale of issue 12 (one very large organisation
+    /// beside many small ones), beside the same queries on the store in process; prints a table.
+    /// Without --db, a temporary SQLite file is used.
+    BenchHttp {
+        /// Database URL; must be empty. Default: a temporary SQLite file.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        employees: usize,
+        /// Employees of the largest organisation.
+        #[arg(long, default_value_t = 200_000)]
+        largest: usize,
+        #[arg(long, default_value_t = 2000)]
+        organisations: usize,
+        /// Concurrent HTTP clients for the searches.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Requests of each kind of search.
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        /// Cancellations through the API (16 clients; at most 200).
+        #[arg(long, default_value_t = 200)]
+        cancels: usize,
     },
     /// Signatures through the CSC API's signHash over HTTP (the demo data, a local server,
     /// concurrent clients), beside the raw signing rate of the same key type; prints a table.
@@ -222,6 +247,30 @@ async fn main() -> anyhow::Result<()> {
         Commands::Audit {
             command: AuditCommand::Export { since, out, db },
         } => roles_cmd::export(since, out, &db).await?,
+        Commands::BenchHttp {
+            db,
+            employees,
+            largest,
+            organisations,
+            clients,
+            queries,
+            cancels,
+        } => {
+            let dir = tempfile_dir()?;
+            let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+            let store = open_store(&url).await?;
+            let config = bench_http::HttpBenchConfig {
+                employees,
+                largest: largest.min(employees),
+                organisations,
+                clients,
+                queries,
+                cancels,
+            };
+            let result = bench_http::run(store, config).await;
+            let _ = std::fs::remove_dir_all(&dir);
+            result?;
+        }
         Commands::BenchSign { clients, batch } => {
             let dir = tempfile_dir()?;
             let store =

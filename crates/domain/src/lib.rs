@@ -14,6 +14,7 @@ pub mod history;
 pub mod identity;
 pub mod job;
 pub mod lang;
+pub mod name_index;
 pub mod notification;
 pub mod otp;
 pub mod paging;

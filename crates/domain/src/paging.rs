@@ -6,6 +6,40 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 /// The most results one page may hold.
 pub const MAX_PER_PAGE: u32 = 200;
 
+/// Totals are counted exactly up to this many; above it a search says «περισσότερα από 1.000»
+/// (counting every match of a broad query would cost more than finding the page).
+pub const EXACT_TOTAL_UP_TO: u64 = 1000;
+
+/// How many results a search has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Total {
+    /// The exact count, or [`EXACT_TOTAL_UP_TO`] when there are more.
+    pub count: u64,
+    pub exact: bool,
+}
+
+impl Total {
+    /// From a count that stopped at [`EXACT_TOTAL_UP_TO`] + 1 (or went on past it).
+    pub fn from_capped(counted: u64) -> Total {
+        if counted > EXACT_TOTAL_UP_TO {
+            Total::more_than_cap()
+        } else {
+            Total {
+                count: counted,
+                exact: true,
+            }
+        }
+    }
+
+    /// More than [`EXACT_TOTAL_UP_TO`].
+    pub fn more_than_cap() -> Total {
+        Total {
+            count: EXACT_TOTAL_UP_TO,
+            exact: false,
+        }
+    }
+}
+
 /// A 1-based page of at most [`MAX_PER_PAGE`] results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
@@ -26,6 +60,32 @@ impl Paging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_are_exact_up_to_the_cap() {
+        assert_eq!(
+            Total::from_capped(0),
+            Total {
+                count: 0,
+                exact: true
+            }
+        );
+        assert_eq!(
+            Total::from_capped(1000),
+            Total {
+                count: 1000,
+                exact: true
+            }
+        );
+        assert_eq!(
+            Total::from_capped(1001),
+            Total {
+                count: 1000,
+                exact: false
+            }
+        );
+        assert_eq!(Total::from_capped(50_000), Total::more_than_cap());
+    }
 
     #[test]
     fn out_of_range_values_are_brought_into_range() {

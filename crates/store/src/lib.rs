@@ -32,6 +32,7 @@
 //! conditional update on the expected state and version, with its one history entry and its
 //! effects, so a race has exactly one winner on both backends.
 
+pub mod group_sync;
 pub mod models;
 pub mod postgres;
 pub mod roles;

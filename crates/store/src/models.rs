@@ -197,7 +197,8 @@ pub struct EmployeeRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchPage {
-    pub total: u64,
+    /// Exact up to `certdesk_domain::paging::EXACT_TOTAL_UP_TO`, then «more than» that.
+    pub total: certdesk_domain::paging::Total,
     pub items: Vec<EmployeeRow>,
 }
 

@@ -17,6 +17,8 @@ mod dialect {
     /// Its migrations (the DDL differs, so they are kept per backend).
     pub const MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     /// Servers claiming at once each get different rows, without waiting for each other.
+    /// The position of a string in another (1-based, 0 when absent), as PostgreSQL names it.
+    pub const STRPOS: &str = "strpos";
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 }
 
@@ -47,6 +49,7 @@ impl PostgresStore {
             read: pool.clone(),
             write: pool,
             options,
+            group_sync: None,
         })
     }
 }

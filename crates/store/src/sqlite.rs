@@ -6,11 +6,14 @@
 //! they are on PostgreSQL, where many writers do race. Jobs need no `SKIP LOCKED` here: the one
 //! writer takes them one at a time.
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::group_sync::{GroupSync, SyncFn};
 use crate::{StoreOptions, StoreResult};
 
 /// What the statements of `sql/` are compiled against here.
@@ -22,6 +25,8 @@ mod dialect {
     pub const MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
     /// Behind the one writer, the select and the update of a claim cannot interleave with
     /// another claim.
+    /// The position of a string in another (1-based, 0 when absent), as SQLite names it.
+    pub const STRPOS: &str = "instr";
     pub const SKIP_LOCKED: &str = "";
 }
 
@@ -46,9 +51,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The writer's commits reach the operating system; the shared fsync of the write-ahead
+        // log makes them durable before they are answered (group commit, `group_sync`).
+        let group_sync = wal_of(&connect).map(|wal| Arc::new(GroupSync::new(fsync_of(wal))));
+        let writer = match group_sync {
+            Some(_) => connect.clone().synchronous(SqliteSynchronous::Normal),
+            None => connect.clone(),
+        };
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(connect.clone())
+            .connect_with(writer)
             .await?;
         sql::migrate(&write).await?;
         let read = SqlitePoolOptions::new()
@@ -59,6 +71,7 @@ impl SqliteStore {
             read,
             write,
             options,
+            group_sync,
         })
     }
 
@@ -73,9 +86,64 @@ impl SqliteStore {
     }
 }
 
+/// The write-ahead log of the database file; none for an in-memory database.
+fn wal_of(connect: &SqliteConnectOptions) -> Option<PathBuf> {
+    let file = connect.get_filename();
+    let name = file.to_string_lossy();
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") {
+        return None;
+    }
+    let mut wal = file.as_os_str().to_owned();
+    wal.push("-wal");
+    Some(PathBuf::from(wal))
+}
+
+/// An fsync of the log (fdatasync, as SQLite's own). A log not there holds nothing to sync:
+/// SQLite removes it only once checkpointed into the synced database file.
+fn fsync_of(wal: PathBuf) -> SyncFn {
+    Arc::new(
+        move || match std::fs::OpenOptions::new().write(true).open(&wal) {
+            Ok(file) => file.sync_data(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Accounts;
+
+    #[tokio::test]
+    async fn writes_are_answered_after_a_sync_of_the_log_that_they_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let group = store
+            .group_sync
+            .clone()
+            .expect("a database file syncs by group");
+        let before = group.syncs();
+        let writes: Vec<_> = (0..20)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .create_organisation(&format!("ORG{i}"), "Φορέας", chrono::Utc::now())
+                        .await
+                })
+            })
+            .collect();
+        for write in writes {
+            write.await.unwrap().unwrap();
+        }
+        let syncs = group.syncs() - before;
+        assert!((1..=20).contains(&syncs), "{syncs} syncs for 20 writes");
+
+        let memory = SqliteStore::open("sqlite::memory:").await.unwrap();
+        assert!(memory.group_sync.is_none(), "nothing to sync in memory");
+    }
 
     #[tokio::test]
     async fn a_schema_newer_than_the_binary_still_opens() {

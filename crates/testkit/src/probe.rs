@@ -58,6 +58,24 @@ impl StoreProbe {
         count > 0
     }
 
+    /// Makes the employee look as stored before the search columns of migration 0019: no
+    /// Latin sort columns, no words, no keys (the store fills them when it is opened).
+    pub async fn forget_search_columns(&self, employee_id: i64) {
+        sqlx::query(
+            "UPDATE employees SET surname_latin = '', given_latin = '', search_words = NULL \
+             WHERE id = $1",
+        )
+        .bind(employee_id)
+        .execute(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("forget the search columns of {employee_id}: {e}"));
+        sqlx::query("DELETE FROM employee_name_keys WHERE employee_id = $1")
+            .bind(employee_id)
+            .execute(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("forget the keys of {employee_id}: {e}"));
+    }
+
     /// Stores (already sealed) key material for the application, as the CA's issuance would.
     pub async fn put_key_material(&self, application_id: i64, sealed_key: &[u8]) {
         // `Any` binds no date types: the database gives the time.

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use certdesk_domain::otp::StoredSecret;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::SqlStore;
 use crate::{AccountSafety, StoreResult};
 
@@ -17,6 +18,7 @@ impl AccountSafety for SqlStore {
         .bind(false)
         .bind(id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -26,6 +28,7 @@ impl AccountSafety for SqlStore {
             .bind(required)
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -39,6 +42,7 @@ impl AccountSafety for SqlStore {
             .bind(secret.map(|s| s.0.as_str()))
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -77,7 +81,7 @@ impl AccountSafety for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(())
     }
 
@@ -90,6 +94,7 @@ impl AccountSafety for SqlStore {
         .bind(step)
         .bind(id)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(claimed == 1)
@@ -103,6 +108,7 @@ impl AccountSafety for SqlStore {
         .bind(id)
         .bind(code_hash)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(used == 1)
@@ -113,6 +119,7 @@ impl AccountSafety for SqlStore {
             .bind(now)
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -129,6 +136,7 @@ impl AccountSafety for SqlStore {
         .bind(administrator_id)
         .bind(except)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected())
     }

@@ -5,6 +5,7 @@ use certdesk_domain::notification::Email;
 use certdesk_domain::validation::Field;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::{Pool, SqlStore, assembled, duplicate};
 use crate::rows::{ADMINISTRATOR_COLUMNS, AdministratorRow, convert};
 use crate::{
@@ -37,6 +38,7 @@ impl Accounts for SqlStore {
         .bind(name)
         .bind(now)
         .fetch_one(&self.write)
+        .durably(self)
         .await
         .map_err(duplicate(Field::OrganisationCode))?;
         Ok(Organisation {
@@ -81,6 +83,7 @@ impl Accounts for SqlStore {
             .bind(password_hash)
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -97,6 +100,7 @@ impl Accounts for SqlStore {
         .bind(administrator_id)
         .bind(organisation_id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -146,7 +150,7 @@ impl Accounts for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(id)
     }
 
@@ -192,6 +196,7 @@ impl Accounts for SqlStore {
         .bind(administrator_id)
         .bind(organisation_id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -201,6 +206,7 @@ impl Accounts for SqlStore {
             .bind(disabled)
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -213,6 +219,7 @@ impl Accounts for SqlStore {
         .bind(password_hash)
         .bind(id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -221,6 +228,7 @@ impl Accounts for SqlStore {
         sqlx::query("UPDATE administrators SET totp_secret = NULL WHERE id = $1")
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }

@@ -9,6 +9,7 @@ use certdesk_domain::{HistoryEntry, Status, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use super::Durably;
 use super::effects::{append_history, apply_effects};
 use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
@@ -55,7 +56,7 @@ impl Applications for SqlStore {
         };
         append_history(&mut tx, &start).await?;
         apply_effects(&mut tx, &start, &self.options).await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(id)
     }
 
@@ -85,6 +86,7 @@ impl Applications for SqlStore {
             .bind((!codes.is_empty()).then(|| codes.join(",")))
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -143,7 +145,7 @@ impl Applications for SqlStore {
             apply_effects(&mut tx, t, &self.options).await?;
             applied.push(true);
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(applied)
     }
 

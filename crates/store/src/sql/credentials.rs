@@ -6,6 +6,7 @@ use certdesk_domain::otp::{OtpChannel, SigningCredentials};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
+use super::Durably;
 use super::{Conn, Db, SqlStore, push_application_scope, queue_email};
 use crate::{Credentials, Scope, StoreError, StoreResult};
 
@@ -53,7 +54,7 @@ impl Credentials for SqlStore {
         let mut tx = self.write.begin().await?;
         destroy(&mut tx, application_id).await?;
         store(&mut tx, application_id, credentials, at).await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(())
     }
 
@@ -67,6 +68,7 @@ impl Credentials for SqlStore {
         .bind(step)
         .bind(application_id)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(updated == 1)
@@ -88,6 +90,7 @@ impl Credentials for SqlStore {
         .bind(application_id)
         .bind(current_hash)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(updated == 1)
@@ -111,6 +114,7 @@ impl Credentials for SqlStore {
         .bind(application_id)
         .bind(first_step)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(updated == 1)
@@ -139,7 +143,7 @@ impl Credentials for SqlStore {
         .execute(&mut *tx)
         .await?;
         queue_email(&mut tx, application_id, email, now).await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(())
     }
 
@@ -157,6 +161,7 @@ impl Credentials for SqlStore {
         .bind(code_digest)
         .bind(now)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(taken == 1)

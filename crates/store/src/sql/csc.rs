@@ -5,6 +5,7 @@ use certdesk_domain::csc::{Binding, Sad, SadBound};
 use certdesk_domain::remote_signing::Digest;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::SqlStore;
 use crate::{CscSessions, CscTokenRecord, NewCscToken, NewSad, StoreError, StoreResult};
 
@@ -21,6 +22,7 @@ impl CscSessions for SqlStore {
         .bind(token.created_at)
         .bind(token.expires_at)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -44,6 +46,7 @@ impl CscSessions for SqlStore {
         sqlx::query("DELETE FROM csc_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -75,7 +78,7 @@ impl CscSessions for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(())
     }
 
@@ -153,7 +156,7 @@ impl CscSessions for SqlStore {
                 return Ok(false);
             }
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(true)
     }
 
@@ -174,6 +177,7 @@ impl CscSessions for SqlStore {
         .bind(application_id)
         .bind(now)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(claimed == 1)

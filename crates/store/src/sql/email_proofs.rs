@@ -6,6 +6,7 @@ use certdesk_domain::notification::Email;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
+use super::Durably;
 use super::{Conn, Db, SqlStore, push_application_scope, queue_email};
 use crate::{EmailProofSecrets, EmailProofs, Scope, StoreResult};
 
@@ -52,7 +53,7 @@ impl EmailProofs for SqlStore {
         .execute(&mut *tx)
         .await?;
         queue_email(&mut tx, application_id, email, now).await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(())
     }
 }

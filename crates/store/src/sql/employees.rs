@@ -1,16 +1,16 @@
 //! Employee records, and finding them (SPEC §4).
 
 use async_trait::async_trait;
-use certdesk_domain::text::{fold, name_keys, prefix_end};
+use certdesk_domain::name_index::{NameKey, SearchColumns};
 use certdesk_domain::validation::{Afm, Field};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
-use super::{Db, SqlStore, duplicate, push_employee_scope};
-use crate::rows::{EmployeeFullRow, EmployeeListRow, convert, convert_one};
+use super::Durably;
+use super::{Conn, Db, Pool, SqlStore, duplicate, push_employee_scope};
+use crate::rows::{EmployeeFullRow, convert_one};
 use crate::{
-    EmployeeQuery, EmployeeRecord, Employees, NewEmployee, Scope, SearchPage, StatusFilter,
-    StoreResult,
+    EmployeeQuery, EmployeeRecord, Employees, NewEmployee, Scope, SearchPage, StoreResult,
 };
 
 const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_name, e.afm, \
@@ -19,58 +19,66 @@ const EMPLOYEE_COLUMNS: &str = "e.id, e.organisation_id, o.name AS organisation_
      (SELECT u.username FROM usernames u WHERE u.employee_id = e.id \
       ORDER BY u.application_id DESC LIMIT 1) AS username";
 
-fn push_employee_filters(builder: &mut QueryBuilder<Db>, scope: &Scope, query: &EmployeeQuery) {
-    push_employee_scope(builder, "e", scope);
-    for token in &query.name_tokens {
-        builder
-            .push(" AND e.id IN (SELECT k.employee_id FROM employee_name_keys k WHERE k.key >= ")
-            .push_bind(token.clone());
-        // The keys the token prefixes, as a range of the index (the columns sort by code point).
-        if let Some(end) = prefix_end(token) {
-            builder.push(" AND k.key < ").push_bind(end);
+/// The search keys of one employee.
+async fn insert_name_keys(
+    conn: &mut Conn,
+    employee_id: i64,
+    organisation_id: i64,
+    keys: &[NameKey],
+) -> StoreResult<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Db>::new(
+        "INSERT INTO employee_name_keys (key, employee_id, organisation_id, is_leading) ",
+    );
+    q.push_values(keys, |mut row, key| {
+        row.push_bind(key.key.clone())
+            .push_bind(employee_id)
+            .push_bind(organisation_id)
+            .push_bind(i32::from(key.leading));
+    });
+    q.push(" ON CONFLICT DO NOTHING");
+    q.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Fills the search columns of the employees stored before they existed (migration 0019), and
+/// remakes their keys with the leading ones marked; a no-op once done.
+pub(super) async fn fill_search_columns(pool: &Pool) -> StoreResult<()> {
+    loop {
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT id, organisation_id, surname, given_name FROM employees \
+             WHERE search_words IS NULL ORDER BY id LIMIT 1000",
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
         }
-        // The name keys carry the organisation, so that a ΔΨΠ's scan stays in their own.
-        if let Scope::Organisations(ids) = scope {
-            builder.push(" AND k.organisation_id");
-            super::push_in(builder, ids.clone());
+        let mut tx = pool.begin().await?;
+        for (id, organisation_id, surname, given_name) in rows {
+            let columns = SearchColumns::of(&surname, &given_name);
+            sqlx::query(
+                "UPDATE employees SET surname_fold = $1, given_fold = $2, surname_latin = $3, \
+                 given_latin = $4, search_words = $5 WHERE id = $6",
+            )
+            .bind(&columns.surname_fold)
+            .bind(&columns.given_fold)
+            .bind(&columns.surname_latin)
+            .bind(&columns.given_latin)
+            .bind(&columns.words)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM employee_name_keys WHERE employee_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            insert_name_keys(&mut tx, id, organisation_id, &columns.keys).await?;
         }
-        builder.push(")");
-    }
-    if let Some(afm) = &query.afm {
-        builder.push(" AND e.afm = ").push_bind(afm.clone());
-    }
-    if let Some(id_card) = &query.id_card {
-        builder.push(" AND e.id_card = ").push_bind(id_card.clone());
-    }
-    if let Some(email) = &query.email {
-        builder
-            .push(" AND lower(e.email) = lower(")
-            .push_bind(email.clone())
-            .push(")");
-    }
-    if let Some(username) = &query.username {
-        builder
-            .push(" AND e.id IN (SELECT u.employee_id FROM usernames u WHERE u.username = ")
-            .push_bind(username.clone())
-            .push(")");
-    }
-    match query.status {
-        Some(StatusFilter::NoApplication) => {
-            builder.push(" AND e.current_application_id IS NULL");
-        }
-        Some(StatusFilter::Is(status)) => {
-            builder.push(" AND a.status = ").push_bind(status.code());
-        }
-        None => {}
-    }
-    if let Some(unit) = &query.unit {
-        builder.push(" AND e.unit = ").push_bind(unit.clone());
-    }
-    if query.revocation_requested {
-        // Open while the application stays in the domain's state for it (issued).
-        builder
-            .push(" AND a.revocation_requested_at IS NOT NULL AND a.status = ")
-            .push_bind(certdesk_domain::revocation_request::OPEN_WHILE.code());
+        // Redone at the next start if lost: not waited for.
+        tx.commit().await?;
     }
 }
 
@@ -85,11 +93,13 @@ impl Employees for SqlStore {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(employees.len());
         for e in employees {
+            let columns = SearchColumns::of(e.surname.as_str(), e.given_name.as_str());
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, \
                  id_card, birth_date, email, mobile, unit, position, surname_fold, given_fold, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 RETURNING id",
+                 surname_latin, given_latin, search_words, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17) RETURNING id",
             )
             .bind(organisation_id)
             .bind(e.afm.as_str())
@@ -102,29 +112,19 @@ impl Employees for SqlStore {
             .bind(e.mobile.as_ref().map(|m| m.as_str()))
             .bind(&e.unit)
             .bind(&e.position)
-            .bind(fold(e.surname.as_str()))
-            .bind(fold(e.given_name.as_str()))
+            .bind(&columns.surname_fold)
+            .bind(&columns.given_fold)
+            .bind(&columns.surname_latin)
+            .bind(&columns.given_latin)
+            .bind(&columns.words)
             .bind(now)
             .fetch_one(&mut *tx)
             .await
             .map_err(duplicate(Field::Afm))?;
-            for key in name_keys(e.surname.as_str())
-                .into_iter()
-                .chain(name_keys(e.given_name.as_str()))
-            {
-                sqlx::query(
-                    "INSERT INTO employee_name_keys (key, employee_id, organisation_id) \
-                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(key)
-                .bind(id)
-                .bind(organisation_id)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_name_keys(&mut tx, id, organisation_id, &columns.keys).await?;
             ids.push(id);
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(ids)
     }
 
@@ -133,28 +133,7 @@ impl Employees for SqlStore {
         scope: &Scope,
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage> {
-        let from = " FROM employees e LEFT JOIN applications a \
-                    ON a.id = e.current_application_id WHERE 1 = 1";
-        let mut count = QueryBuilder::<Db>::new(format!("SELECT count(*){from}"));
-        push_employee_filters(&mut count, scope, query);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
-
-        let mut select = QueryBuilder::<Db>::new(format!(
-            "SELECT e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, a.status, \
-             a.revocation_requested_at{from}"
-        ));
-        push_employee_filters(&mut select, scope, query);
-        let (limit, offset) = query.limit_offset();
-        select
-            .push(" ORDER BY e.surname_fold, e.given_fold, e.id LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
-        Ok(SearchPage {
-            total: total as u64,
-            items: convert(rows)?,
-        })
+        self.find_employees(scope, query).await
     }
 
     async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>> {

@@ -5,6 +5,7 @@ use certdesk_domain::job::JobKind;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use super::Durably;
 use super::{Db, SKIP_LOCKED, SqlStore, push_in};
 use crate::rows::{JobRow, convert};
 use crate::{Job, Jobs, StoreResult};
@@ -25,6 +26,7 @@ impl Jobs for SqlStore {
         .bind(application_id)
         .bind(run_at)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -48,7 +50,11 @@ impl Jobs for SqlStore {
             .push_bind(limit)
             .push(SKIP_LOCKED)
             .push(") RETURNING id, kind, application_id, run_at, attempts");
-        let rows: Vec<JobRow> = q.build_query_as().fetch_all(&self.write).await?;
+        let rows: Vec<JobRow> = q
+            .build_query_as()
+            .fetch_all(&self.write)
+            .durably(self)
+            .await?;
         let mut jobs: Vec<Job> = convert(rows)?;
         // RETURNING gives no order.
         jobs.sort_by_key(|job| (job.run_at, job.id));
@@ -59,6 +65,7 @@ impl Jobs for SqlStore {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -68,6 +75,7 @@ impl Jobs for SqlStore {
             .bind(run_at)
             .bind(id)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -95,6 +103,7 @@ impl Jobs for SqlStore {
         .bind(kind.code())
         .bind(organisation_id)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected())
     }

@@ -10,6 +10,7 @@ mod credentials;
 mod csc;
 mod effects;
 mod email_proofs;
+mod employee_search;
 mod employees;
 mod jobs;
 mod outbox;
@@ -21,7 +22,7 @@ mod signatures;
 use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;
 
-use super::dialect::{Conn, Db, MIGRATIONS, Pool, SKIP_LOCKED};
+use super::dialect::{Conn, Db, MIGRATIONS, Pool, SKIP_LOCKED, STRPOS};
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 
 /// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;
@@ -31,7 +32,41 @@ pub struct SqlStore {
     pub(crate) read: Pool,
     pub(crate) write: Pool,
     pub(crate) options: StoreOptions,
+    /// SQLite's group commit: writes are answered once a shared fsync covers them. None where
+    /// each commit is durable by itself (PostgreSQL, whose commits already share WAL flushes;
+    /// an in-memory database).
+    pub(crate) group_sync: Option<std::sync::Arc<crate::group_sync::GroupSync>>,
 }
+
+impl SqlStore {
+    /// Returns once everything this store committed so far is on disk.
+    async fn durable(&self) -> Result<(), sqlx::Error> {
+        match &self.group_sync {
+            Some(group) => group.durable().await.map_err(sqlx::Error::Io),
+            None => Ok(()),
+        }
+    }
+}
+
+type WriteFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'a>>;
+
+/// A write (a statement on the write pool, or a commit), answered only once it is durable.
+trait Durably<T>: std::future::Future<Output = Result<T, sqlx::Error>> + Sized {
+    fn durably<'a>(self, store: &'a SqlStore) -> WriteFuture<'a, T>
+    where
+        Self: Send + 'a,
+        T: Send + 'a,
+    {
+        Box::pin(async move {
+            let value = self.await?;
+            store.durable().await?;
+            Ok(value)
+        })
+    }
+}
+
+impl<T, F: std::future::Future<Output = Result<T, sqlx::Error>>> Durably<T> for F {}
 
 /// Applies this backend's embedded migrations. A newer schema than this binary knows is accepted,
 /// so that servers of the previous version keep running during a rolling upgrade (migrations
@@ -40,6 +75,7 @@ pub(crate) async fn migrate(pool: &Pool) -> StoreResult<()> {
     let mut migrator = MIGRATIONS;
     migrator.set_ignore_missing(true);
     migrator.run(pool).await?;
+    employees::fill_search_columns(pool).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::{SKIP_LOCKED, SqlStore, assembled};
 use crate::rows::{OUTBOX_COLUMNS, OutboxRow, convert};
 use crate::{Outbox, OutboxMessage, StoreResult};
@@ -37,6 +38,7 @@ impl Outbox for SqlStore {
         .bind(now)
         .bind(limit)
         .fetch_all(&self.write)
+        .durably(self)
         .await?;
         let mut messages: Vec<OutboxMessage> = convert(rows)?;
         // RETURNING gives no order.
@@ -51,6 +53,7 @@ impl Outbox for SqlStore {
         .bind(at)
         .bind(id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -69,6 +72,7 @@ impl Outbox for SqlStore {
         .bind(error)
         .bind(id)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -85,6 +89,7 @@ impl Outbox for SqlStore {
         .bind(at)
         .bind(organisation_id)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected())
     }

@@ -7,6 +7,7 @@ use certdesk_domain::validation::Field;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use super::Durably;
 use super::{Conn, Db, SqlStore, assembled, duplicate, push_application_scope, queue_email};
 use crate::rows::{CERTIFICATE_COLUMNS, CertificateRow, RevocationRow, convert, convert_one};
 use crate::{AuthorityRecord, CertificateRecord, Pki, Revocation, Scope, StoreResult};
@@ -33,6 +34,7 @@ impl Pki for SqlStore {
         .bind(ca.created_at)
         .bind(&ca.root_crl)
         .execute(&self.write)
+        .durably(self)
         .await
         .map_err(duplicate(Field::Authority))?;
         Ok(())
@@ -52,6 +54,7 @@ impl Pki for SqlStore {
         sqlx::query("UPDATE certificate_authority SET root_crl = $1 WHERE id = 1")
             .bind(crl)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -132,7 +135,7 @@ impl Pki for SqlStore {
             return Ok(false);
         }
         queue_email(&mut tx, application_id, email, now).await?;
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(true)
     }
 

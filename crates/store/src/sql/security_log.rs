@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use certdesk_domain::SecurityEvent;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::{SqlStore, assembled};
 use crate::rows::{SECURITY_EVENT_COLUMNS, SecurityEventRow, convert};
 use crate::{SecurityEventRecord, SecurityLog, StoreResult};
@@ -26,6 +27,7 @@ impl SecurityLog for SqlStore {
         .bind(event.address.map(|a| a.to_string()))
         .bind(event.detail.as_deref())
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }

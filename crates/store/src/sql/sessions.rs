@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use certdesk_domain::throttle::ThrottleKey;
 use chrono::{DateTime, Utc};
 
+use super::Durably;
 use super::SqlStore;
 use super::accounts::organisations_of;
 use crate::rows::{PortalSessionRow, SessionRow, convert_one};
@@ -26,6 +27,7 @@ impl Sessions for SqlStore {
         .bind(session.created_at)
         .bind(session.expires_at)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -55,6 +57,7 @@ impl Sessions for SqlStore {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -68,6 +71,7 @@ impl Sessions for SqlStore {
             .bind(state_hash)
             .bind(expires_at)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -83,12 +87,14 @@ impl Sessions for SqlStore {
         .bind(state_hash)
         .bind(now)
         .execute(&self.write)
+        .durably(self)
         .await?
         .rows_affected();
         // Expired states are of no use to anyone: tidy them while here.
         sqlx::query("DELETE FROM portal_login_states WHERE expires_at <= $1")
             .bind(now)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(taken == 1)
     }
@@ -105,6 +111,7 @@ impl Sessions for SqlStore {
         .bind(s.created_at)
         .bind(s.expires_at)
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -134,6 +141,7 @@ impl Sessions for SqlStore {
             .bind(enrolment)
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -142,6 +150,7 @@ impl Sessions for SqlStore {
         sqlx::query("DELETE FROM portal_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -160,6 +169,7 @@ impl Sessions for SqlStore {
             purged += sqlx::query(sql)
                 .bind(now)
                 .execute(&self.write)
+                .durably(self)
                 .await?
                 .rows_affected();
         }
@@ -182,6 +192,7 @@ impl Sessions for SqlStore {
         .bind(now)
         .bind(key.policy().window_start(now))
         .fetch_one(&self.write)
+        .durably(self)
         .await?;
         Ok(taken.max(0) as u64)
     }
@@ -192,6 +203,7 @@ impl Sessions for SqlStore {
         )
         .bind(key.storage_key())
         .execute(&self.write)
+        .durably(self)
         .await?;
         Ok(())
     }
@@ -200,6 +212,7 @@ impl Sessions for SqlStore {
         sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
             .bind(key.storage_key())
             .execute(&self.write)
+            .durably(self)
             .await?;
         Ok(())
     }
@@ -209,6 +222,7 @@ impl Sessions for SqlStore {
             sqlx::query("DELETE FROM throttle_counters WHERE window_start < $1")
                 .bind(before)
                 .execute(&self.write)
+                .durably(self)
                 .await?
                 .rows_affected(),
         )

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::QueryBuilder;
 
+use super::Durably;
 use super::{Db, SqlStore, assembled, push_application_scope};
 use crate::rows::{SIGNATURE_COLUMNS, SignatureRow, convert};
 use crate::{NewSignatures, Scope, SignatureRecord, Signatures, StoreResult};
@@ -50,7 +51,7 @@ impl Signatures for SqlStore {
                 return Ok(false);
             }
         }
-        tx.commit().await?;
+        tx.commit().durably(self).await?;
         Ok(true)
     }
 

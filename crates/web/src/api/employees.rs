@@ -47,7 +47,7 @@ pub struct SearchParams {
     path = "/employees",
     params(SearchParams),
     responses(
-        (status = 200, description = "One page of results, sorted by surname, with the total", body = SearchView),
+        (status = 200, description = "One page of results, sorted by surname (by its Latin spelling when the first word of `q` is in Latin letters), with the total: exact up to 1,000, beyond that `total_exact` is false", body = SearchView),
         (status = 400, description = "A query parameter is not of its type (e.g. a page that is not a number): `invalid_query`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "`forbidden`: the caller's role reads no employees (an operator)", body = ErrorBody),
@@ -63,7 +63,8 @@ pub async fn search(
     let query = crate::console::search::employee_query(&params)?;
     let page = caller.admin.search(&query).await?;
     Ok(Json(SearchView {
-        total: page.total,
+        total: page.total.count,
+        total_exact: page.total.exact,
         page: query.page,
         per_page: query.per_page,
         items: page

@@ -110,7 +110,11 @@ pub struct RevocationRequestView {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchView {
+    /// How many employees match: exact when `total_exact`, otherwise there are more than this
+    /// many (counting stops past 1,000, so that a broad search costs no more than its page).
     pub total: u64,
+    /// Whether `total` is the exact count.
+    pub total_exact: bool,
     pub page: u32,
     pub per_page: u32,
     pub items: Vec<EmployeeRowView>,

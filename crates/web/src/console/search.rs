@@ -99,10 +99,13 @@ struct EmployeesPage<'a> {
     revocation_requested: bool,
     error: Option<String>,
     error_field: &'a str,
-    total: u64,
+    /// «1.234», or «περισσότερα από 1.000» beyond the count's cap.
+    total: String,
     rows: Vec<Row>,
     page: u32,
     pages: u32,
+    /// The total is exact, so the last page is known.
+    pages_known: bool,
     previous_url: Option<String>,
     next_url: Option<String>,
 }
@@ -171,10 +174,11 @@ pub async fn employees_page(
             .collect(),
         error: None,
         error_field: "",
-        total: 0,
+        total: "0".to_owned(),
         rows: Vec::new(),
         page: 1,
         pages: 1,
+        pages_known: true,
         previous_url: None,
         next_url: None,
     };
@@ -193,11 +197,21 @@ pub async fn employees_page(
         Ok(result) => result,
         Err(error) => return user.failure(error),
     };
-    page.total = total;
+    let t = page.t;
+    page.total = match total.exact {
+        true => grouped(total.count, t.thousands),
+        false => format!("{} {}", t.more_than, grouped(total.count, t.thousands)),
+    };
     page.page = query.page;
-    page.pages = total.div_ceil(u64::from(query.per_page)).max(1) as u32;
+    page.pages = total.count.div_ceil(u64::from(query.per_page)).max(1) as u32;
+    page.pages_known = total.exact;
+    // Beyond the cap the last page is not known: a full page has a next one.
+    let has_next = match total.exact {
+        true => query.page < page.pages,
+        false => items.len() == query.per_page as usize,
+    };
     page.previous_url = (query.page > 1).then(|| page_url(&raw, query.page - 1));
-    page.next_url = (query.page < page.pages).then(|| page_url(&raw, query.page + 1));
+    page.next_url = has_next.then(|| page_url(&raw, query.page + 1));
     page.rows = items
         .into_iter()
         .map(|e| Row {
@@ -245,5 +259,31 @@ impl From<SearchForm> for SearchParams {
             page: form.page.and_then(|p| p.parse().ok()),
             per_page: None,
         }
+    }
+}
+
+/// `n` with its thousands separated: 1234567 → «1.234.567» (Greek) or "1,234,567".
+fn grouped(n: u64, separator: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    use super::grouped;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(grouped(0, '.'), "0");
+        assert_eq!(grouped(999, '.'), "999");
+        assert_eq!(grouped(1000, '.'), "1.000");
+        assert_eq!(grouped(1234567, ','), "1,234,567");
     }
 }

@@ -41,6 +41,10 @@ pub struct Texts {
     pub next: &'static str,
     pub page: &'static str,
     pub of: &'static str,
+    /// Before a total that was counted only up to a cap: «περισσότερα από 1.000».
+    pub more_than: &'static str,
+    /// Between the thousands of a number: 1.000 in Greek, 1,000 in English.
+    pub thousands: char,
     pub employee_card: &'static str,
     pub back_to_search: &'static str,
     pub birth_date: &'static str,
@@ -186,6 +190,8 @@ static EL: Texts = Texts {
     next: "Επόμενη",
     page: "Σελίδα",
     of: "από",
+    more_than: "περισσότερα από",
+    thousands: '.',
     employee_card: "Καρτέλα υπαλλήλου",
     back_to_search: "Επιστροφή στην αναζήτηση",
     birth_date: "Ημερομηνία γέννησης",
@@ -323,6 +329,8 @@ static EN: Texts = Texts {
     next: "Next",
     page: "Page",
     of: "of",
+    more_than: "more than",
+    thousands: ',',
     employee_card: "Employee record",
     back_to_search: "Back to search",
     birth_date: "Date of birth",

@@ -24,6 +24,7 @@ mod pki;
 mod portal;
 mod roles;
 mod search;
+mod search_scale;
 mod serving;
 mod signing;
 mod slow_clients;

@@ -1,0 +1,405 @@
+//! `certdesk bench-http`: the figures of issue 12 the way users reach the product, over HTTP.
+//! One very large organisation beside many small ones (the demo's name generator: common
+//! surnames far more often than the rest, double surnames, accents), the real router on a local
+//! port, concurrent clients; beside each search, the same query run on the store in process at
+//! the same concurrency (the raw query), and the ratio. Prints a Markdown table; speed is
+//! measured here, never asserted in tests.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use certdesk_domain::text::{fold, query_tokens, to_latin};
+use certdesk_domain::transition::start;
+use certdesk_domain::validation::Email;
+use certdesk_domain::{Actor, Role};
+use certdesk_store::{ApplicationContact, EmployeeQuery, NewAdministrator, Scope, Store};
+use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::demo::person;
+use crate::demo_names::ORGANISATIONS;
+
+pub struct HttpBenchConfig {
+    pub employees: usize,
+    /// Employees of the largest organisation (of `employees`).
+    pub largest: usize,
+    pub organisations: usize,
+    /// Concurrent HTTP clients for the searches.
+    pub clients: usize,
+    /// Requests of each kind of search.
+    pub queries: usize,
+    /// Cancellations through the API (16 clients).
+    pub cancels: usize,
+}
+
+const PASSWORD: &str = "Bench-password-2026!";
+const INSERT_CHUNK: usize = 10_000;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Peak resident memory of this process (server and clients), from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// One kind of search: its API parameters and the same query for the store.
+struct Search {
+    label: String,
+    params: Vec<Vec<(String, String)>>,
+    queries: Vec<EmployeeQuery>,
+    scope: Scope,
+    token: String,
+}
+
+fn search_of(
+    label: String,
+    token: &str,
+    scope: &Scope,
+    params: Vec<Vec<(String, String)>>,
+) -> Search {
+    Search {
+        label,
+        queries: params.iter().map(|p| query_of(p)).collect(),
+        params,
+        scope: scope.clone(),
+        token: token.to_owned(),
+    }
+}
+
+/// The store's query for API parameters, as the API builds it (name tokens, ΑΦΜ, status).
+fn query_of(params: &[(String, String)]) -> EmployeeQuery {
+    let mut query = EmployeeQuery {
+        page: 1,
+        per_page: 20,
+        ..Default::default()
+    };
+    for (name, value) in params {
+        match name.as_str() {
+            "q" => query.name_tokens = query_tokens(value),
+            "afm" => query.afm = Some(value.clone()),
+            "status" if value == "none" => {
+                query.status = Some(certdesk_store::StatusFilter::NoApplication)
+            }
+            _ => {}
+        }
+    }
+    query
+}
+
+/// Runs `work` `total` times over `clients` tasks; the sorted latencies and the wall time.
+async fn drive<F, Fut>(
+    clients: usize,
+    total: usize,
+    work: F,
+) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let work = Arc::new(work);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (work, next) = (work.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let at = Instant::now();
+                work(i).await?;
+                latencies.push(at.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Ok((latencies, elapsed))
+}
+
+async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let answer: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(answer["token"].as_str().context("no token")?.to_owned())
+}
+
+pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut rng = StdRng::seed_from_u64(12);
+    let (mut afms, mut emails) = (HashSet::new(), HashMap::new());
+
+    // 1. The data: the largest organisation, then the rest spread over the small ones.
+    eprintln!("inserting {} employees …", config.employees);
+    let started = Instant::now();
+    let small = config.organisations.saturating_sub(1).max(1);
+    let rest = config.employees.saturating_sub(config.largest);
+    let mut large_surnames = Vec::new();
+    let mut large_afms = Vec::new();
+    let mut org_ids = Vec::new();
+    for index in 0..=small {
+        let (count, code) = match index {
+            0 => (config.largest, "bench-large".to_owned()),
+            i => (
+                rest / small + usize::from(i <= rest % small),
+                format!("bench{i}"),
+            ),
+        };
+        let org = store
+            .create_organisation(&code, &format!("Φορέας {code}"), now)
+            .await
+            .context("the bench needs an empty database")?;
+        let demo = &ORGANISATIONS[index % ORGANISATIONS.len()];
+        let mut left = count;
+        while left > 0 {
+            let people: Vec<_> = (0..left.min(INSERT_CHUNK))
+                .map(|_| person(&mut rng, demo, &mut afms, &mut emails).employee)
+                .collect();
+            if index == 0 && large_surnames.len() < 2000 {
+                for p in people.iter().step_by(7).take(200) {
+                    large_surnames.push(p.surname.as_str().to_owned());
+                    large_afms.push(p.afm.as_str().to_owned());
+                }
+            }
+            left -= people.len();
+            store.insert_employees(org.id, &people, now).await?;
+        }
+        org_ids.push(org.id);
+    }
+    let insert_time = started.elapsed();
+
+    // 2. The accounts: the largest organisation's ΔΨΠ, and an auditor who reads every one.
+    let password_hash = certdesk_app::tokens::hash_password(PASSWORD);
+    let account = |username: &str, role: Role, organisation_ids: Vec<i64>| NewAdministrator {
+        username: username.to_owned(),
+        full_name: "Διαχειριστής Μέτρησης".to_owned(),
+        password_hash: password_hash.clone(),
+        organisation_ids,
+        role,
+        must_change_password: false,
+        second_factor_required: false,
+    };
+    let admin_id = store
+        .create_administrator(
+            &account("dpp@bench.gr", Role::Administrator, vec![org_ids[0]]),
+            now,
+        )
+        .await?;
+    store
+        .create_administrator(&account("auditor@bench.gr", Role::Auditor, Vec::new()), now)
+        .await?;
+
+    // 3. The server, on a local port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = certdesk_app::App::new(store.clone());
+    let router = certdesk_web::router(app, certdesk_web::WebConfig::default());
+    tokio::spawn(certdesk_web::serve_router_until(
+        listener,
+        router,
+        certdesk_web::ServeLimits::default(),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let dpp = login(&client, &base, "dpp@bench.gr").await?;
+    let auditor = login(&client, &base, "auditor@bench.gr").await?;
+
+    // 4. The searches: a Greek surname prefix, its Latin spelling, an ΑΦΜ, a status.
+    let large = Scope::Organisations(vec![org_ids[0]]);
+    let mut searches = Vec::new();
+    for (who, token, scope) in [
+        ("ΔΨΠ of the largest", &dpp, &large),
+        ("auditor, every organisation", &auditor, &Scope::Everything),
+    ] {
+        let (mut greek, mut latin, mut afm) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..64 {
+            let surname = &large_surnames[rng.random_range(0..large_surnames.len())];
+            greek.push(vec![("q".into(), fold(surname).chars().take(3).collect())]);
+            latin.push(vec![(
+                "q".into(),
+                to_latin(surname).chars().take(5).collect(),
+            )]);
+            afm.push(vec![(
+                "afm".into(),
+                large_afms[i % large_afms.len()].clone(),
+            )]);
+        }
+        let none = vec![vec![("status".into(), "none".into())]];
+        searches.extend([
+            search_of(
+                format!("{who}: Greek surname prefix (3 letters)"),
+                token,
+                scope,
+                greek,
+            ),
+            search_of(
+                format!("{who}: Latin surname prefix (5 letters)"),
+                token,
+                scope,
+                latin,
+            ),
+            search_of(format!("{who}: ΑΦΜ"), token, scope, afm),
+            search_of(
+                format!("{who}: «Δεν έχει υποβληθεί αίτηση»"),
+                token,
+                scope,
+                none,
+            ),
+        ]);
+    }
+
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    for search in searches {
+        let search = Arc::new(search);
+        let (http, _) = {
+            let (search, client, base) = (search.clone(), client.clone(), base.clone());
+            drive(config.clients, config.queries, move |i| {
+                let (search, client, base) = (search.clone(), client.clone(), base.clone());
+                async move {
+                    let params = &search.params[i % search.params.len()];
+                    let answer = client
+                        .get(format!("{base}/api/v1/employees"))
+                        .bearer_auth(&search.token)
+                        .query(params)
+                        .query(&[("per_page", "20")])
+                        .send()
+                        .await?
+                        .error_for_status()?;
+                    answer.bytes().await?;
+                    Ok(())
+                }
+            })
+            .await?
+        };
+        let (raw, _) = {
+            let (search, store) = (search.clone(), store.clone());
+            drive(config.clients, config.queries, move |i| {
+                let (search, store) = (search.clone(), store.clone());
+                async move {
+                    let query = &search.queries[i % search.queries.len()];
+                    store.search_employees(&search.scope, query).await?;
+                    Ok(())
+                }
+            })
+            .await?
+        };
+        let ratio = percentile(&http, 0.99).as_secs_f64() / percentile(&raw, 0.99).as_secs_f64();
+        rows.push([
+            format!("{} ×{}", search.label, config.queries),
+            format!(
+                "p50 {} / p99 {}",
+                ms(percentile(&http, 0.5)),
+                ms(percentile(&http, 0.99))
+            ),
+            format!(
+                "p50 {} / p99 {}",
+                ms(percentile(&raw, 0.5)),
+                ms(percentile(&raw, 0.99))
+            ),
+            format!("{ratio:.1}×"),
+        ]);
+    }
+
+    // 5. Cancellations through the API, 16 clients, each answered once durable.
+    let admin = Actor::administrator(admin_id, "Διαχειριστής Μέτρησης");
+    let contact = ApplicationContact {
+        email: Email::parse("bench@example.gr")?,
+        mobile: None,
+    };
+    let mut applications = Vec::new();
+    for afm in large_afms
+        .iter()
+        .cycle()
+        .take(config.cancels.min(large_afms.len()))
+    {
+        let afm = certdesk_domain::validation::Afm::parse(afm)?;
+        if let Some(e) = store.employee_by_afm(&large, &afm).await? {
+            let t = start(0, &admin, Utc::now())?;
+            applications.push(store.create_application(e.id, &contact, &t).await?);
+        }
+    }
+    let applications = Arc::new(applications);
+    let (cancel_latencies, cancel_time) = {
+        let (applications, client, base, token) = (
+            applications.clone(),
+            client.clone(),
+            base.clone(),
+            dpp.clone(),
+        );
+        drive(16, applications.len(), move |i| {
+            let (client, base, token, id) =
+                (client.clone(), base.clone(), token.clone(), applications[i]);
+            async move {
+                client
+                    .post(format!("{base}/api/v1/applications/{id}/cancel"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"reason": "μέτρηση"}))
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                Ok(())
+            }
+        })
+        .await?
+    };
+
+    println!(
+        "{} employees: {} in the largest organisation, the rest in {small} others; {} clients",
+        config.employees, config.largest, config.clients
+    );
+    println!();
+    println!(
+        "| measure | over HTTP | raw query, in process, same concurrency | HTTP ÷ raw (p99) |"
+    );
+    println!("|---|---|---|---|");
+    for [a, b, c, d] in &rows {
+        println!("| {a} | {b} | {c} | {d} |");
+    }
+    println!(
+        "| durable cancellations, 16 clients ×{} | {:.0}/s (p50 {} / p99 {}) | | |",
+        cancel_latencies.len(),
+        cancel_latencies.len() as f64 / cancel_time.as_secs_f64(),
+        ms(percentile(&cancel_latencies, 0.5)),
+        ms(percentile(&cancel_latencies, 0.99)),
+    );
+    println!(
+        "| insert {} employees (the store, in process, chunks of {INSERT_CHUNK}) | {:.1} s | {:.0}/s | |",
+        config.employees,
+        insert_time.as_secs_f64(),
+        config.employees as f64 / insert_time.as_secs_f64()
+    );
+    if let Some(rss) = peak_rss_mib() {
+        println!(
+            "| peak resident memory (server, store and clients in one process) | {rss:.0} MiB | | |"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Finding employees (SPEC §4) without reading more than the page shown, however large the
+//! organisation (issue 12). Every plan below reads rows in the order they are shown and stops at
+//! the page, or sorts a set known to be small (at most [`CAP`] rows); totals are counted up to
+//! [`CAP`] + 1 and reported as «more than» beyond (`certdesk_domain::paging::Total`).
+//!
+//! The plans, tried in this order:
+//! 1. an exact field (ΑΦΜ, ΑΔΤ, email, username) is asked: its index finds a few rows;
+//! 2. a status (or «Αίτημα ανάκλησης») that few applications have: start from those applications;
+//! 3. a name: the first token's leading range of the order, merged with the rows found through
+//!    the keys that do not lead when those are few (`certdesk_domain::name_index`);
+//! 4. otherwise walk the order (the index that fits the filters: the organisation's, a unit's,
+//!    those without an application) checking each row, and stop at the page.
+
+use certdesk_domain::name_index::SortOrder;
+use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
+use certdesk_domain::text::prefix_end;
+use sqlx::QueryBuilder;
+
+use super::{Db, STRPOS, SqlStore, push_employee_scope, push_in};
+use crate::rows::{EmployeeListRow, convert};
+use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
+
+/// Sets up to this size are counted exactly and may be sorted.
+const CAP: i64 = EXACT_TOTAL_UP_TO as i64;
+
+const LIST_COLUMNS: &str = "e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, \
+     a.status, a.revocation_requested_at";
+
+/// Employees with their current application, walked in the employees' order.
+const FROM_EMPLOYEES: &str =
+    " FROM employees e LEFT JOIN applications a ON a.id = e.current_application_id WHERE 1 = 1";
+
+/// Applications first (`CROSS JOIN` keeps SQLite from reordering the join), then their employees.
+const FROM_APPLICATIONS: &str = " FROM applications a CROSS JOIN employees e \
+     WHERE e.id = a.employee_id AND e.current_application_id = a.id";
+
+/// Keys that do not lead first, then their employees.
+const FROM_OTHER_KEYS: &str = " FROM employee_name_keys k CROSS JOIN employees e \
+     LEFT JOIN applications a ON a.id = e.current_application_id \
+     WHERE e.id = k.employee_id AND k.is_leading = 0";
+
+fn sort_columns(order: SortOrder) -> (&'static str, &'static str) {
+    match order {
+        SortOrder::Greek => ("e.surname_fold", "e.given_fold"),
+        SortOrder::Latin => ("e.surname_latin", "e.given_latin"),
+    }
+}
+
+fn order_by(order: SortOrder) -> String {
+    let (surname, given) = sort_columns(order);
+    format!(" ORDER BY {surname}, {given}, e.id")
+}
+
+/// `column` starts with `prefix`, as a range of its index.
+fn push_prefix(builder: &mut QueryBuilder<Db>, column: &str, prefix: &str) {
+    builder
+        .push(format!(" AND {column} >= "))
+        .push_bind(prefix.to_owned());
+    if let Some(end) = prefix_end(prefix) {
+        builder.push(format!(" AND {column} < ")).push_bind(end);
+    }
+}
+
+/// Where a plan starts reading.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The employees' order, walked.
+    Employees,
+    /// The employees with an exact field: its index, not the order's (`+` keeps SQLite from
+    /// walking the organisation's order instead).
+    ExactField,
+    /// The applications with the status asked.
+    Applications,
+}
+
+impl Source {
+    fn from(self) -> &'static str {
+        match self {
+            Source::Employees | Source::ExactField => FROM_EMPLOYEES,
+            Source::Applications => FROM_APPLICATIONS,
+        }
+    }
+}
+
+/// Everything asked but the name tokens before `tokens_from`, checked on each row.
+fn push_filters(
+    builder: &mut QueryBuilder<Db>,
+    scope: &Scope,
+    query: &EmployeeQuery,
+    tokens_from: usize,
+) {
+    push_filters_from(builder, Source::Employees, scope, query, tokens_from);
+}
+
+fn push_filters_from(
+    builder: &mut QueryBuilder<Db>,
+    source: Source,
+    scope: &Scope,
+    query: &EmployeeQuery,
+    tokens_from: usize,
+) {
+    match source {
+        Source::Employees => push_employee_scope(builder, "e", scope),
+        // Unary plus is an integer's operator on PostgreSQL too; only the organisation is an integer.
+        Source::ExactField if matches!(scope, Scope::Organisations(_)) => {
+            push_employee_scope(builder, "+e", scope)
+        }
+        Source::ExactField => push_employee_scope(builder, "e", scope),
+        Source::Applications => super::push_application_scope(builder, "a", scope),
+    }
+    for token in query.name_tokens.iter().skip(tokens_from) {
+        builder
+            .push(format!(" AND {STRPOS}(e.search_words, "))
+            .push_bind(format!(" {token}"))
+            .push(") > 0");
+    }
+    if let Some(afm) = &query.afm {
+        builder.push(" AND e.afm = ").push_bind(afm.clone());
+    }
+    if let Some(id_card) = &query.id_card {
+        builder.push(" AND e.id_card = ").push_bind(id_card.clone());
+    }
+    if let Some(email) = &query.email {
+        builder
+            .push(" AND lower(e.email) = lower(")
+            .push_bind(email.clone())
+            .push(")");
+    }
+    if let Some(username) = &query.username {
+        builder
+            .push(" AND e.id IN (SELECT u.employee_id FROM usernames u WHERE u.username = ")
+            .push_bind(username.clone())
+            .push(")");
+    }
+    match query.status {
+        Some(StatusFilter::NoApplication) => {
+            builder.push(" AND e.current_application_id IS NULL");
+        }
+        Some(StatusFilter::Is(status)) => {
+            builder.push(" AND a.status = ").push_bind(status.code());
+        }
+        None => {}
+    }
+    if let Some(unit) = &query.unit {
+        builder.push(" AND e.unit = ").push_bind(unit.clone());
+    }
+    if query.revocation_requested {
+        push_revocation_requested(builder);
+    }
+}
+
+/// Open while the application stays in the domain's state for it (issued).
+fn push_revocation_requested(builder: &mut QueryBuilder<Db>) {
+    builder
+        .push(" AND a.revocation_requested_at IS NOT NULL AND a.status = ")
+        .push_bind(certdesk_domain::revocation_request::OPEN_WHILE.code());
+}
+
+/// The status the applications must have when a plan may start from them.
+fn application_status(query: &EmployeeQuery) -> Option<&'static str> {
+    if query.revocation_requested {
+        return Some(certdesk_domain::revocation_request::OPEN_WHILE.code());
+    }
+    match query.status {
+        Some(StatusFilter::Is(status)) => Some(status.code()),
+        _ => None,
+    }
+}
+
+fn has_exact_field(query: &EmployeeQuery) -> bool {
+    query.afm.is_some()
+        || query.id_card.is_some()
+        || query.email.is_some()
+        || query.username.is_some()
+}
+
+fn push_page(builder: &mut QueryBuilder<Db>, query: &EmployeeQuery) {
+    let (limit, offset) = query.limit_offset();
+    builder
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+}
+
+impl SqlStore {
+    pub(super) async fn find_employees(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage> {
+        let first = query.name_tokens.first();
+        let order = first.map_or(SortOrder::Greek, |t| SortOrder::for_token(t));
+        if !has_exact_field(query) {
+            if let Some(status) = application_status(query)
+                && self.applications_with(scope, status).await? <= CAP
+            {
+                return self
+                    .plan(Source::Applications, scope, query, order, None)
+                    .await;
+            }
+            if let Some(first) = first {
+                if self.found_by_other_keys(scope, first).await? <= CAP {
+                    return self.leading_range_and_other_keys(scope, query, order).await;
+                }
+                // Many rows are found by the other keys, so they are spread over the order:
+                // walking it finds a page soon. Unfiltered, there are more than the cap.
+                let known =
+                    (query.name_tokens.len() == 1 && !has_filter(query)).then(Total::more_than_cap);
+                return self
+                    .plan(Source::Employees, scope, query, order, known)
+                    .await;
+            }
+            return self
+                .plan(Source::Employees, scope, query, order, None)
+                .await;
+        }
+        self.plan(Source::ExactField, scope, query, order, None)
+            .await
+    }
+
+    /// One query in the order shown (`source` read, every filter checked on each row), and the
+    /// total unless `known`.
+    async fn plan(
+        &self,
+        source: Source,
+        scope: &Scope,
+        query: &EmployeeQuery,
+        order: SortOrder,
+        known: Option<Total>,
+    ) -> StoreResult<SearchPage> {
+        let total = match known {
+            Some(total) => total,
+            None => {
+                let mut count = QueryBuilder::<Db>::new(format!(
+                    "SELECT count(*) FROM (SELECT 1 AS one{}",
+                    source.from()
+                ));
+                push_filters_from(&mut count, source, scope, query, 0);
+                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+                let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                Total::from_capped(counted as u64)
+            }
+        };
+        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS}{}", source.from()));
+        push_filters_from(&mut select, source, scope, query, 0);
+        select.push(order_by(order));
+        push_page(&mut select, query);
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
+        Ok(SearchPage {
+            total,
+            items: convert(rows)?,
+        })
+    }
+
+    /// The rows of the first token's leading range, as far as the page needs, and those found by
+    /// the keys that do not lead (few, by the caller's check), merged in the order shown.
+    async fn leading_range_and_other_keys(
+        &self,
+        scope: &Scope,
+        query: &EmployeeQuery,
+        order: SortOrder,
+    ) -> StoreResult<SearchPage> {
+        let (limit, offset) = query.limit_offset();
+        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
+        push_merged(&mut count, scope, query, order, "e.id", CAP + 1);
+        count.push(") merged");
+        let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+
+        let mut select = QueryBuilder::<Db>::new("SELECT * FROM (");
+        push_merged(
+            &mut select,
+            scope,
+            query,
+            order,
+            LIST_COLUMNS,
+            offset + limit,
+        );
+        select.push(") merged ORDER BY s1, s2, id");
+        push_page(&mut select, query);
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
+        Ok(SearchPage {
+            total: Total::from_capped(counted as u64),
+            items: convert(rows)?,
+        })
+    }
+
+    /// How many applications of `scope` have `status`, up to [`CAP`] + 1.
+    async fn applications_with(&self, scope: &Scope, status: &str) -> StoreResult<i64> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT count(*) FROM (SELECT 1 AS one FROM applications a WHERE a.status = ",
+        );
+        q.push_bind(status.to_owned());
+        super::push_application_scope(&mut q, "a", scope);
+        q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+        Ok(q.build_query_scalar().fetch_one(&self.read).await?)
+    }
+
+    /// How many employees of `scope` `token` finds through keys that do not lead, up to
+    /// [`CAP`] + 1.
+    async fn found_by_other_keys(&self, scope: &Scope, token: &str) -> StoreResult<i64> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT count(*) FROM (SELECT DISTINCT k.employee_id FROM employee_name_keys k \
+             WHERE k.is_leading = 0",
+        );
+        push_key_scope(&mut q, scope);
+        push_prefix(&mut q, "k.key", token);
+        q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+        Ok(q.build_query_scalar().fetch_one(&self.read).await?)
+    }
+}
+
+/// The union of the first token's leading range (its first `range_limit` rows in the order) and
+/// the rows found by the keys that do not lead, each row with its sort columns `s1`, `s2`.
+fn push_merged(
+    q: &mut QueryBuilder<Db>,
+    scope: &Scope,
+    query: &EmployeeQuery,
+    order: SortOrder,
+    columns: &str,
+    range_limit: i64,
+) {
+    let (surname, given) = sort_columns(order);
+    let token = &query.name_tokens[0];
+    q.push(format!(
+        "SELECT * FROM (SELECT {columns}, {surname} AS s1, {given} AS s2{FROM_EMPLOYEES}"
+    ));
+    push_prefix(q, surname, token);
+    push_filters(q, scope, query, 1);
+    q.push(order_by(order))
+        .push(" LIMIT ")
+        .push_bind(range_limit)
+        .push(format!(
+            ") leading_range UNION SELECT {columns}, {surname} AS s1, {given} AS s2{FROM_OTHER_KEYS}"
+        ));
+    push_key_scope(q, scope);
+    push_prefix(q, "k.key", token);
+    push_filters(q, scope, query, 1);
+}
+
+fn has_filter(query: &EmployeeQuery) -> bool {
+    has_exact_field(query)
+        || query.status.is_some()
+        || query.unit.is_some()
+        || query.revocation_requested
+}
+
+/// The keys carry the organisation, so that a ΔΨΠ's range stays in their own.
+fn push_key_scope(builder: &mut QueryBuilder<Db>, scope: &Scope) {
+    if let Scope::Organisations(ids) = scope {
+        builder.push(" AND k.organisation_id");
+        push_in(builder, ids.clone());
+    }
+}

@@ -1,0 +1,313 @@
+//! Search that reads no more than the page it shows (issue 12): broad queries count up to 1,000
+//! and say «more than» beyond, and every plan gives the page a model of the rules expects (every
+//! token prefixes a name key; sorted by surname, given name and id, in the Greek spelling or, for
+//! a query in Latin letters, the Latin one).
+
+use certdesk_domain::employee::EmployeeInput;
+use certdesk_domain::name_index::{SearchColumns, SortOrder};
+use certdesk_domain::text::query_tokens;
+use certdesk_store::{EmployeeQuery, Scope};
+use chrono::Utc;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+struct Stored {
+    id: i64,
+    unit: String,
+    columns: SearchColumns,
+}
+
+/// Stores the employees (surname, given name, unit) in one insert, as an import does.
+async fn store_all(app: &TestApp, people: &[(String, String, String)]) -> Vec<Stored> {
+    let afms: Vec<String> = people.iter().map(|_| next_afm()).collect();
+    let records: Vec<_> = people
+        .iter()
+        .zip(&afms)
+        .map(|((surname, given, unit), afm)| {
+            EmployeeInput {
+                afm,
+                surname,
+                given_name: given,
+                father_name: "Ιωάννης",
+                unit,
+                position: "Υπάλληλος",
+                ..Default::default()
+            }
+            .validate()
+            .expect("a valid employee")
+        })
+        .collect();
+    let ids = app
+        .store
+        .insert_employees(app.org_id, &records, Utc::now())
+        .await
+        .expect("insert the employees");
+    ids.into_iter()
+        .zip(people)
+        .map(|(id, (surname, given, unit))| Stored {
+            id,
+            unit: unit.clone(),
+            columns: SearchColumns::of(surname, given),
+        })
+        .collect()
+}
+
+/// What the rules say `q` finds, in the order shown.
+fn expected(stored: &[Stored], q: &str) -> Vec<i64> {
+    let tokens = query_tokens(q);
+    let order = tokens
+        .first()
+        .map_or(SortOrder::Greek, |t| SortOrder::for_token(t));
+    let mut found: Vec<&Stored> = stored
+        .iter()
+        .filter(|s| tokens.iter().all(|t| s.columns.matches(t)))
+        .collect();
+    found.sort_by(|a, b| sort_key(a, order).cmp(&sort_key(b, order)));
+    found.into_iter().map(|s| s.id).collect()
+}
+
+fn sort_key(s: &Stored, order: SortOrder) -> (&str, &str, i64) {
+    let c = &s.columns;
+    match order {
+        SortOrder::Greek => (&c.surname_fold, &c.given_fold, s.id),
+        SortOrder::Latin => (&c.surname_latin, &c.given_latin, s.id),
+    }
+}
+
+fn ids(body: &Value) -> Vec<i64> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Every page of `q` at `per_page`, concatenated, and the first page's body.
+async fn all_pages(
+    app: &TestApp,
+    token: &str,
+    extra: &[(&str, &str)],
+    per_page: usize,
+) -> (Vec<i64>, Value) {
+    let per = per_page.to_string();
+    let mut found = Vec::new();
+    let mut first = Value::Null;
+    for page in 1.. {
+        let number = page.to_string();
+        let mut query: Vec<(&str, &str)> = vec![("per_page", &per), ("page", &number)];
+        query.extend_from_slice(extra);
+        let body = app.search_ok(token, &query).await;
+        let items = ids(&body);
+        if page == 1 {
+            first = body;
+        }
+        let done = items.len() < per_page;
+        found.extend(items);
+        if done {
+            break;
+        }
+    }
+    (found, first)
+}
+
+const SURNAMES: [&str; 12] = [
+    "Παπαδόπουλος",
+    "Παπαδοπούλου",
+    "Παπανικολάου",
+    "Παπαγεωργίου",
+    "Αλεξίου-Παπαδάκη",
+    "Ζερβού-Παπαδοπούλου",
+    "Ψαρρά-Παπαδάκη",
+    "Νικολάου",
+    "Θεοδώρου",
+    "Γεωργίου",
+    "Μπακογιάννη",
+    "Τσιμπούκης",
+];
+const GIVEN: [&str; 6] = [
+    "Γιώργος",
+    "Μαρία",
+    "Ελένη",
+    "Δημήτρης",
+    "Αικατερίνη",
+    "Παπαδιά",
+];
+
+#[tokio::test]
+async fn the_leading_range_merges_with_the_names_found_by_their_other_words() {
+    let app = spawn_app().await;
+    let people: Vec<_> = (0..60)
+        .map(|i| {
+            (
+                SURNAMES[i % SURNAMES.len()].to_owned(),
+                GIVEN[(i / 2) % GIVEN.len()].to_owned(),
+                format!("Τμήμα {}", i % 3),
+            )
+        })
+        .collect();
+    let stored = store_all(&app, &people).await;
+    let token = app.token().await;
+
+    for q in [
+        "παπαδ",
+        "papad",
+        "παπ",
+        "pap",
+        "γεωργ",
+        "georg",
+        "παπ γι",
+        "nik",
+        "ts",
+    ] {
+        let want = expected(&stored, q);
+        assert!(!want.is_empty(), "the data has matches for {q}");
+        let (found, first) = all_pages(&app, &token, &[("q", q)], 4).await;
+        assert_eq!(found, want, "q={q}");
+        assert_eq!(first["total"], want.len(), "q={q}");
+        assert_eq!(first["total_exact"], true, "q={q}");
+    }
+    // With a filter checked on each row of both parts.
+    let unit = "Τμήμα 1";
+    let want: Vec<i64> = expected(&stored, "παπαδ")
+        .into_iter()
+        .filter(|id| stored.iter().any(|s| s.id == *id && s.unit == unit))
+        .collect();
+    let (found, first) = all_pages(&app, &token, &[("q", "παπαδ"), ("unit", unit)], 3).await;
+    assert_eq!(found, want);
+    assert_eq!(first["total"], want.len());
+}
+
+/// 1,100 employees whose surname starts «Παπ», beside 30 others.
+fn many_papa() -> Vec<(String, String, String)> {
+    (0..1130)
+        .map(|i| {
+            let surname = match i {
+                0..1100 => SURNAMES[i % 4],
+                _ => SURNAMES[7 + i % 5],
+            };
+            let unit = if i % 100 == 7 {
+                "Τμήμα Μισθοδοσίας"
+            } else {
+                "Διεύθυνση Προσωπικού"
+            };
+            (surname.to_owned(), GIVEN[i % 5].to_owned(), unit.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_broad_search_counts_up_to_a_thousand_and_still_pages_in_order() {
+    let app = spawn_app().await;
+    let stored = store_all(&app, &many_papa()).await;
+    let token = app.token().await;
+
+    for q in ["παπ", "papa", "Παπαδόπουλος"] {
+        let want = expected(&stored, q);
+        let (found, first) = all_pages(&app, &token, &[("q", q)], 200).await;
+        assert_eq!(found, want, "q={q}: every page in the order shown");
+        if want.len() > 1000 {
+            assert_eq!(first["total"], 1000, "q={q}");
+            assert_eq!(first["total_exact"], false, "q={q}");
+        } else {
+            assert_eq!(first["total"], want.len(), "q={q}");
+            assert_eq!(first["total_exact"], true, "q={q}");
+        }
+    }
+    let everyone = app.search_ok(&token, &[("per_page", "5")]).await;
+    assert_eq!(everyone["total_exact"], false);
+    let without = app
+        .search_ok(&token, &[("status", "none"), ("per_page", "5")])
+        .await;
+    assert_eq!(without["total_exact"], false);
+    let mut by_name: Vec<&Stored> = stored.iter().collect();
+    by_name.sort_by(|a, b| sort_key(a, SortOrder::Greek).cmp(&sort_key(b, SortOrder::Greek)));
+    let first_five: Vec<i64> = by_name.iter().take(5).map(|s| s.id).collect();
+    assert_eq!(ids(&without), first_five);
+
+    let payroll = app
+        .search_ok(&token, &[("unit", "Τμήμα Μισθοδοσίας")])
+        .await;
+    let in_payroll = stored
+        .iter()
+        .filter(|s| s.unit == "Τμήμα Μισθοδοσίας")
+        .count();
+    assert_eq!(payroll["total"], in_payroll);
+    assert_eq!(payroll["total_exact"], true);
+
+    // The console says so, and offers the next page.
+    let session = app.console_login(&app.admin).await;
+    let page = app
+        .console_get(&session, "/employees?q=%CF%80%CE%B1%CF%80")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("περισσότερα από 1.000"), "{page}");
+    assert!(page.contains("rel=\"next\""));
+}
+
+#[tokio::test]
+async fn a_token_common_in_given_names_walks_the_order_to_the_page() {
+    let app = spawn_app().await;
+    // More than a thousand found through a given name, spread over every surname.
+    let people: Vec<_> = (0..1650)
+        .map(|i| {
+            (
+                SURNAMES[i % SURNAMES.len()].to_owned(),
+                ["Γεώργιος", "Γεωργία", "Ελένη"][i % 3].to_owned(),
+                "Διεύθυνση Προσωπικού".to_owned(),
+            )
+        })
+        .collect();
+    let stored = store_all(&app, &people).await;
+    let token = app.token().await;
+
+    let want = expected(&stored, "γεωργ");
+    assert!(want.len() > 1000);
+    let first = app
+        .search_ok(&token, &[("q", "γεωργ"), ("per_page", "50")])
+        .await;
+    assert_eq!(ids(&first), want[..50].to_vec());
+    assert_eq!(first["total_exact"], false);
+    let third = app
+        .search_ok(&token, &[("q", "γεωργ"), ("per_page", "50"), ("page", "3")])
+        .await;
+    assert_eq!(ids(&third), want[100..150].to_vec());
+
+    // A second word narrows it, counted exactly.
+    let want = expected(&stored, "γεωργ νικ");
+    let (found, first) = all_pages(&app, &token, &[("q", "γεωργ νικ")], 200).await;
+    assert_eq!(found, want);
+    assert_eq!(first["total"], want.len());
+    assert_eq!(first["total_exact"], true);
+}
+
+#[tokio::test]
+async fn employees_stored_before_the_search_columns_are_found_once_the_store_reopens() {
+    let app = spawn_app().await;
+    let older = app.add_employee("Ψαρρά-Παπαδάκη", "Ευαγγελία").await;
+    app.probe.forget_search_columns(older.id).await;
+
+    let reopened = certdesk_store::connect(app.database.url())
+        .await
+        .expect("reopen the store");
+    let scope = Scope::Organisations(vec![app.org_id]);
+    for q in ["παπαδακ", "psarra", "evang"] {
+        let page = reopened
+            .search_employees(
+                &scope,
+                &EmployeeQuery {
+                    name_tokens: query_tokens(q),
+                    page: 1,
+                    per_page: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let found: Vec<i64> = page.items.iter().map(|e| e.id).collect();
+        assert_eq!(found, vec![older.id], "q={q}");
+    }
+}
