@@ -11,6 +11,7 @@ mod csc;
 mod effects;
 mod email_proofs;
 mod employees;
+mod gauges;
 mod jobs;
 mod outbox;
 mod pki;
