@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// gives none. Without it, the signatures are PAdES B-B.
     #[arg(long, env = "CERTDESK_TSA_URL")]
     tsa_url: Option<String>,
+    /// How long a background job taken by this server stays reserved for it. A server that
+    /// dies holding jobs (an issuance batch) leaves them to be taken again, by any server, once
+    /// this has passed; a job run twice is harmless (the second finds it done).
+    #[arg(long, env = "CERTDESK_JOB_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    job_lease_seconds: u32,
     /// /metrics answers only a scraper that sends `Authorization: Bearer TOKEN` (at least 16
     /// characters). Without it, /metrics is open: it holds aggregate counts only.
     #[arg(long, env = "CERTDESK_METRICS_TOKEN", hide_env_values = true)]
@@ -170,6 +175,7 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     // Every server takes background jobs; the store hands each to exactly one.
     let worker = WorkerConfig {
         expire_after: chrono::Duration::days(i64::from(args.expire_after_days)),
+        lease: chrono::Duration::seconds(i64::from(args.job_lease_seconds)),
         ..Default::default()
     };
     app.spawn_worker(worker, mailer);
