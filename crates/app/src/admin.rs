@@ -444,6 +444,9 @@ impl Administrator {
             self.app.now(),
         )
         .await?;
+        if let Command::Cancel { .. } = command {
+            self.app.metrics().cancelled();
+        }
         if let Command::Revoke { category, .. } = command {
             let event = SecurityEvent::certificate_revoked(
                 &self.session.username,

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod csc;
 pub mod error;
 pub mod mail;
+pub mod metrics;
 pub mod operator;
 pub mod pades;
 pub mod pki;
@@ -79,6 +80,8 @@ pub struct App {
     pub ca: Option<Arc<CaIssuer>>,
     /// The time-stamping authority of the portal's PDF signatures (B-T), if one is configured.
     pub tsa: Option<timestamp::Tsa>,
+    /// What `/metrics` exposes (see [`metrics`]).
+    metrics: metrics::Metrics,
 }
 
 /// The settings the use cases read.
@@ -134,6 +137,7 @@ impl App {
             registries: Registries::default(),
             ca: None,
             tsa: None,
+            metrics: metrics::Metrics::default(),
         }
     }
 
@@ -160,6 +164,7 @@ impl App {
         if config.issuer.is_none() {
             config.issuer = self.ca.clone().map(|ca| worker::Issuing(ca as Arc<_>));
         }
+        config.metrics = self.metrics.clone();
         let clock = self.clock.clone();
         tokio::spawn(worker::run(self.store.clone(), config, mailer, move || {
             clock.now()

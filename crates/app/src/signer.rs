@@ -403,6 +403,10 @@ impl Unrecorded<'_> {
         if !recorded {
             return Err(AppError::CannotSign(SigningRefusal::Revoked));
         }
+        holder
+            .app
+            .metrics()
+            .signed(self.client, self.signatures.len() as u64);
         Ok(self.signatures)
     }
 }

@@ -8,6 +8,7 @@ mod ca_cmd;
 mod demo;
 mod demo_names;
 mod import;
+mod logging;
 mod registry_cmd;
 mod roles_cmd;
 mod serve;
@@ -29,6 +30,15 @@ use clap::{Args, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Commands,
+    /// How the logs (on standard error) look: text lines, or one JSON object a line.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTDESK_LOG_FORMAT",
+        value_enum,
+        default_value_t = logging::LogFormat::Text
+    )]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Args, Clone)]
@@ -208,16 +218,21 @@ pub fn cannot_open_database(url: &str) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CERTDESK_LOG")
-                .unwrap_or_else(|_| "certdesk=info,certdesk_web=info,warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = Cli::parse();
+    let log_format = cli.log_format;
+    logging::init(log_format);
+    let result = run(cli).await;
+    // A log collector reading JSON gets the reason a command stopped as one more event.
+    if let (Err(error), logging::LogFormat::Json) = (&result, log_format) {
+        tracing::error!(error = format!("{error:#}"), "certdesk stopped");
+        std::process::exit(1);
+    }
+    result
+}
 
-    match Cli::parse().command {
-        Commands::Serve(args) => serve::run(args).await?,
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Commands::Serve(args) => serve::run(args, cli.log_format).await?,
         Commands::Demo {
             db,
             listen,

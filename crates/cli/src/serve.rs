@@ -10,6 +10,7 @@ use certdesk_app::worker::WorkerConfig;
 use certdesk_app::{App, AppError, Config, Registries};
 use clap::Args;
 
+use crate::logging::LogFormat;
 use crate::{DbArg, ca_cmd, demo};
 
 #[derive(Args)]
@@ -70,15 +71,27 @@ pub struct ServeArgs {
     /// gives none. Without it, the signatures are PAdES B-B.
     #[arg(long, env = "CERTDESK_TSA_URL")]
     tsa_url: Option<String>,
+    /// How long a background job taken by this server stays reserved for it. A server that
+    /// dies holding jobs (an issuance batch) leaves them to be taken again, by any server, once
+    /// this has passed; a job run twice is harmless (the second finds it done).
+    #[arg(long, env = "CERTDESK_JOB_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    job_lease_seconds: u32,
+    /// /metrics answers only a scraper that sends `Authorization: Bearer TOKEN` (at least 16
+    /// characters). Without it, /metrics is open: it holds aggregate counts only.
+    #[arg(long, env = "CERTDESK_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 /// The session lifetime of the console, the API and the portal.
 const SESSION_HOURS: i64 = 8;
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     if let Some(url) = &args.registry_url {
         require_https(url, args.demo)?;
     }
+    let metrics_token =
+        certdesk_web::metrics::MetricsToken::new(args.metrics_token.as_deref().unwrap_or_default())
+            .map_err(|problem| anyhow::anyhow!("--metrics-token: {problem}"))?;
     let mailer = mailer(args.smtp, args.mail_from)?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -147,16 +160,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "no CA yet (`certdesk ca init`): signed applications wait for their certificate"
         );
     }
-    tracing::info!("certdesk serves http://{address}/");
-    eprintln!("certdesk: http://{address}/");
+    tracing::info!(
+        metrics = if metrics_token.is_some() {
+            "bearer token"
+        } else {
+            "open"
+        },
+        "certdesk serves http://{address}/"
+    );
+    // A plain line for whoever started it; a log collector reading JSON gets only JSON.
+    if log_format == LogFormat::Text {
+        eprintln!("certdesk: http://{address}/");
+    }
     // Every server takes background jobs; the store hands each to exactly one.
     let worker = WorkerConfig {
         expire_after: chrono::Duration::days(i64::from(args.expire_after_days)),
+        lease: chrono::Duration::seconds(i64::from(args.job_lease_seconds)),
         ..Default::default()
     };
     app.spawn_worker(worker, mailer);
     let web = certdesk_web::WebConfig {
         secure_cookies: behind_tls(args.secure_cookies, &public_url),
+        metrics_token,
     };
     let mut router = certdesk_web::router(app, web);
     if builtin_registry {

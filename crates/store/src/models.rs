@@ -283,6 +283,30 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// The jobs of one kind, as they stand at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobCount {
+    pub kind: JobKind,
+    /// Queued and held by no live worker: due now, or later (a delayed issuance, a retry).
+    pub waiting: i64,
+    /// Of the waiting, those given back after a failure, until their retry is due.
+    pub failed: i64,
+    /// Held by a worker under a lease.
+    pub running: i64,
+}
+
+/// One connection pool of the store: what it holds, and how many of those are idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `read`, `write`, or `read_write` when one pool serves both (PostgreSQL).
+    pub name: &'static str,
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    /// The most it opens.
+    pub max: u32,
+}
+
 /// An email of the outbox, and how its delivery stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {

@@ -30,6 +30,7 @@ pub trait Store:
     + EmailProofs
     + Signatures
     + CscSessions
+    + Gauges
 {
 }
 
@@ -47,6 +48,7 @@ impl<T> Store for T where
         + EmailProofs
         + Signatures
         + CscSessions
+        + Gauges
 {
 }
 
@@ -319,6 +321,19 @@ pub trait Outbox: Send + Sync + 'static {
         organisation_id: i64,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+}
+
+/// What `/metrics` reads from the database when it is scraped: counts over pending work only
+/// (the jobs table holds the jobs not yet done; the unsent emails are found through an index of
+/// their own), and the pools' use, which costs no query.
+#[async_trait]
+pub trait Gauges: Send + Sync + 'static {
+    /// The jobs of each kind that has any, as they stand at `now`.
+    async fn job_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<JobCount>>;
+    /// How many emails of the outbox are not sent yet.
+    async fn unsent_emails(&self) -> StoreResult<i64>;
+    /// The connection pools and their use.
+    fn pools(&self) -> Vec<PoolUse>;
 }
 
 /// Console sessions and API tokens, the portal's login states and sessions (all stored

@@ -108,6 +108,14 @@ impl StoreProbe {
             .unwrap_or_else(|e| panic!("read the email code of {application_id}: {e}"))
     }
 
+    /// `(kind, application_id)` of every row of the jobs table, in the order they were queued.
+    pub async fn jobs(&self) -> Vec<(String, Option<i64>)> {
+        sqlx::query_as("SELECT kind, application_id FROM jobs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("read the jobs table: {e}"))
+    }
+
     /// PostgreSQL: every row of every table of schema `public`, each as PostgreSQL writes a row
     /// as text (`(1,"\\x0a0b…",…)`: `bytea` as `\x` and lower-case hex), with its table's name.
     /// Values that PostgreSQL compressed or moved out of line (TOAST) are read back whole, which a

@@ -12,6 +12,7 @@ pub mod csc;
 pub mod error;
 pub mod extract;
 mod headers;
+pub mod metrics;
 pub mod pki;
 pub mod portal;
 mod qr;
@@ -37,6 +38,9 @@ pub struct WebConfig {
     /// Served over TLS (directly or behind a proxy): cookies are `Secure` with the `__Host-`
     /// prefix (`cookies::name`), and answers carry `Strict-Transport-Security`.
     pub secure_cookies: bool,
+    /// `/metrics` answers only a scraper that presents it as a bearer token (`serve
+    /// --metrics-token`); without it, `/metrics` is open (see [`metrics`]).
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 /// What every handler receives.
@@ -61,6 +65,7 @@ fn routes() -> Routes {
         .nest(csc::V1, csc_v1)
         .nest(csc::V2, csc_v2)
         .merge(api::docs::routes())
+        .merge(metrics::routes())
         .get("/healthz", || async { "ok" })
 }
 
@@ -75,9 +80,19 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .into_parts()
         .0
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    headers::security_headers(router, &config)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(AppState { app, config })
+    let router = headers::security_headers(router, &config)
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span));
+    metrics::track(router, app.metrics().clone()).with_state(AppState { app, config })
+}
+
+/// The span of a request in the logs: its method and path, never its query, which may carry a
+/// secret (the «Έναρξη» link's token, the registry's login code).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+    )
 }
 
 #[cfg(test)]

@@ -15,22 +15,23 @@ use crate::error::{AppError, AppResult};
 /// How many issuance jobs one batch takes.
 pub const ISSUANCE_BATCH: i64 = 64;
 
-/// Issues the certificate of application `id`, if it still awaits issuance.
+/// Issues the certificate of application `id`, if it still awaits issuance; `true` when this
+/// call issued it.
 pub(super) async fn issue(
     store: &dyn Store,
     issuer: &dyn CertificateIssuer,
     id: i64,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     // Lost a race: the application changed meanwhile; look again (a cancellation ends it).
     for _ in 0..5 {
         let Some(transition) = prepare_issue(store, issuer, id, now).await? else {
-            return Ok(());
+            return Ok(false);
         };
         match store.commit_transition(&transition).await {
             Ok(()) => {
                 tracing::debug!(application = id, "certificate issued");
-                return Ok(());
+                return Ok(true);
             }
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
@@ -73,6 +74,7 @@ pub async fn run_issuance_batch(
             Ok(None) => store.complete_job(job.id).await?,
             Err(error) => {
                 tracing::warn!(job = job.id, %error, "issuance failed; it will be tried again");
+                config.metrics.job_failed(JobKind::IssueCertificate);
                 store
                     .release_job(job.id, now + job_backoff(job.attempts))
                     .await?;
@@ -91,6 +93,8 @@ pub async fn run_issuance_batch(
             return Err(error);
         }
     };
+    let issued = applied.iter().filter(|applied| **applied).count();
+    config.metrics.issued(issued as u64);
     for (job, applied) in pending_jobs.iter().zip(applied) {
         // Issued: the transition dropped the job. Lost: a cancellation dropped it, or, if the
         // application still awaits issuance, the next batch looks again.

@@ -27,6 +27,7 @@ pub async fn run_one_job(
         Ok(()) => store.complete_job(job.id).await?,
         Err(error) => {
             tracing::warn!(job = job.id, kind = job.kind.code(), %error, "job failed; it will be tried again");
+            config.metrics.job_failed(job.kind);
             store
                 .release_job(job.id, now + job_backoff(job.attempts))
                 .await?;
@@ -92,7 +93,12 @@ async fn execute(
             Ok(())
         }
         JobKind::IssueCertificate => match &config.issuer {
-            Some(Issuing(issuer)) => issuance::issue(store, issuer.as_ref(), id, now).await,
+            Some(Issuing(issuer)) => {
+                if issuance::issue(store, issuer.as_ref(), id, now).await? {
+                    config.metrics.issued(1);
+                }
+                Ok(())
+            }
             // Not taken without a CA (see `run_one_job`); should one come, leave it for later.
             None => Err(AppError::Configuration("no CA on this server".to_owned())),
         },

@@ -63,6 +63,9 @@ pub struct WorkerConfig {
     /// The CA: with it, this server issues the certificates of signed applications; without it,
     /// their jobs wait for a server that has it.
     pub issuer: Option<Issuing>,
+    /// Where issuances and failed jobs are counted (`App::spawn_worker` gives the
+    /// installation's).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Default for WorkerConfig {
@@ -75,6 +78,7 @@ impl Default for WorkerConfig {
             mail_batch: 10,
             mail_lease: Duration::minutes(10),
             issuer: None,
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 }

@@ -14,7 +14,12 @@
 //! `installation` prepares the data as the operator and the rules would; `servers` runs the
 //! servers under test.
 
+// Shared with the crash test, which uses parts of them this test does not.
+#[allow(dead_code)]
+#[path = "../common/installation.rs"]
 mod installation;
+#[allow(dead_code)]
+#[path = "../common/servers.rs"]
 mod servers;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,10 +30,10 @@ use certdesk_domain::{Action, ActorKind, Status};
 use certdesk_store::Scope;
 use certdesk_testkit::PgTestDatabase;
 use chrono::{Duration, Utc};
-use installation::Installation;
+use installation::{Installation, PENDING};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use servers::Servers;
+use servers::{Servers, login};
 
 const ORG_CODE: &str = "scale";
 const ORG_NAME: &str = "Υπουργείο Δοκιμών Κλιμάκωσης";
@@ -36,34 +41,12 @@ const ADMIN_USERNAME: &str = "e.papadopoulou@scale.test.gov.gr";
 const ADMIN_NAME: &str = "Ελένη Παπαδοπούλου";
 const PASSWORD: &str = "Κωδικός δοκιμής 2024!";
 const SERVER_NAMES: [&str; 3] = ["A", "B", "C"];
-const PENDING: [Status; 5] = [
-    Status::AwaitingDataCheck,
-    Status::AwaitingApproval,
-    Status::AwaitingIdentification,
-    Status::AwaitingSignature,
-    Status::AwaitingIssuance,
-];
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(StdDuration::from_secs(30))
         .build()
         .unwrap()
-}
-
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let response = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": ADMIN_USERNAME, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "login on {base}");
-    let body: Value = response.json().await.unwrap();
-    body["token"]
-        .as_str()
-        .expect("the login answer has a token")
-        .to_owned()
 }
 
 async fn card(client: &reqwest::Client, base: &str, token: &str, employee_id: i64) -> Value {
@@ -87,13 +70,13 @@ async fn what_one_server_writes_the_others_read_at_once() {
     let began = Instant::now();
     // The three servers start at once on an empty database: they race to create the schema.
     let db = PgTestDatabase::create().await;
-    let mut servers = Servers::start(db.url(), &[]).await;
+    let mut servers = Servers::start(&SERVER_NAMES, db.url(), &[]).await;
     eprintln!(
         "[rw] three servers up on a new database after {:?}",
         began.elapsed()
     );
     // What the operator's commands write is seen by the running servers.
-    let mut installation = Installation::new(&db).await;
+    let mut installation = Installation::new(db.url()).await;
     let (employee_id, employee) = installation.employees(1).await.remove(0);
     let (a, b, c) = (servers.base(0), servers.base(1), servers.base(2));
     let client = client();
@@ -186,7 +169,7 @@ async fn what_one_server_writes_the_others_read_at_once() {
 async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
     let began = Instant::now();
     let db = PgTestDatabase::create().await;
-    let mut installation = Installation::new(&db).await;
+    let mut installation = Installation::new(db.url()).await;
     let people = installation.employees(PENDING.len()).await;
     let mut applications = Vec::new();
     for ((employee_id, employee), status) in people.iter().zip(PENDING) {
@@ -196,7 +179,7 @@ async fn thirty_concurrent_cancels_over_three_servers_have_one_winner() {
             .await;
         applications.push((id, status));
     }
-    let mut servers = Servers::start(&installation.url, &[]).await;
+    let mut servers = Servers::start(&SERVER_NAMES, &installation.url, &[]).await;
     eprintln!("[cancel] three servers up after {:?}", began.elapsed());
     let client = client();
     let token = login(&client, servers.base(0)).await;
@@ -329,7 +312,7 @@ async fn a_job_is_executed_once_by_three_servers() {
     const STALE: usize = 20;
     let began = Instant::now();
     let db = PgTestDatabase::create().await;
-    let mut installation = Installation::new(&db).await;
+    let mut installation = Installation::new(db.url()).await;
     let people = installation.employees(STALE + 2).await;
     let now = Utc::now();
 
@@ -373,7 +356,12 @@ async fn a_job_is_executed_once_by_three_servers() {
 
     // Each server sweeps for stale applications as it starts, so all three queue the same
     // expiries at about the same time, and all three take jobs.
-    let mut servers = Servers::start(&installation.url, &["--expire-after-days", "90"]).await;
+    let mut servers = Servers::start(
+        &SERVER_NAMES,
+        &installation.url,
+        &["--expire-after-days", "90"],
+    )
+    .await;
     let started = Instant::now();
     eprintln!("[jobs] three servers up after {:?}", began.elapsed());
 

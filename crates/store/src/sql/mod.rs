@@ -12,6 +12,7 @@ mod effects;
 mod email_proofs;
 mod employee_search;
 mod employees;
+mod gauges;
 mod jobs;
 mod outbox;
 mod pki;

@@ -179,6 +179,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/csc/v2/signatures/signDoc",                                  [Login, Login, Login, Login, Login, Login]),
     ("GET",  "/csc/v2/openapi.json",                                        [Public, Public, Public, Public, Public, Public]),
     ("GET",  "/healthz",                                                    [Public, Public, Public, Public, Public, Public]),
+    // Aggregate counts only, open unless `serve --metrics-token` (tests/api/metrics.rs).
+    ("GET",  "/metrics",                                                    [Public, Public, Public, Public, Public, Public]),
 ];
 
 /// Routes that end the caller's session when they let it through. For them `Yes` also means

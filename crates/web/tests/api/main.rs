@@ -18,6 +18,7 @@ mod headers;
 mod helpers;
 mod jobs;
 mod mail;
+mod metrics;
 mod one_open;
 mod openapi;
 mod pki;

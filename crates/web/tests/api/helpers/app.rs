@@ -51,6 +51,7 @@ impl Serving {
         Serving {
             web: WebConfig {
                 secure_cookies: true,
+                ..Default::default()
             },
             ..Default::default()
         }
