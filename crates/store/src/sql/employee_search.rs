@@ -30,6 +30,10 @@ const LIST_COLUMNS: &str = "e.id, e.afm, e.surname, e.given_name, e.father_name,
 const FROM_EMPLOYEES: &str =
     " FROM employees e LEFT JOIN applications a ON a.id = e.current_application_id WHERE 1 = 1";
 
+/// The same without the applications, for counts and merges that filter on none of their columns:
+/// an index of the order then answers them alone, without reading the rows.
+const FROM_EMPLOYEES_ONLY: &str = " FROM employees e WHERE 1 = 1";
+
 /// Applications first (`CROSS JOIN` keeps SQLite from reordering the join), then their employees.
 const FROM_APPLICATIONS: &str = " FROM applications a CROSS JOIN employees e \
      WHERE e.id = a.employee_id AND e.current_application_id = a.id";
@@ -38,6 +42,15 @@ const FROM_APPLICATIONS: &str = " FROM applications a CROSS JOIN employees e \
 const FROM_OTHER_KEYS: &str = " FROM employee_name_keys k CROSS JOIN employees e \
      LEFT JOIN applications a ON a.id = e.current_application_id \
      WHERE e.id = k.employee_id AND k.is_leading = 0";
+
+/// The keys that do not lead, then their employees, without the applications.
+const FROM_OTHER_KEYS_ONLY: &str = " FROM employee_name_keys k CROSS JOIN employees e \
+     WHERE e.id = k.employee_id AND k.is_leading = 0";
+
+/// Whether a filter reads the current application (a status, «Αίτημα ανάκλησης»).
+fn needs_application(query: &EmployeeQuery) -> bool {
+    matches!(query.status, Some(StatusFilter::Is(_))) || query.revocation_requested
+}
 
 fn sort_columns(order: SortOrder) -> (&'static str, &'static str) {
     match order {
@@ -232,10 +245,13 @@ impl SqlStore {
         let total = match known {
             Some(total) => total,
             None => {
-                let mut count = QueryBuilder::<Db>::new(format!(
-                    "SELECT count(*) FROM (SELECT 1 AS one{}",
-                    source.from()
-                ));
+                let from = match source {
+                    Source::Applications => FROM_APPLICATIONS,
+                    _ if needs_application(query) => FROM_EMPLOYEES,
+                    _ => FROM_EMPLOYEES_ONLY,
+                };
+                let mut count =
+                    QueryBuilder::<Db>::new(format!("SELECT count(*) FROM (SELECT 1 AS one{from}"));
                 push_filters_from(&mut count, source, scope, query, 0);
                 count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
                 let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
@@ -263,21 +279,21 @@ impl SqlStore {
     ) -> StoreResult<SearchPage> {
         let (limit, offset) = query.limit_offset();
         let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-        push_merged(&mut count, scope, query, order, "e.id", CAP + 1);
+        push_merged(&mut count, scope, query, order, CAP + 1);
         count.push(") merged");
         let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
 
-        let mut select = QueryBuilder::<Db>::new("SELECT * FROM (");
-        push_merged(
-            &mut select,
-            scope,
-            query,
-            order,
-            LIST_COLUMNS,
-            offset + limit,
-        );
+        // The page is found among ids and sort columns; only its rows are read whole.
+        let mut select =
+            QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM (SELECT * FROM ("));
+        push_merged(&mut select, scope, query, order, offset + limit);
         select.push(") merged ORDER BY s1, s2, id");
         push_page(&mut select, query);
+        select.push(
+            ") page CROSS JOIN employees e \
+             LEFT JOIN applications a ON a.id = e.current_application_id \
+             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
+        );
         let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
         Ok(SearchPage {
             total: Total::from_capped(counted as u64),
@@ -311,19 +327,22 @@ impl SqlStore {
 }
 
 /// The union of the first token's leading range (its first `range_limit` rows in the order) and
-/// the rows found by the keys that do not lead, each row with its sort columns `s1`, `s2`.
+/// the rows found by the keys that do not lead: each row's `id` and sort columns `s1`, `s2`.
 fn push_merged(
     q: &mut QueryBuilder<Db>,
     scope: &Scope,
     query: &EmployeeQuery,
     order: SortOrder,
-    columns: &str,
     range_limit: i64,
 ) {
     let (surname, given) = sort_columns(order);
     let token = &query.name_tokens[0];
+    let (from_employees, from_keys) = match needs_application(query) {
+        true => (FROM_EMPLOYEES, FROM_OTHER_KEYS),
+        false => (FROM_EMPLOYEES_ONLY, FROM_OTHER_KEYS_ONLY),
+    };
     q.push(format!(
-        "SELECT * FROM (SELECT {columns}, {surname} AS s1, {given} AS s2{FROM_EMPLOYEES}"
+        "SELECT * FROM (SELECT e.id, {surname} AS s1, {given} AS s2{from_employees}"
     ));
     push_prefix(q, surname, token);
     push_filters(q, scope, query, 1);
@@ -331,7 +350,7 @@ fn push_merged(
         .push(" LIMIT ")
         .push_bind(range_limit)
         .push(format!(
-            ") leading_range UNION SELECT {columns}, {surname} AS s1, {given} AS s2{FROM_OTHER_KEYS}"
+            ") leading_range UNION SELECT e.id, {surname} AS s1, {given} AS s2{from_keys}"
         ));
     push_key_scope(q, scope);
     push_prefix(q, "k.key", token);
