@@ -1,5 +1,5 @@
-//! The CSV import's reader, `read_employees` in crates/cli/src/import/rows.rs (included as it
-//! is): never panics, on any bytes. A refused file has at least one error, each naming a line of
+//! The CSV import's streaming reader, `read_employees` in crates/app/src/import/csv_rows.rs
+//! and the line ends it reads through, line_ends.rs (both included as they are): never panics, on any bytes. A refused file has at least one error, each naming a line of
 //! the file (1-based; a line ends at "\n", "\r\n" or a lone "\r"), in order. An accepted file
 //! gives rows from line 2 on, in increasing lines, with distinct ΑΦΜ, each row's ΑΦΜ written on
 //! the line it is said to come from, and each row valid again when its canonical fields are
@@ -9,9 +9,16 @@
 use certdesk_domain::employee::EmployeeInput;
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../crates/cli/src/import/rows.rs"]
-mod rows;
+/// Mounted as in the app crate: `csv_rows` reaches `super::line_ends`.
+mod import {
+    #[allow(dead_code)]
+    #[path = "../../../crates/app/src/import/line_ends.rs"]
+    pub mod line_ends;
+    #[allow(dead_code)]
+    #[path = "../../../crates/app/src/import/csv_rows.rs"]
+    pub mod csv_rows;
+}
+use import::{csv_rows as rows, line_ends::Encoding};
 
 /// The lines of `data`, split at "\n", "\r\n" and a lone "\r".
 fn lines(data: &[u8]) -> Vec<&[u8]> {
@@ -46,7 +53,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fuzz_target!(|data: &[u8]| {
     let lines = lines(data);
     let count = lines.len() as u64;
-    match rows::read_employees(data, &indicatif::ProgressBar::hidden()) {
+    match rows::read_employees(data, Encoding::Utf8) {
         Err(errors) => {
             assert!(!errors.is_empty());
             for e in &errors {
@@ -55,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
                     "line {} of {count}: {e}",
                     e.line
                 );
-                assert!(!e.message.is_empty());
+                assert!(!e.message(certdesk_domain::Lang::El).is_empty());
                 assert!(e.to_string().starts_with(&format!("γραμμή {}", e.line)));
             }
             assert!(

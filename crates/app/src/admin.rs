@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use certdesk_domain::second_factor::{SecondFactorInput, Setup, recovery_code_digest};
 use certdesk_domain::security::LoginResult;
 use certdesk_domain::throttle::ThrottleKey;
-use certdesk_domain::validation::{Afm, Email, Mobile};
+use certdesk_domain::validation::{Afm, Email, Field, Mobile, Problem, ValidationError};
 use certdesk_domain::{Actor, Command, HistoryEntry, Role, SecurityEvent};
 use certdesk_registry::RegistryError;
 use certdesk_store::prelude::*;
@@ -346,6 +346,62 @@ impl Administrator {
             .store()
             .search_employees(&self.scope(), query)
             .await?)
+    }
+
+    /// Imports the HR registry's CSV file at `file` into one of the ΔΨΠ's organisations: the
+    /// one of code `organisation`, or their only one (see [`crate::import`]).
+    pub async fn import_employees(
+        &self,
+        organisation: Option<&str>,
+        file: &std::path::Path,
+        options: crate::import::ImportOptions,
+    ) -> AppResult<Result<crate::import::ImportSummary, crate::import::ImportRefusal>> {
+        if !self.role().may_import_employees() {
+            return Err(AppError::Forbidden);
+        }
+        let mine = &self.session.organisation_ids;
+        let organisation_id = match organisation.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => self
+                .app
+                .store()
+                .organisation_by_code(code)
+                .await?
+                .map(|o| o.id)
+                .filter(|id| mine.contains(id))
+                .ok_or(AppError::Invalid(ValidationError::new(
+                    Field::Organisation,
+                    Problem::Format,
+                )))?,
+            None => match mine.as_slice() {
+                [only] => *only,
+                _ => {
+                    return Err(AppError::Invalid(ValidationError::new(
+                        Field::Organisation,
+                        Problem::Missing,
+                    )));
+                }
+            },
+        };
+        let outcome = crate::import::import_file(
+            self.app.store().as_ref(),
+            organisation_id,
+            file,
+            options,
+            &crate::import::Quiet,
+            self.app.now(),
+        )
+        .await?;
+        if let Ok(summary) = &outcome {
+            tracing::info!(
+                administrator = self.session.administrator_id,
+                organisation_id,
+                rows = summary.rows,
+                inserted = summary.inserted,
+                updated = summary.updated,
+                "employees imported"
+            );
+        }
+        Ok(outcome)
     }
 
     pub async fn units(&self) -> AppResult<Vec<String>> {

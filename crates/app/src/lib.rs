@@ -15,6 +15,7 @@ pub mod ca;
 pub mod clock;
 pub mod csc;
 pub mod error;
+pub mod import;
 pub mod mail;
 pub mod metrics;
 pub mod operator;

@@ -78,11 +78,18 @@ enum Commands {
     /// Import employees from a CSV file (header: afm,surname,given_name,father_name,id_card,
     /// birth_date,email,mobile,unit,position). All or nothing.
     Import {
-        /// The CSV file (UTF-8).
+        /// The CSV file (UTF-8, with or without a byte-order mark, unless --encoding says).
         file: std::path::PathBuf,
         /// Code of the organisation the employees belong to.
         #[arg(long)]
         org: String,
+        /// A row whose ΑΦΜ the organisation has already updates that employee (without it,
+        /// such a row is an error).
+        #[arg(long)]
+        update: bool,
+        /// The file's character encoding: utf-8 or windows-1253.
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
         #[command(flatten)]
         db: DbArg,
     },
@@ -337,9 +344,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", to.display()))?;
             println!("backup written to {}", to.display());
         }
-        Commands::Import { file, org, db } => {
+        Commands::Import {
+            file,
+            org,
+            update,
+            encoding,
+            db,
+        } => {
             let store = open_store(&db.db).await?;
-            import::run(store.as_ref(), &file, &org).await?;
+            import::run(store.as_ref(), &file, &org, update, &encoding).await?;
         }
         Commands::Registry { command } => registry_cmd::run(command).await?,
         Commands::Ca { command } => ca_cmd::run(command).await?,

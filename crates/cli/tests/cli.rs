@@ -371,6 +371,72 @@ async fn import_is_all_or_nothing_and_names_the_bad_line() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("γραμμή 2, πεδίο afm"));
     assert_eq!(count(&store, org.id, None).await, 2);
+
+    // With --update the registered ΑΦΜ update their employees; progress goes to stderr in
+    // plain lines when it is not a terminal.
+    let updated = certdesk(
+        &[
+            "import",
+            good_file.to_str().unwrap(),
+            "--org",
+            "ekdd",
+            "--update",
+        ],
+        &db,
+    );
+    assert!(updated.status.success());
+    assert!(
+        stdout(&updated).contains("imported 2 employees into ekdd (0 new, 2 updated)"),
+        "{}",
+        stdout(&updated)
+    );
+    let progress = String::from_utf8_lossy(&updated.stderr);
+    assert!(progress.contains("έλεγχος: 100% (2 γραμμές"), "{progress}");
+    assert!(
+        progress.contains("αποθήκευση: 100% (2 γραμμές"),
+        "{progress}"
+    );
+    assert_eq!(count(&store, org.id, None).await, 2);
+
+    // A file in Windows-1253: refused as not UTF-8, read with --encoding.
+    let greek_windows = dir.path().join("windows.csv");
+    let mut bytes = header.as_bytes().to_vec();
+    // «020000015,Ρήγας,Ανδρέας,Ιωάννης» in Windows-1253.
+    bytes.extend_from_slice(b"020000015,\xD1\xDE\xE3\xE1\xF2,\xC1\xED\xE4\xF1\xDD\xE1\xF2,\xC9\xF9\xDC\xED\xED\xE7\xF2,,,,,,\r\n");
+    std::fs::write(&greek_windows, &bytes).unwrap();
+    let path = greek_windows.to_str().unwrap();
+    let refused = certdesk(&["import", path, "--org", "ekdd"], &db);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("γραμμή 2: το αρχείο δεν είναι σε UTF-8"),
+        "{stderr}"
+    );
+    let read = certdesk(
+        &[
+            "import",
+            path,
+            "--org",
+            "ekdd",
+            "--encoding",
+            "windows-1253",
+        ],
+        &db,
+    );
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let found = store
+        .employee_by_afm(
+            &Scope::Organisations(vec![org.id]),
+            &certdesk_domain::validation::Afm::parse("020000015").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("imported");
+    assert_eq!(found.surname.as_str(), "Ρήγας");
 }
 
 #[tokio::test]

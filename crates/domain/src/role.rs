@@ -45,6 +45,12 @@ impl Role {
         self == Role::Administrator
     }
 
+    /// Import the HR registry's employees into their organisations (the CLI's import is the
+    /// installation's own, below roles).
+    pub fn may_import_employees(self) -> bool {
+        self == Role::Administrator
+    }
+
     /// Search employees, read their cards and histories (within a scope, see below).
     pub fn may_read_employees(self) -> bool {
         matches!(self, Role::Administrator | Role::Auditor)

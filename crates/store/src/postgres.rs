@@ -16,11 +16,19 @@ mod dialect {
     pub type Conn = sqlx::PgConnection;
     /// Its migrations (the DDL differs, so they are kept per backend).
     pub const MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    /// Servers claiming at once each get different rows, without waiting for each other.
     /// The position of a string in another (1-based, 0 when absent), as PostgreSQL names it.
     pub const STRPOS: &str = "strpos";
+    /// Servers claiming at once each get different rows, without waiting for each other.
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+    /// Ids for `$1` new employees, taken from the column's sequence (other servers may be
+    /// inserting at once).
+    pub const RESERVE_EMPLOYEE_IDS: &str =
+        "SELECT nextval(pg_get_serial_sequence('employees', 'id')) FROM generate_series(1, $1)";
+    /// An import's rows go by COPY.
+    pub(crate) use super::copy as bulk;
 }
+
+pub(crate) mod copy;
 
 // The statements of `sql/` are mounted once per backend on purpose (see the crate's doc).
 #[allow(clippy::duplicate_mod)]

@@ -185,6 +185,41 @@ pub trait Employees: Send + Sync + 'static {
     async fn units(&self, scope: &Scope) -> StoreResult<Vec<String>>;
     /// Whether any employee holds (or has reserved) this username, in the whole installation.
     async fn username_taken(&self, username: &str) -> StoreResult<bool>;
+    /// Of `afms`, those the organisation has already (the CSV import checks before it writes).
+    async fn registered_afms(
+        &self,
+        organisation_id: i64,
+        afms: &[String],
+    ) -> StoreResult<Vec<String>>;
+    /// Opens an import into the organisation: every batch written in one transaction, which
+    /// only [`EmployeeImport::commit`] keeps (dropping the import rolls it back).
+    async fn begin_import(
+        &self,
+        organisation_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Box<dyn EmployeeImport>>;
+}
+
+/// An import in progress (see [`Employees::begin_import`]): batches written in bulk, with their
+/// search keys, in one transaction.
+#[async_trait]
+pub trait EmployeeImport: Send {
+    /// Writes a batch: an employee whose ΑΦΜ the organisation has already is updated when
+    /// `update`, and fails the batch with `Duplicate(Afm)` otherwise; the others are inserted.
+    async fn write(
+        &mut self,
+        employees: &[NewEmployee],
+        update: bool,
+    ) -> StoreResult<ImportedBatch>;
+    /// Keeps everything written, once it is durable.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// What one batch of an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportedBatch {
+    pub inserted: u64,
+    pub updated: u64,
 }
 
 /// Applications, their transitions (with the effects, in one transaction) and their histories.

@@ -23,11 +23,18 @@ mod dialect {
     pub type Conn = sqlx::SqliteConnection;
     /// Its migrations (the DDL differs, so they are kept per backend).
     pub const MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    /// Behind the one writer, the select and the update of a claim cannot interleave with
-    /// another claim.
     /// The position of a string in another (1-based, 0 when absent), as SQLite names it.
     pub const STRPOS: &str = "instr";
+    /// Behind the one writer, the select and the update of a claim cannot interleave with
+    /// another claim.
     pub const SKIP_LOCKED: &str = "";
+    /// Ids for `$1` new employees: after the largest, which no one else can take while the one
+    /// writer's transaction lasts.
+    pub const RESERVE_EMPLOYEE_IDS: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
+         SELECT i + 1 FROM n WHERE i < $1) \
+         SELECT (SELECT COALESCE(MAX(id), 0) FROM employees) + i FROM n";
+    /// An import's rows go as prepared multi-row inserts.
+    pub(crate) use super::sql::bulk_values as bulk;
 }
 
 // The statements of `sql/` are mounted once per backend on purpose (see the crate's doc).

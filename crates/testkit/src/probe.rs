@@ -58,6 +58,22 @@ impl StoreProbe {
         count > 0
     }
 
+    /// How many rows `employees` and `employee_name_keys` hold (an import that refused a file
+    /// must leave both as they were).
+    pub async fn employee_rows(&self) -> (i64, i64) {
+        let mut counts = [0; 2];
+        for (count, statement) in counts.iter_mut().zip([
+            "SELECT count(*) FROM employees",
+            "SELECT count(*) FROM employee_name_keys",
+        ]) {
+            *count = sqlx::query_scalar(statement)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        (counts[0], counts[1])
+    }
+
     /// Makes the employee look as stored before the search columns of migration 0019: no
     /// Latin sort columns, no words, no keys (the store fills them when it is opened).
     pub async fn forget_search_columns(&self, employee_id: i64) {

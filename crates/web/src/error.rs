@@ -46,6 +46,10 @@ pub enum WebError {
     /// The body could not be read.
     BodyUnreadable,
     PayloadTooLarge,
+    /// A CSV import's body beyond its own limit.
+    CsvTooLarge,
+    /// An import's body that is not `text/csv` in UTF-8 or Windows-1253.
+    UnsupportedMediaType,
     MalformedJson,
     /// The body is JSON but not an object.
     NotAnObject,
@@ -111,7 +115,8 @@ impl WebError {
             WebError::BodyUnreadable | WebError::MalformedJson | WebError::InvalidQuery { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::PayloadTooLarge | WebError::CsvTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::NotAnObject | WebError::WrongShape { .. } | WebError::UnknownAfm => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -128,7 +133,8 @@ impl WebError {
             WebError::NotFound => "not_found",
             WebError::MethodNotAllowed => "method_not_allowed",
             WebError::BodyUnreadable => "bad_request",
-            WebError::PayloadTooLarge => "payload_too_large",
+            WebError::PayloadTooLarge | WebError::CsvTooLarge => "payload_too_large",
+            WebError::UnsupportedMediaType => "unsupported_media_type",
             WebError::MalformedJson => "malformed_json",
             WebError::NotAnObject | WebError::WrongShape { .. } => "invalid_field",
             WebError::InvalidQuery { .. } => "invalid_query",
@@ -168,6 +174,8 @@ impl WebError {
             WebError::MethodNotAllowed => t.method_not_allowed,
             WebError::BodyUnreadable => t.body_unreadable,
             WebError::PayloadTooLarge => t.payload_too_large,
+            WebError::CsvTooLarge => t.csv_too_large,
+            WebError::UnsupportedMediaType => t.csv_media_type,
             WebError::MalformedJson => t.malformed_json,
             WebError::NotAnObject => t.not_an_object,
             WebError::WrongShape { field: None } => t.wrong_shape,

@@ -62,10 +62,12 @@ pub enum Field {
     NewSigningPasswordConfirm,
     /// The search's filter of open revocation requests (`true` or `false`).
     RevocationRequested,
+    /// The organisation an import is for, by its code (`?org=`).
+    Organisation,
 }
 
 impl Field {
-    pub const ALL: [Field; 43] = [
+    pub const ALL: [Field; 44] = [
         Field::Afm,
         Field::IdCard,
         Field::Email,
@@ -109,6 +111,7 @@ impl Field {
         Field::NewSigningPassword,
         Field::NewSigningPasswordConfirm,
         Field::RevocationRequested,
+        Field::Organisation,
     ];
 
     /// The wire name, e.g. "afm": what forms, the API and CSV headers call the field.
@@ -157,6 +160,7 @@ impl Field {
             Field::NewSigningPassword => "new_signing_password",
             Field::NewSigningPasswordConfirm => "new_signing_password_confirm",
             Field::RevocationRequested => "revocation_requested",
+            Field::Organisation => "org",
         }
     }
 
@@ -224,6 +228,7 @@ impl Field {
             Field::RevocationRequested => {
                 ("Μόνο με αίτημα ανάκλησης", "Only with a revocation request")
             }
+            Field::Organisation => ("Φορέας", "Organisation"),
         };
         lang.pick(el, en)
     }
@@ -317,6 +322,10 @@ impl Field {
             Field::RevocationRequested => {
                 lang.pick("πρέπει να είναι true ή false", "must be true or false")
             }
+            Field::Organisation => lang.pick(
+                "πρέπει να είναι ο κωδικός ενός από τους φορείς σας",
+                "must be the code of one of your organisations",
+            ),
             Field::Documents => lang.pick(
                 "πρέπει να είναι λίστα εγγράφων [{\"document\": …}]",
                 "must be a list of documents [{\"document\": …}]",

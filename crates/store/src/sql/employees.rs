@@ -178,4 +178,20 @@ impl Employees for SqlStore {
             .await?;
         Ok(count > 0)
     }
+
+    async fn registered_afms(
+        &self,
+        organisation_id: i64,
+        afms: &[String],
+    ) -> StoreResult<Vec<String>> {
+        self.afms_of_organisation(organisation_id, afms).await
+    }
+
+    async fn begin_import(
+        &self,
+        organisation_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Box<dyn crate::EmployeeImport>> {
+        self.open_import(organisation_id, now).await
+    }
 }

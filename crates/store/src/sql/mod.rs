@@ -6,10 +6,14 @@
 mod account_security;
 mod accounts;
 mod applications;
+// Unused where the dialect has a bulk path of its own (COPY on PostgreSQL).
+#[allow(dead_code)]
+pub(crate) mod bulk_values;
 mod credentials;
 mod csc;
 mod effects;
 mod email_proofs;
+pub(crate) mod employee_import;
 mod employee_search;
 mod employees;
 mod gauges;
@@ -23,7 +27,7 @@ mod signatures;
 use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;
 
-use super::dialect::{Conn, Db, MIGRATIONS, Pool, SKIP_LOCKED, STRPOS};
+use super::dialect::{Conn, Db, MIGRATIONS, Pool, RESERVE_EMPLOYEE_IDS, SKIP_LOCKED, STRPOS, bulk};
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 
 /// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;

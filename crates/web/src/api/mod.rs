@@ -8,6 +8,7 @@ pub(crate) mod applications;
 mod auth;
 pub mod docs;
 pub mod employees;
+mod import;
 pub mod views;
 
 use std::sync::LazyLock;
@@ -31,6 +32,7 @@ pub fn routes() -> (Routes, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::logout))
         .routes(routes!(employees::search))
         .routes(routes!(employees::card))
+        .routes(routes!(import::import))
         .routes(routes!(applications::create))
         .routes(routes!(applications::approve))
         .routes(routes!(applications::reject))

@@ -138,6 +138,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/api/v1/auth/logout",                                         [Login, Yes, Yes, Login, Yes, Yes]),
     ("GET",  "/api/v1/employees",                                           [Login, Yes, Yes, Login, Forbidden, Yes]),
     ("GET",  "/api/v1/employees/{id}",                                      [Login, Yes, NotFound, Login, Forbidden, Yes]),
+    ("POST", "/api/v1/employees/import",                                    [Login, Yes, Yes, Login, Forbidden, Forbidden]),
     ("POST", "/api/v1/applications",                                        [Login, Yes, Yes, Login, Forbidden, Forbidden]),
     ("POST", "/api/v1/applications/{id}/approve",                           [Login, Yes, NotFound, Login, Forbidden, Forbidden]),
     ("POST", "/api/v1/applications/{id}/reject",                            [Login, Yes, NotFound, Login, Forbidden, Forbidden]),

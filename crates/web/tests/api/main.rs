@@ -16,6 +16,7 @@ mod console;
 mod faults;
 mod headers;
 mod helpers;
+mod import;
 mod jobs;
 mod mail;
 mod metrics;

@@ -10,11 +10,13 @@ use serde_json::Value;
 use crate::helpers::*;
 
 /// SPEC §7's operations, as (method, path), and the logout of issue 10.
-const CONTRACT: [(&str, &str); 10] = [
+const CONTRACT: [(&str, &str); 11] = [
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/employees"),
     ("get", "/api/v1/employees/{id}"),
+    // Issue 12: the HR systems' CSV import.
+    ("post", "/api/v1/employees/import"),
     ("post", "/api/v1/applications"),
     ("post", "/api/v1/applications/{id}/approve"),
     ("post", "/api/v1/applications/{id}/reject"),
@@ -92,6 +94,17 @@ async fn the_openapi_document_describes_exactly_the_contract() {
             .get("otp")
             .is_some(),
         "the login body documents otp"
+    );
+    let import = &doc["paths"]["/api/v1/employees/import"]["post"];
+    for status in ["200", "400", "401", "403", "413", "415", "422"] {
+        assert!(
+            import["responses"].get(status).is_some(),
+            "import documents {status}"
+        );
+    }
+    assert!(
+        import["requestBody"]["content"].get("text/csv").is_some(),
+        "the import takes text/csv: {import}"
     );
     let logout = &doc["paths"]["/api/v1/auth/logout"]["post"]["responses"];
     assert!(logout.get("204").is_some(), "logout answers 204");
