@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_data;
 mod bench_http;
 mod bench_sign;
 mod ca_cmd;
@@ -153,6 +154,18 @@ enum Commands {
         #[arg(long, default_value_t = 200)]
         cancels: usize,
     },
+    /// Write an HR registry's CSV export of made-up employees (for trying `import` at scale).
+    BenchData {
+        /// How many employees.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// The file to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The same seed writes the same file.
+        #[arg(long, default_value_t = 12)]
+        seed: u64,
+    },
     /// Signatures through the CSC API's signHash over HTTP (the demo data, a local server,
     /// concurrent clients), beside the raw signing rate of the same key type; prints a table.
     BenchSign {
@@ -282,6 +295,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
             let store = open_store(&url).await?;
             let config = bench_http::HttpBenchConfig {
+                db_url: url.clone(),
+                work_dir: dir.clone(),
                 employees,
                 largest: largest.min(employees),
                 organisations,
@@ -292,6 +307,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let result = bench_http::run(store, config).await;
             let _ = std::fs::remove_dir_all(&dir);
             result?;
+        }
+        Commands::BenchData { rows, out, seed } => {
+            bench_data::write_csv(&out, rows, seed, 0, |_| {})?;
+            println!("wrote {rows} employees to {}", out.display());
         }
         Commands::BenchSign { clients, batch } => {
             let dir = tempfile_dir()?;

@@ -191,11 +191,13 @@ pub trait Employees: Send + Sync + 'static {
         organisation_id: i64,
         afms: &[String],
     ) -> StoreResult<Vec<String>>;
-    /// Opens an import into the organisation: every batch written in one transaction, which
-    /// only [`EmployeeImport::commit`] keeps (dropping the import rolls it back).
+    /// Opens an import of `rows` employees into the organisation: every batch written in one
+    /// transaction, which only [`EmployeeImport::commit`] keeps (dropping the import rolls it
+    /// back). `rows` lets a backend choose how to write them (see `sql/employee_import.rs`).
     async fn begin_import(
         &self,
         organisation_id: i64,
+        rows: u64,
         now: DateTime<Utc>,
     ) -> StoreResult<Box<dyn EmployeeImport>>;
 }

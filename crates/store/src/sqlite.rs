@@ -33,6 +33,13 @@ mod dialect {
     pub const RESERVE_EMPLOYEE_IDS: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
          SELECT i + 1 FROM n WHERE i < $1) \
          SELECT (SELECT COALESCE(MAX(id), 0) FROM employees) + i FROM n";
+    /// The secondary indexes a large import drops and makes again (their names and
+    /// definitions; the unique constraints' own indexes stay, and check the rows).
+    pub const INDEXES_TO_REBUILD: Option<&str> = Some(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('employees', 'employee_name_keys') ORDER BY name",
+    );
+    pub const IMPORT_SETTINGS: &[&str] = &[];
     /// An import's rows go as prepared multi-row inserts.
     pub(crate) use super::sql::bulk_values as bulk;
 }

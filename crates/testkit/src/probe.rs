@@ -74,6 +74,25 @@ impl StoreProbe {
         (counts[0], counts[1])
     }
 
+    /// The names of the indexes of `employees` and `employee_name_keys` (a large import drops
+    /// and makes again some of them on SQLite).
+    pub async fn employee_indexes(&self) -> Vec<String> {
+        let statement = match self.store {
+            ProbedStore::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ('employees', 'employee_name_keys') ORDER BY name"
+            }
+            ProbedStore::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename IN ('employees', 'employee_name_keys') ORDER BY indexname"
+            }
+        };
+        sqlx::query_scalar(statement)
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+    }
+
     /// Makes the employee look as stored before the search columns of migration 0019: no
     /// Latin sort columns, no words, no keys (the store fills them when it is opened).
     pub async fn forget_search_columns(&self, employee_id: i64) {

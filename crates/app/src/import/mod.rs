@@ -23,7 +23,7 @@ pub use line_ends::Encoding;
 
 /// Errors listed at most (all are counted).
 pub const MAX_REPORTED: usize = 1000;
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
@@ -219,7 +219,7 @@ pub async fn import_file(
     }
 
     progress.phase(Phase::Storing, file_bytes);
-    let mut import = store.begin_import(organisation_id, now).await?;
+    let mut import = store.begin_import(organisation_id, rows, now).await?;
     let mut summary = ImportSummary::default();
     let mut batches = read_batches(path.to_owned(), options.encoding);
     while let Some(batch) = batches.recv().await {

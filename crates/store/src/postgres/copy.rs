@@ -36,18 +36,21 @@ fn push_row(data: &mut String, values: &[Option<&str>]) {
     data.push('\n');
 }
 
-async fn copy(conn: &mut Conn, statement: &str, data: String) -> StoreResult<()> {
+async fn copy(conn: &mut Conn, statement: &str, data: String) -> Result<(), sqlx::Error> {
     let mut copy = conn.copy_in_raw(statement).await?;
     if let Err(e) = copy.send(data.into_bytes()).await {
         // The connection stays usable (and the transaction fails) only once COPY is ended.
         let _ = copy.abort(e.to_string()).await;
-        return Err(e.into());
+        return Err(e);
     }
     copy.finish().await?;
     Ok(())
 }
 
-pub(crate) async fn insert_employees(conn: &mut Conn, rows: &[EmployeeRow<'_>]) -> StoreResult<()> {
+pub(crate) async fn insert_employees(
+    conn: &mut Conn,
+    rows: &[EmployeeRow<'_>],
+) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -106,12 +109,12 @@ pub(crate) async fn insert_name_keys(conn: &mut Conn, rows: &[NameKeyRow<'_>]) -
             i32::from(row.leading)
         );
     }
-    copy(
+    Ok(copy(
         conn,
         &format!("COPY employee_name_keys ({NAME_KEY_COLUMNS}) FROM STDIN"),
         data,
     )
-    .await
+    .await?)
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ use crate::StoreResult;
 const EMPLOYEES_PER_INSERT: usize = 500;
 const KEYS_PER_INSERT: usize = 2000;
 
-pub(crate) async fn insert_employees(conn: &mut Conn, rows: &[EmployeeRow<'_>]) -> StoreResult<()> {
+pub(crate) async fn insert_employees(
+    conn: &mut Conn,
+    rows: &[EmployeeRow<'_>],
+) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(EMPLOYEES_PER_INSERT) {
         let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO employees ({EMPLOYEE_COLUMNS}) "));
         q.push_values(chunk, |mut b, row| {

@@ -190,8 +190,9 @@ impl Employees for SqlStore {
     async fn begin_import(
         &self,
         organisation_id: i64,
+        rows: u64,
         now: DateTime<Utc>,
     ) -> StoreResult<Box<dyn crate::EmployeeImport>> {
-        self.open_import(organisation_id, now).await
+        self.open_import(organisation_id, rows, now).await
     }
 }

@@ -27,7 +27,10 @@ mod signatures;
 use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;
 
-use super::dialect::{Conn, Db, MIGRATIONS, Pool, RESERVE_EMPLOYEE_IDS, SKIP_LOCKED, STRPOS, bulk};
+use super::dialect::{
+    Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, MIGRATIONS, Pool, RESERVE_EMPLOYEE_IDS,
+    SKIP_LOCKED, STRPOS, bulk,
+};
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 
 /// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;

@@ -326,3 +326,33 @@ async fn what_is_not_a_csv_for_one_of_the_callers_organisations_is_refused() {
     let body = ok(app.import_csv(&token, &[("org", "MINDIGITAL")], file).await).await;
     assert_eq!(body["inserted"], 1);
 }
+
+/// A large import (SQLite makes its indexes again for one, in the same transaction): every
+/// index is back after it, and each order of the search still finds by every key.
+#[tokio::test]
+async fn a_large_import_leaves_every_index_as_it_was() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let indexes = app.probe.employee_indexes().await;
+    assert!(indexes.len() >= 10, "{indexes:?}");
+    let rows: Vec<String> = (0..20_000)
+        .map(|i| {
+            let surname = if i % 2 == 0 {
+                "Ζαχαρίου"
+            } else {
+                "Ξενάκη"
+            };
+            row(&next_afm(), &format!("{surname}-{}", letters(i)), "Όνομα")
+        })
+        .collect();
+    let body = ok(app.import_csv(&token, &[], file_of(&rows)).await).await;
+    assert_eq!(body["inserted"], 20_000);
+    assert_eq!(app.probe.employee_indexes().await, indexes);
+    let found = app.search_ok(&token, &[("q", "ξενακη")]).await;
+    assert_eq!(found["total"], 1000, "counted up to 1,000: {found}");
+    assert_eq!(found["total_exact"], false);
+    let last = format!("ζαχαριου-{}", letters(19_998));
+    assert_eq!(app.total(&token, &[("q", &last)]).await, 1);
+    assert_eq!(app.total(&token, &[("q", &letters(19_999))]).await, 1);
+    assert_eq!(app.total(&token, &[("q", "xenaki")]).await, 1000);
+}
