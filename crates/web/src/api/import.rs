@@ -7,8 +7,10 @@ use axum::body::Body;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use certdesk_app::AppError;
 use certdesk_app::import::{Encoding, ImportOptions, ImportRefusal};
 use certdesk_domain::Lang;
+use certdesk_domain::validation::ValidationError;
 use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
@@ -54,9 +56,12 @@ pub struct CsvLineError {
 
 #[derive(Serialize, ToSchema)]
 pub struct CsvErrorDetail {
-    /// `invalid_csv`.
+    /// `invalid_csv`; `invalid_field` for a query parameter (`org`), with `field` and no lines.
     pub code: String,
     pub message: String,
+    /// The query parameter at fault, for `invalid_field`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// The first errors (1,000 at most), in the order of the file.
     pub lines: Vec<CsvLineError>,
     /// How many errors in all.
@@ -84,6 +89,7 @@ fn csv_refused(refusal: &ImportRefusal, lang: Lang) -> Response {
         error: CsvErrorDetail {
             code: "invalid_csv".to_owned(),
             message,
+            field: None,
             lines: refusal
                 .errors
                 .iter()
@@ -94,6 +100,23 @@ fn csv_refused(refusal: &ImportRefusal, lang: Lang) -> Response {
                 })
                 .collect(),
             error_count: refusal.error_count,
+        },
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+/// A query parameter refused, in the shape of this operation's other 422 answers (the error
+/// format's `code`, `message` and `field`, with no lines).
+fn parameter_refused(error: ValidationError, lang: Lang) -> Response {
+    let field = error.field.name().to_owned();
+    let message = WebError::App(AppError::Invalid(error)).message(lang);
+    let body = CsvErrorBody {
+        error: CsvErrorDetail {
+            code: "invalid_field".to_owned(),
+            message,
+            field: Some(field),
+            lines: Vec::new(),
+            error_count: 0,
         },
     };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
@@ -134,7 +157,7 @@ fn update_of(params: &ImportParams) -> Result<bool, WebError> {
 /// Writes the body to a temporary file, refusing it past [`CSV_LIMIT`].
 async fn spool(body: Body) -> Result<tempfile::NamedTempFile, WebError> {
     let internal = |e: std::io::Error| {
-        WebError::App(certdesk_app::AppError::Configuration(format!(
+        WebError::App(AppError::Configuration(format!(
             "cannot spool the import: {e}"
         )))
     };
@@ -174,7 +197,7 @@ async fn spool(body: Body) -> Result<tempfile::NamedTempFile, WebError> {
         (status = 403, description = "`forbidden`: the caller's role imports no employees", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: more than 256 MiB", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: not `text/csv`, or a charset other than UTF-8 and Windows-1253", body = ErrorBody),
-        (status = 422, description = "`invalid_csv`: bad rows, each with its line, field and reason, and nothing imported (`lines`, `error_count`); or `invalid_field` with field `org`: not one of the caller's organisations, or left out by a ΔΨΠ of several", body = CsvErrorBody),
+        (status = 422, description = "`invalid_csv`: bad rows, each with its line, field and reason, and nothing imported (`lines`, `error_count`); or `invalid_field` with field `org` (and no lines): not one of the caller's organisations, or left out by a ΔΨΠ of several", body = CsvErrorBody),
     ),
     security(("bearer" = [])),
     tag = "employees"
@@ -190,10 +213,15 @@ pub async fn import(
         encoding: encoding_of(&headers)?,
     };
     let spooled = spool(body).await?;
-    let outcome = caller
+    let outcome = match caller
         .admin
         .import_employees(params.org.as_deref(), spooled.path(), options)
-        .await?;
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(AppError::Invalid(error)) => return Ok(parameter_refused(error, caller.lang)),
+        Err(other) => return Err(other.into()),
+    };
     Ok(match outcome {
         Ok(summary) => Json(ImportView {
             rows: summary.rows,
