@@ -13,7 +13,7 @@ pub mod line_ends;
 
 use std::path::{Path, PathBuf};
 
-use certdesk_store::{EmployeeImport, ImportedBatch, NewEmployee, Store, StoreError};
+use certdesk_store::{ImportedBatch, NewEmployee, Store, StoreError};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
@@ -252,10 +252,6 @@ pub async fn import_file(
     if let Some(refusal) = errors.refusal() {
         return Ok(Err(refusal));
     }
-    commit(import).await?;
+    import.commit().await?;
     Ok(Ok(summary))
-}
-
-async fn commit(import: Box<dyn EmployeeImport>) -> AppResult<()> {
-    Ok(import.commit().await?)
 }

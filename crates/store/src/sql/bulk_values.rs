@@ -18,25 +18,11 @@ pub(crate) async fn insert_employees(
     for chunk in rows.chunks(EMPLOYEES_PER_INSERT) {
         let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO employees ({EMPLOYEE_COLUMNS}) "));
         q.push_values(chunk, |mut b, row| {
-            let e = row.employee;
             b.push_bind(row.id)
                 .push_bind(row.organisation_id)
-                .push_bind(e.afm.as_str().to_owned())
-                .push_bind(e.surname.as_str().to_owned())
-                .push_bind(e.given_name.as_str().to_owned())
-                .push_bind(e.father_name.as_str().to_owned())
-                .push_bind(row.id_card().map(str::to_owned))
-                .push_bind(row.birth_date())
-                .push_bind(row.email().map(str::to_owned))
-                .push_bind(row.mobile().map(str::to_owned))
-                .push_bind(e.unit.clone())
-                .push_bind(e.position.clone())
-                .push_bind(row.columns.surname_fold.clone())
-                .push_bind(row.columns.given_fold.clone())
-                .push_bind(row.columns.surname_latin.clone())
-                .push_bind(row.columns.given_latin.clone())
-                .push_bind(row.columns.words.clone())
-                .push_bind(row.created_at);
+                .push_bind(row.employee.afm.as_str().to_owned());
+            row.bind_record(&mut b);
+            b.push_bind(row.created_at);
         });
         q.build().persistent(true).execute(&mut *conn).await?;
     }

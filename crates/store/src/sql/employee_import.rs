@@ -1,5 +1,5 @@
-//! The CSV import's writes: batches of employees in one transaction, with their search columns
-//! and keys built in the same pass. New rows get their ids first (see the dialect's
+//! Employees written in bulk (the CSV import's batches, in one transaction, and
+//! `Employees::insert_employees`), with their search columns and keys built in the same pass. New rows get their ids first (see the dialect's
 //! `RESERVE_EMPLOYEE_IDS`), so that the rows and their keys go to the database in bulk: by
 //! prepared multi-row inserts on SQLite, by `COPY` on PostgreSQL (the dialect's `bulk`).
 //! Updates are one statement per batch, joined to a `VALUES` list.
@@ -17,8 +17,9 @@ use certdesk_domain::name_index::SearchColumns;
 use certdesk_domain::validation::Field;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
+use sqlx::query_builder::Separated;
 
-use super::{Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, RESERVE_EMPLOYEE_IDS, bulk};
+use super::{Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, RESERVE_EMPLOYEE_IDS, bulk};
 use super::{Durably, SqlStore, duplicate, push_in};
 use crate::{EmployeeImport, ImportedBatch, NewEmployee, StoreError, StoreResult};
 
@@ -44,6 +45,25 @@ impl EmployeeRow<'_> {
     pub fn birth_date(&self) -> Option<NaiveDate> {
         self.employee.birth_date
     }
+
+    /// Binds the columns of [`record_columns!`], in their order.
+    pub fn bind_record<Sep: std::fmt::Display>(&self, b: &mut Separated<'_, Db, Sep>) {
+        let (e, columns) = (self.employee, &self.columns);
+        b.push_bind(e.surname.as_str().to_owned())
+            .push_bind(e.given_name.as_str().to_owned())
+            .push_bind(e.father_name.as_str().to_owned())
+            .push_bind(self.id_card().map(str::to_owned))
+            .push_bind(self.birth_date())
+            .push_bind(self.email().map(str::to_owned))
+            .push_bind(self.mobile().map(str::to_owned))
+            .push_bind(e.unit.clone())
+            .push_bind(e.position.clone())
+            .push_bind(columns.surname_fold.clone())
+            .push_bind(columns.given_fold.clone())
+            .push_bind(columns.surname_latin.clone())
+            .push_bind(columns.given_latin.clone())
+            .push_bind(columns.words.clone());
+    }
 }
 
 /// One row of `employee_name_keys`.
@@ -54,10 +74,21 @@ pub(crate) struct NameKeyRow<'a> {
     pub leading: bool,
 }
 
-/// The columns of `employees` an import writes, in this order (the bulk writers' too).
-pub(crate) const EMPLOYEE_COLUMNS: &str = "id, organisation_id, afm, surname, given_name, \
-     father_name, id_card, birth_date, email, mobile, unit, position, surname_fold, given_fold, \
-     surname_latin, given_latin, search_words, created_at";
+/// The columns of an employee's record that an update rewrites: the HR fields and the search
+/// columns, as [`EmployeeRow::bind_record`] binds them.
+macro_rules! record_columns {
+    () => {
+        "surname, given_name, father_name, id_card, birth_date, email, mobile, unit, position, \
+         surname_fold, given_fold, surname_latin, given_latin, search_words"
+    };
+}
+
+/// The columns of `employees` a new row is written with, in this order (the bulk writers' too).
+pub(crate) const EMPLOYEE_COLUMNS: &str = concat!(
+    "id, organisation_id, afm, ",
+    record_columns!(),
+    ", created_at"
+);
 
 pub(crate) const NAME_KEY_COLUMNS: &str = "key, employee_id, organisation_id, is_leading";
 
@@ -150,46 +181,72 @@ impl SqlImport {
     }
 
     async fn update(&mut self, rows: &[EmployeeRow<'_>]) -> StoreResult<()> {
+        let assignments = record_columns!()
+            .split(',')
+            .map(|column| format!("{0} = v.{0}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
         for chunk in rows.chunks(ROWS_PER_UPDATE) {
             // A CTE names the list's columns on both backends (SQLite has no `AS v (…)`).
-            let mut q = QueryBuilder::<Db>::new(
-                "WITH v (id, surname, given_name, father_name, id_card, birth_date, email, \
-                 mobile, unit, position, surname_fold, given_fold, surname_latin, given_latin, \
-                 search_words) AS (",
-            );
+            let mut q =
+                QueryBuilder::<Db>::new(concat!("WITH v (id, ", record_columns!(), ") AS ("));
             q.push_values(chunk, |mut b, row| {
-                let e = row.employee;
-                b.push_bind(row.id)
-                    .push_bind(e.surname.as_str().to_owned())
-                    .push_bind(e.given_name.as_str().to_owned())
-                    .push_bind(e.father_name.as_str().to_owned())
-                    .push_bind(row.id_card().map(str::to_owned))
-                    .push_bind(row.birth_date())
-                    .push_bind(row.email().map(str::to_owned))
-                    .push_bind(row.mobile().map(str::to_owned))
-                    .push_bind(e.unit.clone())
-                    .push_bind(e.position.clone())
-                    .push_bind(row.columns.surname_fold.clone())
-                    .push_bind(row.columns.given_fold.clone())
-                    .push_bind(row.columns.surname_latin.clone())
-                    .push_bind(row.columns.given_latin.clone())
-                    .push_bind(row.columns.words.clone());
+                b.push_bind(row.id);
+                row.bind_record(&mut b);
             });
-            q.push(
-                ") UPDATE employees SET surname = v.surname, given_name = v.given_name, \
-                 father_name = v.father_name, id_card = v.id_card, birth_date = v.birth_date, \
-                 email = v.email, mobile = v.mobile, unit = v.unit, position = v.position, \
-                 surname_fold = v.surname_fold, given_fold = v.given_fold, \
-                 surname_latin = v.surname_latin, given_latin = v.given_latin, \
-                 search_words = v.search_words FROM v WHERE employees.id = v.id",
-            );
+            q.push(format!(
+                ") UPDATE employees SET {assignments} FROM v WHERE employees.id = v.id"
+            ));
             q.build().execute(&mut *self.tx).await?;
             let mut q = QueryBuilder::<Db>::new("DELETE FROM employee_name_keys WHERE employee_id");
             push_in(&mut q, chunk.iter().map(|row| row.id));
             q.build().execute(&mut *self.tx).await?;
         }
-        Ok(())
+        insert_keys(&mut self.tx, rows).await
     }
+}
+
+/// Writes new employees of the organisation and their keys, with ids taken first; answers the
+/// ids, in the order of `employees`. A registered ΑΦΜ is `Duplicate(Afm)`.
+pub(crate) async fn insert_new(
+    conn: &mut Conn,
+    organisation_id: i64,
+    employees: &[&NewEmployee],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    if employees.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = sqlx::query_scalar(RESERVE_EMPLOYEE_IDS)
+        .bind(employees.len() as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    if ids.len() != employees.len() {
+        return Err(StoreError::NotFound);
+    }
+    let rows: Vec<EmployeeRow<'_>> = employees
+        .iter()
+        .zip(&ids)
+        .map(|(employee, &id)| EmployeeRow {
+            id,
+            organisation_id,
+            employee,
+            columns: SearchColumns::of(employee.surname.as_str(), employee.given_name.as_str()),
+            created_at: now,
+        })
+        .collect();
+    bulk::insert_employees(conn, &rows)
+        .await
+        .map_err(duplicate(Field::Afm))?;
+    insert_keys(conn, &rows).await?;
+    Ok(ids)
+}
+
+/// The search keys of `rows`, in the order of the keys' primary key (neighbours share pages).
+async fn insert_keys(conn: &mut Conn, rows: &[EmployeeRow<'_>]) -> StoreResult<()> {
+    let mut keys = keys_of(rows);
+    keys.sort_unstable_by(|a, b| (a.key, a.employee_id).cmp(&(b.key, b.employee_id)));
+    bulk::insert_name_keys(conn, &keys).await
 }
 
 fn keys_of<'a>(rows: &'a [EmployeeRow<'a>]) -> Vec<NameKeyRow<'a>> {
@@ -219,43 +276,26 @@ impl EmployeeImport for SqlImport {
         } else {
             HashMap::new()
         };
-        let fresh = employees.len() - registered.len();
-        let ids: Vec<i64> = if fresh == 0 {
-            Vec::new()
-        } else {
-            sqlx::query_scalar(RESERVE_EMPLOYEE_IDS)
-                .bind(fresh as i64)
-                .fetch_all(&mut *self.tx)
-                .await?
-        };
-        let mut ids = ids.into_iter();
-        let (mut inserts, mut updates) = (Vec::new(), Vec::new());
+        let (mut fresh, mut updates) = (Vec::new(), Vec::new());
         for employee in employees {
-            let columns =
-                SearchColumns::of(employee.surname.as_str(), employee.given_name.as_str());
-            let (id, rows) = match registered.get(employee.afm.as_str()) {
-                Some(&id) => (id, &mut updates),
-                None => (ids.next().ok_or(StoreError::NotFound)?, &mut inserts),
-            };
-            rows.push(EmployeeRow {
-                id,
-                organisation_id: self.organisation_id,
-                employee,
-                columns,
-                created_at: self.now,
-            });
+            match registered.get(employee.afm.as_str()) {
+                Some(&id) => updates.push(EmployeeRow {
+                    id,
+                    organisation_id: self.organisation_id,
+                    employee,
+                    columns: SearchColumns::of(
+                        employee.surname.as_str(),
+                        employee.given_name.as_str(),
+                    ),
+                    created_at: self.now,
+                }),
+                None => fresh.push(employee),
+            }
         }
         self.update(&updates).await?;
-        bulk::insert_employees(&mut self.tx, &inserts)
-            .await
-            .map_err(duplicate(Field::Afm))?;
-        let mut keys = keys_of(&inserts);
-        keys.extend(keys_of(&updates));
-        // In the order of the keys' primary key: neighbours share pages.
-        keys.sort_unstable_by(|a, b| (a.key, a.employee_id).cmp(&(b.key, b.employee_id)));
-        bulk::insert_name_keys(&mut self.tx, &keys).await?;
+        insert_new(&mut self.tx, self.organisation_id, &fresh, self.now).await?;
         Ok(ImportedBatch {
-            inserted: inserts.len() as u64,
+            inserted: fresh.len() as u64,
             updated: updates.len() as u64,
         })
     }

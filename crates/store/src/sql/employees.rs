@@ -2,12 +2,12 @@
 
 use async_trait::async_trait;
 use certdesk_domain::name_index::{NameKey, SearchColumns};
-use certdesk_domain::validation::{Afm, Field};
+use certdesk_domain::validation::Afm;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::{Conn, Db, Pool, SqlStore, duplicate, push_employee_scope};
+use super::{Conn, Db, Pool, SqlStore, push_employee_scope};
 use crate::rows::{EmployeeFullRow, convert_one};
 use crate::{
     EmployeeQuery, EmployeeRecord, Employees, NewEmployee, Scope, SearchPage, StoreResult,
@@ -91,39 +91,9 @@ impl Employees for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.write.begin().await?;
-        let mut ids = Vec::with_capacity(employees.len());
-        for e in employees {
-            let columns = SearchColumns::of(e.surname.as_str(), e.given_name.as_str());
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO employees (organisation_id, afm, surname, given_name, father_name, \
-                 id_card, birth_date, email, mobile, unit, position, surname_fold, given_fold, \
-                 surname_latin, given_latin, search_words, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17) RETURNING id",
-            )
-            .bind(organisation_id)
-            .bind(e.afm.as_str())
-            .bind(e.surname.as_str())
-            .bind(e.given_name.as_str())
-            .bind(e.father_name.as_str())
-            .bind(e.id_card.as_ref().map(|c| c.as_str()))
-            .bind(e.birth_date)
-            .bind(e.email.as_ref().map(|m| m.as_str()))
-            .bind(e.mobile.as_ref().map(|m| m.as_str()))
-            .bind(&e.unit)
-            .bind(&e.position)
-            .bind(&columns.surname_fold)
-            .bind(&columns.given_fold)
-            .bind(&columns.surname_latin)
-            .bind(&columns.given_latin)
-            .bind(&columns.words)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(duplicate(Field::Afm))?;
-            insert_name_keys(&mut tx, id, organisation_id, &columns.keys).await?;
-            ids.push(id);
-        }
+        let records: Vec<&NewEmployee> = employees.iter().collect();
+        let ids =
+            super::employee_import::insert_new(&mut tx, organisation_id, &records, now).await?;
         tx.commit().durably(self).await?;
         Ok(ids)
     }
