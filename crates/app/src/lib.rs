@@ -43,6 +43,9 @@ pub use error::{AppError, AppResult};
 pub struct Config {
     /// `sqlite://FILE` or `postgres://…`.
     pub database_url: String,
+    /// A read replica of a PostgreSQL `database_url` (`postgres://…`): the employee search
+    /// reads it; whatever decides reads the primary.
+    pub read_database_url: Option<String>,
     /// The address users reach certdesk at (e.g. `https://certdesk.example.gr`): the emails
     /// link to its `/portal`, and the tax registry sends beneficiaries back to its
     /// `/portal/callback`. Without it, the portal uses the request's host.
@@ -110,6 +113,7 @@ pub async fn build(config: Config) -> Result<App, AppError> {
             .as_ref()
             .map(|url| format!("{}/portal", url.trim_end_matches('/'))),
         issuance_delay: config.issuance_delay,
+        read_replica_url: config.read_database_url,
     };
     let store = certdesk_store::connect_with(&config.database_url, options).await?;
     let issuer = ca::open(store.as_ref(), config.kek, config.token.as_ref()).await?;

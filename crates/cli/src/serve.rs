@@ -20,6 +20,12 @@ pub struct ServeArgs {
     listen: String,
     #[command(flatten)]
     db: DbArg,
+    /// A read replica of the PostgreSQL --db (postgres://…, e.g. a streaming standby made with
+    /// pg_basebackup): the employee searches of the console and the API read it, and may lag a
+    /// moment behind; logins, sessions, an application's details and every change read the
+    /// primary. While the replica cannot be reached, its reads go to the primary.
+    #[arg(long, env = "CERTDESK_READ_DB", hide_env_values = true)]
+    read_db: Option<String>,
     /// Load the demo data first (see `certdesk demo`).
     #[arg(long)]
     demo: bool,
@@ -89,6 +95,9 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     if let Some(url) = &args.registry_url {
         require_https(url, args.demo)?;
     }
+    if let Some(replica) = &args.read_db {
+        check_read_db(&args.db.db, replica)?;
+    }
     let metrics_token =
         certdesk_web::metrics::MetricsToken::new(args.metrics_token.as_deref().unwrap_or_default())
             .map_err(|problem| anyhow::anyhow!("--metrics-token: {problem}"))?;
@@ -125,6 +134,7 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let token = args.token.load()?;
     let config = Config {
         database_url: args.db.db.clone(),
+        read_database_url: args.read_db,
         public_url: Some(public_url.clone()),
         issuance_delay: chrono::Duration::minutes(i64::from(args.issuance_delay_minutes)),
         session_hours: SESSION_HOURS,
@@ -263,6 +273,26 @@ fn require_https(url: &str, demo: bool) -> anyhow::Result<()> {
          --demo) / the registry URL must be https:// unless --demo is given: the client secret, \
          the login codes and the people's data must not cross the network unencrypted"
     )
+}
+
+/// A read replica follows a PostgreSQL primary, and is one itself.
+fn check_read_db(primary: &str, replica: &str) -> anyhow::Result<()> {
+    let postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !postgres(primary) {
+        bail!(
+            "--read-db: αντίγραφο ανάγνωσης υπάρχει μόνο για βάση PostgreSQL (--db postgres://…) \
+             / a read replica needs a PostgreSQL primary (--db postgres://…): the SQLite file \
+             already serves its reads beside its writer"
+        );
+    }
+    if !postgres(replica) {
+        // The URL itself is not repeated: it may carry a password.
+        bail!(
+            "--read-db: η διεύθυνση του αντιγράφου πρέπει να είναι postgres://… / the replica's \
+             URL must be postgres://…"
+        );
+    }
+    Ok(())
 }
 
 /// The registries at `url`, if one is given. The local registry, like the real services,

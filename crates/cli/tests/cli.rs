@@ -594,3 +594,42 @@ fn an_http_registry_is_refused_outside_the_demo() {
         );
     }
 }
+
+#[test]
+fn a_read_replica_is_refused_beside_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let serve = |replica: &str| {
+        let output = certdesk(
+            &["serve", "--listen", "127.0.0.1:0", "--read-db", replica],
+            &db,
+        );
+        assert!(!output.status.success(), "serve started with {replica}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let refused = serve("postgres://reader:secret@replica.example.gr/certdesk");
+    let greek = refused
+        .find("αντίγραφο ανάγνωσης υπάρχει μόνο για βάση PostgreSQL")
+        .unwrap_or_else(|| panic!("{refused}"));
+    let english = refused
+        .find("a read replica needs a PostgreSQL primary")
+        .unwrap_or_else(|| panic!("{refused}"));
+    assert!(greek < english, "Greek first: {refused}");
+    assert!(!refused.contains("secret"), "{refused}");
+    assert!(
+        !std::path::Path::new(&dir.path().join("certdesk.db")).exists(),
+        "refused before the database is opened"
+    );
+    // Beside a PostgreSQL primary, the replica must be one too (checked before connecting).
+    let output = certdesk(
+        &["serve", "--listen", "127.0.0.1:0", "--read-db", &db],
+        "postgres://certdesk@127.0.0.1:1/certdesk",
+    );
+    assert!(!output.status.success());
+    let refused = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        refused.contains("η διεύθυνση του αντιγράφου πρέπει να είναι postgres://"),
+        "{refused}"
+    );
+    assert!(!refused.contains("cannot open"), "{refused}");
+}

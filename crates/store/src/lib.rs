@@ -114,6 +114,9 @@ pub struct StoreOptions {
     /// How long after the signature the CA issues: a window in which a ΔΨΠ can still cancel a
     /// signed application. Zero by default (issued at once).
     pub issuance_delay: chrono::Duration,
+    /// A read replica of a PostgreSQL primary (`postgres://…`, a streaming standby): the
+    /// employee search reads it, everything that decides reads the primary.
+    pub read_replica_url: Option<String>,
 }
 
 /// Opens the store a database URL names: `sqlite://FILE` (created if missing) or

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::{StoreOptions, StoreResult};
+use crate::{StoreError, StoreOptions, StoreResult};
 
 /// What the statements of `sql/` are compiled against here.
 mod dialect {
@@ -61,11 +61,48 @@ impl PostgresStore {
             .connect_with(connect)
             .await?;
         sql::migrate(&pool).await?;
+        let replica = match &options.read_replica_url {
+            Some(url) => Some(std::sync::Arc::new(sql::replica::Replica::new(
+                open_replica(url).await?,
+            ))),
+            None => None,
+        };
         Ok(PostgresStore {
             read: pool.clone(),
             write: pool,
             options,
             group_sync: None,
+            replica,
         })
     }
+}
+
+/// The read replica's pool. One that cannot be reached at start is a mistake to show at once
+/// (later, its reads go to the primary while it is away); one that is no standby is allowed
+/// (a replica kept by other means), with a warning, since it may not follow this primary.
+async fn open_replica(url: &str) -> StoreResult<sqlx::PgPool> {
+    let unreachable = |e: sqlx::Error| {
+        StoreError::Configuration(format!("the read replica cannot be reached: {e}"))
+    };
+    let connect = PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Configuration(format!("the read replica's URL: {e}")))?
+        .application_name("certdesk-replica-reads");
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        // A replica that hangs sends the search to the primary soon, not after the usual 5 s.
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_with(connect)
+        .await
+        .map_err(unreachable)?;
+    let (standby,): (bool,) = sqlx::query_as("SELECT pg_is_in_recovery()")
+        .fetch_one(&pool)
+        .await
+        .map_err(unreachable)?;
+    if !standby {
+        tracing::warn!(
+            "the read replica is not a standby (pg_is_in_recovery() is false): make sure it \
+             follows this primary"
+        );
+    }
+    Ok(pool)
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::group_sync::{GroupSync, SyncFn};
-use crate::{StoreOptions, StoreResult};
+use crate::{StoreError, StoreOptions, StoreResult};
 
 /// What the statements of `sql/` are compiled against here.
 mod dialect {
@@ -59,6 +59,12 @@ impl SqliteStore {
 
     /// As [`SqliteStore::open`], with options.
     pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
+        if options.read_replica_url.is_some() {
+            // A file has no standby to follow it; its readers already run beside the writer.
+            return Err(StoreError::Configuration(
+                "a read replica needs a PostgreSQL primary: this database is a SQLite file".into(),
+            ));
+        }
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -90,6 +96,7 @@ impl SqliteStore {
             write,
             options,
             group_sync,
+            replica: None,
         })
     }
 

@@ -90,6 +90,12 @@ impl PgTestDatabase {
         &self.url
     }
 
+    /// The URL that opens this database on another server that holds it too (a replica of
+    /// this one: `server_url` names the replica, with any database).
+    pub fn url_on(&self, server_url: &str) -> String {
+        with_database(server_url, &self.name)
+    }
+
     /// A new administrator's connection to the server (not to this database).
     pub async fn admin(&self) -> PgConnection {
         admin_connection(&self.admin_url).await

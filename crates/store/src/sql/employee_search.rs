@@ -16,7 +16,7 @@ use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
 use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
 
-use super::{Db, STRPOS, SqlStore, push_employee_scope, push_in};
+use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in};
 use crate::rows::{EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
@@ -199,6 +199,7 @@ fn push_page(builder: &mut QueryBuilder<Db>, query: &EmployeeQuery) {
 impl SqlStore {
     pub(super) async fn find_employees(
         &self,
+        pool: &Pool,
         scope: &Scope,
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage> {
@@ -206,29 +207,31 @@ impl SqlStore {
         let order = first.map_or(SortOrder::Greek, |t| SortOrder::for_token(t));
         if !has_exact_field(query) {
             if let Some(status) = application_status(query)
-                && self.applications_with(scope, status).await? <= CAP
+                && self.applications_with(pool, scope, status).await? <= CAP
             {
                 return self
-                    .plan(Source::Applications, scope, query, order, None)
+                    .plan(pool, Source::Applications, scope, query, order, None)
                     .await;
             }
             if let Some(first) = first {
-                if self.found_by_other_keys(scope, first).await? <= CAP {
-                    return self.leading_range_and_other_keys(scope, query, order).await;
+                if self.found_by_other_keys(pool, scope, first).await? <= CAP {
+                    return self
+                        .leading_range_and_other_keys(pool, scope, query, order)
+                        .await;
                 }
                 // Many rows are found by the other keys, so they are spread over the order:
                 // walking it finds a page soon. Unfiltered, there are more than the cap.
                 let known =
                     (query.name_tokens.len() == 1 && !has_filter(query)).then(Total::more_than_cap);
                 return self
-                    .plan(Source::Employees, scope, query, order, known)
+                    .plan(pool, Source::Employees, scope, query, order, known)
                     .await;
             }
             return self
-                .plan(Source::Employees, scope, query, order, None)
+                .plan(pool, Source::Employees, scope, query, order, None)
                 .await;
         }
-        self.plan(Source::ExactField, scope, query, order, None)
+        self.plan(pool, Source::ExactField, scope, query, order, None)
             .await
     }
 
@@ -236,6 +239,7 @@ impl SqlStore {
     /// total unless `known`.
     async fn plan(
         &self,
+        pool: &Pool,
         source: Source,
         scope: &Scope,
         query: &EmployeeQuery,
@@ -254,7 +258,7 @@ impl SqlStore {
                     QueryBuilder::<Db>::new(format!("SELECT count(*) FROM (SELECT 1 AS one{from}"));
                 push_filters_from(&mut count, source, scope, query, 0);
                 count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
                 Total::from_capped(counted as u64)
             }
         };
@@ -262,7 +266,7 @@ impl SqlStore {
         push_filters_from(&mut select, source, scope, query, 0);
         select.push(order_by(order));
         push_page(&mut select, query);
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
         Ok(SearchPage {
             total,
             items: convert(rows)?,
@@ -273,6 +277,7 @@ impl SqlStore {
     /// the keys that do not lead (few, by the caller's check), merged in the order shown.
     async fn leading_range_and_other_keys(
         &self,
+        pool: &Pool,
         scope: &Scope,
         query: &EmployeeQuery,
         order: SortOrder,
@@ -281,7 +286,7 @@ impl SqlStore {
         let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
         push_merged(&mut count, scope, query, order, CAP + 1);
         count.push(") merged");
-        let counted: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+        let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
         // The page is found among ids and sort columns; only its rows are read whole.
         let mut select =
@@ -294,7 +299,7 @@ impl SqlStore {
              LEFT JOIN applications a ON a.id = e.current_application_id \
              WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
         );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(&self.read).await?;
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
         Ok(SearchPage {
             total: Total::from_capped(counted as u64),
             items: convert(rows)?,
@@ -302,19 +307,29 @@ impl SqlStore {
     }
 
     /// How many applications of `scope` have `status`, up to [`CAP`] + 1.
-    async fn applications_with(&self, scope: &Scope, status: &str) -> StoreResult<i64> {
+    async fn applications_with(
+        &self,
+        pool: &Pool,
+        scope: &Scope,
+        status: &str,
+    ) -> StoreResult<i64> {
         let mut q = QueryBuilder::<Db>::new(
             "SELECT count(*) FROM (SELECT 1 AS one FROM applications a WHERE a.status = ",
         );
         q.push_bind(status.to_owned());
         super::push_application_scope(&mut q, "a", scope);
         q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-        Ok(q.build_query_scalar().fetch_one(&self.read).await?)
+        Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
 
     /// How many employees of `scope` `token` finds through keys that do not lead, up to
     /// [`CAP`] + 1.
-    async fn found_by_other_keys(&self, scope: &Scope, token: &str) -> StoreResult<i64> {
+    async fn found_by_other_keys(
+        &self,
+        pool: &Pool,
+        scope: &Scope,
+        token: &str,
+    ) -> StoreResult<i64> {
         let mut q = QueryBuilder::<Db>::new(
             "SELECT count(*) FROM (SELECT DISTINCT k.employee_id FROM employee_name_keys k \
              WHERE k.is_leading = 0",
@@ -322,7 +337,7 @@ impl SqlStore {
         push_key_scope(&mut q, scope);
         push_prefix(&mut q, "k.key", token);
         q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-        Ok(q.build_query_scalar().fetch_one(&self.read).await?)
+        Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
 }
 

@@ -103,7 +103,9 @@ impl Employees for SqlStore {
         scope: &Scope,
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage> {
-        self.find_employees(scope, query).await
+        // A search may lag a moment behind the primary: the replica answers it where there is one.
+        self.on_replica(|pool| self.find_employees(pool, scope, query))
+            .await
     }
 
     async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>> {

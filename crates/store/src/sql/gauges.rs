@@ -49,10 +49,15 @@ impl Gauges for SqlStore {
 
     fn pools(&self) -> Vec<PoolUse> {
         // One pool serves both on PostgreSQL (the same pool, cloned): count it once.
-        if std::ptr::eq(self.read.options(), self.write.options()) {
-            return vec![pool_use("read_write", &self.write)];
+        let mut pools = if std::ptr::eq(self.read.options(), self.write.options()) {
+            vec![pool_use("read_write", &self.write)]
+        } else {
+            vec![pool_use("read", &self.read), pool_use("write", &self.write)]
+        };
+        if let Some(replica) = &self.replica {
+            pools.push(pool_use("replica", replica.pool()));
         }
-        vec![pool_use("read", &self.read), pool_use("write", &self.write)]
+        pools
     }
 }
 

@@ -20,6 +20,7 @@ mod gauges;
 mod jobs;
 mod outbox;
 mod pki;
+pub(crate) mod replica;
 mod security_log;
 mod sessions;
 mod signatures;
@@ -34,7 +35,7 @@ use super::dialect::{
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 
 /// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;
-/// on SQLite one writer connection, see `sqlite.rs`).
+/// on SQLite one writer connection, see `sqlite.rs`), and perhaps a read replica for searches.
 #[derive(Clone)]
 pub struct SqlStore {
     pub(crate) read: Pool,
@@ -44,6 +45,8 @@ pub struct SqlStore {
     /// each commit is durable by itself (PostgreSQL, whose commits already share WAL flushes;
     /// an in-memory database).
     pub(crate) group_sync: Option<std::sync::Arc<crate::group_sync::GroupSync>>,
+    /// Where the searches go when a read replica is configured (PostgreSQL only).
+    pub(crate) replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl SqlStore {
