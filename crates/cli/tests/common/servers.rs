@@ -92,6 +92,24 @@ impl Server {
         }
     }
 
+    /// Waits for a server that must stop by itself (a refused start); fails the test if it
+    /// still runs after `limit`.
+    pub fn wait_for_exit(&mut self, limit: StdDuration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server {} still runs after {limit:?}:\n{}",
+                self.name,
+                self.log()
+            );
+            std::thread::sleep(StdDuration::from_millis(50));
+        }
+    }
+
     /// SIGKILL (what `Child::kill` sends on Unix): no shutdown, no flush, no goodbye.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -160,6 +178,26 @@ impl Servers {
             assert_eq!(response.status(), StatusCode::OK, "server {}", server.name);
         }
     }
+}
+
+/// A client for the servers under test (30 s per request).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(StdDuration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// The employee's card (`GET /api/v1/employees/{id}`) as `base` answers it; must be 200.
+pub async fn card(client: &reqwest::Client, base: &str, token: &str, employee_id: i64) -> Value {
+    let response = client
+        .get(format!("{base}/api/v1/employees/{employee_id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "card on {base}");
+    response.json().await.unwrap()
 }
 
 /// The installation's ΔΨΠ logs in to the API on `base`; returns the bearer token.

@@ -26,7 +26,7 @@ use chrono::{Duration, Utc};
 use installation::Installation;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use servers::{Servers, login};
+use servers::{Server, Servers, card, client, login};
 use sqlx::{Connection, PgConnection};
 
 const ORG_CODE: &str = "replica";
@@ -50,13 +50,6 @@ fn replica_server() -> String {
                  CERTDESK_TEST_POSTGRES names (scripts/pg-replica makes a pair)"
             )
         })
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(StdDuration::from_secs(30))
-        .build()
-        .unwrap()
 }
 
 async fn connect(url: &str) -> PgConnection {
@@ -190,19 +183,11 @@ async fn searches_read_the_replica_and_decisions_the_primary() {
     let again = cancel(&client, &base, &token, application_id).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     // The details read the primary: rejected, with who cancelled it.
-    let card: Value = client
-        .get(format!("{base}/api/v1/employees/{waiting_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(card["status"], "rejected", "{card}");
-    let history = card["application"]["history"].as_array().unwrap();
-    assert_eq!(history.last().unwrap()["action"], "cancelled", "{card}");
-    assert_eq!(history.last().unwrap()["actor"], ADMIN_NAME, "{card}");
+    let details = card(&client, &base, &token, waiting_id).await;
+    assert_eq!(details["status"], "rejected", "{details}");
+    let history = details["application"]["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["action"], "cancelled", "{details}");
+    assert_eq!(history.last().unwrap()["actor"], ADMIN_NAME, "{details}");
     // A login writes its session on the primary and is checked there: the new token works at
     // once, though the replica has never seen it.
     let second_token = login(&client, &base).await;
@@ -217,13 +202,7 @@ async fn searches_read_the_replica_and_decisions_the_primary() {
     let unseen = search(&client, &base, &token, added.afm.as_str()).await;
     assert_eq!(unseen["total"], 0, "{unseen}");
     // ... whom the primary knows.
-    let response = client
-        .get(format!("{base}/api/v1/employees/{added_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(card(&client, &base, &token, added_id).await["id"], added_id);
 
     // The replay resumes: the search catches up.
     resume_replay(&mut replica).await;
@@ -356,6 +335,28 @@ async fn a_replica_that_goes_away_sends_the_searches_to_the_primary() {
     drop(servers);
     let _ = replica.close().await;
     let _ = primary.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs a PostgreSQL primary and replica: scripts/test runs it with --include-ignored"]
+async fn a_replica_unreachable_at_start_stops_the_server() {
+    let db = PgTestDatabase::create().await;
+    let _installation = Installation::new(db.url()).await;
+    // A port nobody listens on (the relay's, once cut).
+    let relay = Relay::to("127.0.0.1:9").await;
+    let nowhere = through_port(db.url(), relay.port);
+    relay.cut().await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut server = Server::spawn(
+        "R",
+        db.url(),
+        &["--read-db", &nowhere],
+        logs.path().join("r.log"),
+    );
+    let status = server.wait_for_exit(StdDuration::from_secs(30));
+    assert!(!status.success(), "the server stopped with an error");
+    let log = server.log();
+    assert!(log.contains("the read replica cannot be reached"), "{log}");
 }
 
 #[test]

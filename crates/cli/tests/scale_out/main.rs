@@ -33,7 +33,7 @@ use chrono::{Duration, Utc};
 use installation::{Installation, PENDING};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use servers::{Servers, login};
+use servers::{Servers, card, client, login};
 
 const ORG_CODE: &str = "scale";
 const ORG_NAME: &str = "Υπουργείο Δοκιμών Κλιμάκωσης";
@@ -41,24 +41,6 @@ const ADMIN_USERNAME: &str = "e.papadopoulou@scale.test.gov.gr";
 const ADMIN_NAME: &str = "Ελένη Παπαδοπούλου";
 const PASSWORD: &str = "Κωδικός δοκιμής 2024!";
 const SERVER_NAMES: [&str; 3] = ["A", "B", "C"];
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(StdDuration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-async fn card(client: &reqwest::Client, base: &str, token: &str, employee_id: i64) -> Value {
-    let response = client
-        .get(format!("{base}/api/v1/employees/{employee_id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "card on {base}");
-    response.json().await.unwrap()
-}
 
 fn cancelled_description() -> String {
     format!("Η έκδοση του πιστοποιητικού ακυρώθηκε από τον χρήστη {ADMIN_NAME}")
