@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::effects::{append_history, apply_effects};
+use super::effects::apply_effects;
+use super::transitions::{append_histories, write_transitions};
 use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
@@ -54,8 +55,8 @@ impl Applications for SqlStore {
             application_id: id,
             ..start.clone()
         };
-        append_history(&mut tx, &start).await?;
-        apply_effects(&mut tx, &start, &self.options).await?;
+        append_histories(&mut tx, &[&start]).await?;
+        apply_effects(&mut tx, &[&start], &self.options).await?;
         tx.commit().durably(self).await?;
         Ok(id)
     }
@@ -119,32 +120,7 @@ impl Applications for SqlStore {
 
     async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {
         let mut tx = self.write.begin().await?;
-        let mut applied = Vec::with_capacity(transitions.len());
-        for t in transitions {
-            let Some(from) = t.from else {
-                applied.push(false);
-                continue;
-            };
-            let updated = sqlx::query(
-                "UPDATE applications SET status = $1, version = version + 1, updated_at = $2 \
-                 WHERE id = $3 AND status = $4 AND version = $5",
-            )
-            .bind(t.to.code())
-            .bind(t.at)
-            .bind(t.application_id)
-            .bind(from.code())
-            .bind(t.expected_version)
-            .execute(&mut *tx)
-            .await?;
-            // Lost its race: nothing of it is written; the others go on.
-            if updated.rows_affected() != 1 {
-                applied.push(false);
-                continue;
-            }
-            append_history(&mut tx, t).await?;
-            apply_effects(&mut tx, t, &self.options).await?;
-            applied.push(true);
-        }
+        let applied = write_transitions(&mut tx, transitions, &self.options).await?;
         tx.commit().durably(self).await?;
         Ok(applied)
     }

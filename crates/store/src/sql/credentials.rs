@@ -52,7 +52,7 @@ impl Credentials for SqlStore {
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        destroy(&mut tx, application_id).await?;
+        destroy(&mut tx, &[application_id]).await?;
         store(&mut tx, application_id, credentials, at).await?;
         tx.commit().durably(self).await?;
         Ok(())
@@ -200,15 +200,11 @@ pub(super) async fn store(
     Ok(())
 }
 
-/// Part of the `DestroyKeyMaterial` effect: the means of signing go with the key.
-pub(super) async fn destroy(conn: &mut Conn, application_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM signing_credentials WHERE application_id = $1")
-        .bind(application_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM email_otp_codes WHERE application_id = $1")
-        .bind(application_id)
-        .execute(&mut *conn)
-        .await?;
+/// Part of the `DestroyKeyMaterial` effect: the means of signing go with the key (of every
+/// application of `ids`).
+pub(super) async fn destroy(conn: &mut Conn, ids: &[i64]) -> StoreResult<()> {
+    for table in ["signing_credentials", "email_otp_codes"] {
+        super::effects::delete_of(conn, table, ids).await?;
+    }
     Ok(())
 }

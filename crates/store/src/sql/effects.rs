@@ -1,158 +1,247 @@
-//! What a transition writes besides the new state, inside its transaction: one history entry
-//! chained to the last, and each effect the domain named.
+//! What transitions write besides their new states, inside their transaction: each effect the
+//! domain named (the history entries are `transitions.rs`'s).
 
 use certdesk_domain::job::JobKind;
 use certdesk_domain::notification::{revocation_request_email, start_link, status_change_email};
 use certdesk_domain::validation::Field;
-use certdesk_domain::{Effect, Transition};
-use sqlx::Row;
+use std::collections::HashMap;
 
-use super::{Conn, credentials, duplicate, email_proofs, pki, queue_email};
+use certdesk_domain::certificate::NewCertificate;
+use certdesk_domain::{Effect, Transition};
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Row};
+
+use super::transitions::ROWS_PER_STATEMENT;
+use super::{Conn, Db, credentials, duplicate, email_proofs, pki, push_in};
 use crate::{StoreOptions, StoreResult};
 
-pub(super) async fn append_history(conn: &mut Conn, t: &Transition) -> StoreResult<()> {
-    let last: Option<(String, i64)> = sqlx::query_as(
-        "SELECT hash, seq FROM application_history WHERE application_id = $1 \
-         ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(t.application_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let entry = t.history_entry(last.as_ref().map(|(hash, seq)| (hash.as_str(), *seq)));
-    sqlx::query(
-        "INSERT INTO application_history (application_id, seq, at, action, description, reason, \
-         actor_kind, actor_id, actor_name, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(entry.application_id)
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(entry.action.code())
-    .bind(&entry.description)
-    .bind(&entry.reason)
-    .bind(entry.actor_kind.code())
-    .bind(entry.actor_id)
-    .bind(&entry.actor_name)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(&mut *conn)
-    .await?;
+/// Carries out the effects of `ts` (distinct applications) inside their transaction. The
+/// common kinds are written for all of them at once, the rest one by one; before an effect
+/// written alone, those gathered so far are written, so that each runs after every effect
+/// listed before it.
+pub(super) async fn apply_effects(
+    conn: &mut Conn,
+    ts: &[&Transition],
+    options: &StoreOptions,
+) -> StoreResult<()> {
+    let mut gathered = Gathered::default();
+    for t in ts {
+        for effect in &t.effects {
+            if !gathered.take(t, effect) {
+                gathered.write(conn, options).await?;
+                apply_effect(conn, t, effect, options).await?;
+            }
+        }
+    }
+    gathered.write(conn, options).await
+}
+
+/// The effects written for many applications at once, gathered until written.
+#[derive(Default)]
+struct Gathered<'a> {
+    release_usernames: Vec<i64>,
+    drop_jobs: Vec<i64>,
+    destroy_key_material: Vec<i64>,
+    certificates: Vec<(i64, &'a NewCertificate, DateTime<Utc>)>,
+    notify: Vec<&'a Transition>,
+}
+
+impl<'a> Gathered<'a> {
+    /// Keeps `effect` for later if it is of a kind written together; `false` if not.
+    fn take(&mut self, t: &'a Transition, effect: &'a Effect) -> bool {
+        let id = t.application_id;
+        match effect {
+            Effect::ReleaseUsername => self.release_usernames.push(id),
+            Effect::DropPendingJobs => self.drop_jobs.push(id),
+            Effect::DestroyKeyMaterial => self.destroy_key_material.push(id),
+            Effect::StoreCertificate(certificate) => {
+                self.certificates.push((id, certificate, t.at))
+            }
+            Effect::NotifyBeneficiary => self.notify.push(t),
+            _ => return false,
+        }
+        true
+    }
+
+    async fn write(&mut self, conn: &mut Conn, options: &StoreOptions) -> StoreResult<()> {
+        delete_of(
+            conn,
+            "usernames",
+            &std::mem::take(&mut self.release_usernames),
+        )
+        .await?;
+        delete_of(conn, "jobs", &std::mem::take(&mut self.drop_jobs)).await?;
+        let destroy = std::mem::take(&mut self.destroy_key_material);
+        delete_of(conn, "key_material", &destroy).await?;
+        credentials::destroy(conn, &destroy).await?;
+        let certificates = std::mem::take(&mut self.certificates);
+        if !certificates.is_empty() {
+            pki::store_certificates(conn, &certificates).await?;
+        }
+        let notify = std::mem::take(&mut self.notify);
+        if !notify.is_empty() {
+            notify_beneficiaries(conn, &notify, options).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Deletes the rows of `table` (a constant of this module) that belong to applications `ids`.
+pub(super) async fn delete_of(
+    conn: &mut Conn,
+    table: &'static str,
+    ids: &[i64],
+) -> StoreResult<()> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE application_id"));
+        push_in(&mut q, chunk.iter().copied());
+        q.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Carries out a transition's effects inside its transaction.
-pub(super) async fn apply_effects(
+/// The status-change email to each beneficiary of `ts`, at the application's address.
+async fn notify_beneficiaries(
+    conn: &mut Conn,
+    ts: &[&Transition],
+    options: &StoreOptions,
+) -> StoreResult<()> {
+    for chunk in ts.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT a.id, a.email, e.given_name, e.surname FROM applications a \
+             JOIN employees e ON e.id = a.employee_id WHERE a.id",
+        );
+        push_in(&mut q, chunk.iter().map(|t| t.application_id));
+        let people: Vec<(i64, String, String, String)> =
+            q.build_query_as().fetch_all(&mut *conn).await?;
+        let people: HashMap<i64, (String, String, String)> = people
+            .into_iter()
+            .map(|(id, email, given, surname)| (id, (email, given, surname)))
+            .collect();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for t in chunk {
+            let Some((recipient, given_name, surname)) = people.get(&t.application_id) else {
+                continue;
+            };
+            // The start email's «Έναρξη» carries the token that proves the address.
+            let portal_url = match (options.portal_url.as_deref(), t.email_link()) {
+                (Some(url), Some(link)) => Some(start_link(url, link.token())),
+                (url, _) => url.map(str::to_owned),
+            };
+            let email = status_change_email(
+                given_name,
+                surname,
+                t.to,
+                &t.description,
+                t.reason.as_deref(),
+                portal_url.as_deref(),
+            );
+            rows.push((t.application_id, recipient.clone(), email, t.at));
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+             created_at, next_attempt_at) ",
+        );
+        q.push_values(rows, |mut row, (id, recipient, email, at)| {
+            row.push_bind(id)
+                .push_bind(recipient)
+                .push_bind(email.subject)
+                .push_bind(email.body_text)
+                .push_bind(email.body_html)
+                .push_bind(at)
+                .push_bind(at);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// One effect of the kinds written alone.
+async fn apply_effect(
     conn: &mut Conn,
     t: &Transition,
+    effect: &Effect,
     options: &StoreOptions,
 ) -> StoreResult<()> {
     let id = t.application_id;
-    for effect in &t.effects {
-        match effect {
-            Effect::ReserveUsername(username) => {
-                sqlx::query(
-                    "INSERT INTO usernames (username, employee_id, application_id) \
+    match effect {
+        Effect::ReserveUsername(username) => {
+            sqlx::query(
+                "INSERT INTO usernames (username, employee_id, application_id) \
                      SELECT $1, employee_id, id FROM applications WHERE id = $2",
-                )
-                .bind(username.as_str())
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(duplicate(Field::Username))?;
-            }
-            Effect::ReleaseUsername => {
-                sqlx::query("DELETE FROM usernames WHERE application_id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            Effect::DropPendingJobs => {
-                sqlx::query("DELETE FROM jobs WHERE application_id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            Effect::DestroyKeyMaterial => {
-                sqlx::query("DELETE FROM key_material WHERE application_id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-                credentials::destroy(&mut *conn, id).await?;
-            }
-            Effect::StoreCertificate(certificate) => {
-                pki::store_certificate(&mut *conn, id, certificate, t.at).await?;
-            }
-            Effect::RevokeCertificate { reason } => {
-                sqlx::query(
-                    "UPDATE certificates SET revoked_at = $1, revocation_reason = $2 \
+            )
+            .bind(username.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(duplicate(Field::Username))?;
+        }
+        Effect::RevokeCertificate { reason } => {
+            sqlx::query(
+                "UPDATE certificates SET revoked_at = $1, revocation_reason = $2 \
                      WHERE application_id = $3 AND revoked_at IS NULL",
-                )
-                .bind(t.at)
-                .bind(reason.code())
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Effect::RecordSubjectNames(names) => {
-                sqlx::query(
-                    "UPDATE applications SET subject_surname = $1, subject_given_name = $2, \
+            )
+            .bind(t.at)
+            .bind(reason.code())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Effect::RecordSubjectNames(names) => {
+            sqlx::query(
+                "UPDATE applications SET subject_surname = $1, subject_given_name = $2, \
                      subject_father_name = $3 WHERE id = $4",
-                )
-                .bind(names.surname())
-                .bind(names.given_name())
-                .bind(names.father_name())
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Effect::SetSigningCredentials(signing) => {
-                credentials::store(&mut *conn, id, signing, t.at).await?;
-            }
-            Effect::QueueIssuance => {
-                sqlx::query(
-                    "INSERT INTO jobs (kind, application_id, run_at, created_at) \
+            )
+            .bind(names.surname())
+            .bind(names.given_name())
+            .bind(names.father_name())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Effect::SetSigningCredentials(signing) => {
+            credentials::store(&mut *conn, id, signing, t.at).await?;
+        }
+        Effect::QueueIssuance => {
+            sqlx::query(
+                "INSERT INTO jobs (kind, application_id, run_at, created_at) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(JobKind::IssueCertificate.code())
-                .bind(id)
-                .bind(t.at + options.issuance_delay)
-                .bind(t.at)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Effect::SetEmailLink(link) => email_proofs::set_link(&mut *conn, id, link).await?,
-            Effect::RecordEmailProof(method) => {
-                email_proofs::record_proof(&mut *conn, id, *method, t.at).await?;
-            }
-            Effect::RecordRevocationRequest => {
-                sqlx::query(
-                    "UPDATE applications SET revocation_requested_at = $1, \
+            )
+            .bind(JobKind::IssueCertificate.code())
+            .bind(id)
+            .bind(t.at + options.issuance_delay)
+            .bind(t.at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Effect::SetEmailLink(link) => email_proofs::set_link(&mut *conn, id, link).await?,
+        Effect::RecordEmailProof(method) => {
+            email_proofs::record_proof(&mut *conn, id, *method, t.at).await?;
+        }
+        Effect::RecordRevocationRequest => {
+            sqlx::query(
+                "UPDATE applications SET revocation_requested_at = $1, \
                      revocation_request_reason = $2 WHERE id = $3",
-                )
-                .bind(t.at)
-                .bind(&t.reason)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Effect::NotifyAdministrators => notify_administrators(conn, t).await?,
-            Effect::NotifyBeneficiary => {
-                let (given_name, surname) = person_names(conn, id).await?;
-                // The start email's «Έναρξη» carries the token that proves the address.
-                let portal_url = match (options.portal_url.as_deref(), t.email_link()) {
-                    (Some(url), Some(link)) => Some(start_link(url, link.token())),
-                    (url, _) => url.map(str::to_owned),
-                };
-                let email = status_change_email(
-                    &given_name,
-                    &surname,
-                    t.to,
-                    &t.description,
-                    t.reason.as_deref(),
-                    portal_url.as_deref(),
-                );
-                queue_email(conn, id, &email, t.at).await?;
-            }
+            )
+            .bind(t.at)
+            .bind(&t.reason)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Effect::NotifyAdministrators => notify_administrators(conn, t).await?,
+        // `apply_effects` gathers these; alone, they are a gathering of one.
+        Effect::ReleaseUsername
+        | Effect::DropPendingJobs
+        | Effect::DestroyKeyMaterial
+        | Effect::StoreCertificate(_)
+        | Effect::NotifyBeneficiary => {
+            let mut one = Gathered::default();
+            one.take(t, effect);
+            one.write(conn, options).await?;
         }
     }
     Ok(())

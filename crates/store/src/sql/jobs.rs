@@ -50,11 +50,10 @@ impl Jobs for SqlStore {
             .push_bind(limit)
             .push(SKIP_LOCKED)
             .push(") RETURNING id, kind, application_id, run_at, attempts");
-        let rows: Vec<JobRow> = q
-            .build_query_as()
-            .fetch_all(&self.write)
-            .durably(self)
-            .await?;
+        // Not waited to be durable: a lease lost in a crash only lets the job be taken again
+        // sooner, which is harmless (see the module of the worker); whatever the worker then
+        // stores waits for a sync that covers the lease too.
+        let rows: Vec<JobRow> = q.build_query_as().fetch_all(&self.write).await?;
         let mut jobs: Vec<Job> = convert(rows)?;
         // RETURNING gives no order.
         jobs.sort_by_key(|job| (job.run_at, job.id));

@@ -24,6 +24,7 @@ pub(crate) mod replica;
 mod security_log;
 mod sessions;
 mod signatures;
+mod transitions;
 
 use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;

@@ -153,37 +153,38 @@ impl Pki for SqlStore {
     }
 }
 
-/// The `StoreCertificate` effect, inside the transition's transaction: the certificate, and the
-/// beneficiary's sealed key as the application's key material.
-pub(super) async fn store_certificate(
+/// The `StoreCertificate` effects of a batch, inside its transaction: each certificate, and
+/// the beneficiary's sealed key as its application's key material (replacing any).
+pub(super) async fn store_certificates(
     conn: &mut Conn,
-    application_id: i64,
-    certificate: &NewCertificate,
-    at: DateTime<Utc>,
+    certificates: &[(i64, &NewCertificate, DateTime<Utc>)],
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO certificates (serial, application_id, der, not_before, not_after, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&certificate.serial)
-    .bind(application_id)
-    .bind(&certificate.der)
-    .bind(certificate.not_before)
-    .bind(certificate.not_after)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM key_material WHERE application_id = $1")
-        .bind(application_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO key_material (application_id, encrypted_key, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(application_id)
-    .bind(&certificate.sealed_key)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    for chunk in certificates.chunks(super::transitions::ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO certificates (serial, application_id, der, not_before, not_after, \
+             created_at) ",
+        );
+        q.push_values(chunk, |mut row, (id, certificate, at)| {
+            row.push_bind(certificate.serial.clone())
+                .push_bind(*id)
+                .push_bind(certificate.der.clone())
+                .push_bind(certificate.not_before)
+                .push_bind(certificate.not_after)
+                .push_bind(*at);
+        });
+        q.build().execute(&mut *conn).await?;
+        let mut q = QueryBuilder::<Db>::new("DELETE FROM key_material WHERE application_id");
+        super::push_in(&mut q, chunk.iter().map(|(id, _, _)| *id));
+        q.build().execute(&mut *conn).await?;
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO key_material (application_id, encrypted_key, created_at) ",
+        );
+        q.push_values(chunk, |mut row, (id, certificate, at)| {
+            row.push_bind(*id)
+                .push_bind(certificate.sealed_key.clone())
+                .push_bind(*at);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }

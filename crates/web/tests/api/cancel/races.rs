@@ -223,3 +223,57 @@ async fn cancellations_racing_a_batch_of_issuances_each_have_one_winner() {
         "one side never won: cancellations won {cancels_won}, lost {cancels_lost}"
     );
 }
+
+/// A batch stores its transitions in a few statements (one conditional update for all): two
+/// decided from the same state of one application are taken in turn, so the first wins and the
+/// second loses alone, and the others of the batch are stored with their histories and emails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_transitions_of_one_application_in_one_batch_have_one_winner() {
+    let app = spawn_app().await;
+    let (_, first) = app.application_in(Status::AwaitingApproval).await;
+    let (_, second) = app.application_in(Status::AwaitingIssuance).await;
+    let admin = certdesk_domain::Actor::administrator(1, "Διαχειριστής");
+    let cancel = |id: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let application = app.application(id).await;
+            certdesk_domain::transition::decide(
+                &application.as_domain(),
+                &certdesk_domain::Command::Cancel { reason: None },
+                &admin,
+                Utc::now(),
+            )
+            .unwrap()
+        }
+    };
+    let batch = [
+        cancel(first).await,
+        cancel(second).await,
+        cancel(first).await,
+    ];
+    let applied = app.store.commit_transitions(&batch).await.unwrap();
+    assert_eq!(applied, vec![true, true, false]);
+
+    for id in [first, second] {
+        assert_eq!(app.application(id).await.status, Status::Rejected);
+        let history = app.history(id).await;
+        let cancelled = history
+            .iter()
+            .filter(|h| h.action == certdesk_domain::Action::Cancelled)
+            .count();
+        assert_eq!(cancelled, 1, "{history:#?}");
+        certdesk_domain::history::verify_chain(&history).expect("the chain holds");
+        let notices = app.store.outbox(id).await.unwrap();
+        let rejected = notices
+            .iter()
+            .filter(|m| m.subject.contains(REJECTED_EL))
+            .count();
+        assert_eq!(rejected, 1, "{notices:#?}");
+        assert_eq!(app.store.pending_jobs(id).await.unwrap(), vec![]);
+    }
+    assert_eq!(
+        app.application(first).await.version,
+        batch[0].expected_version + 1
+    );
+}
