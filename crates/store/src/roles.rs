@@ -177,6 +177,12 @@ pub trait Employees: Send + Sync + 'static {
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage>;
     async fn employee(&self, scope: &Scope, id: i64) -> StoreResult<Option<EmployeeRecord>>;
+    /// The employees of `ids` that exist in `scope`, in no particular order, in one read.
+    async fn employees_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<EmployeeRecord>>;
     async fn employee_by_afm(
         &self,
         scope: &Scope,
@@ -236,6 +242,19 @@ pub trait Applications: Send + Sync + 'static {
         start: &Transition,
     ) -> StoreResult<i64>;
     async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>>;
+    /// The applications of `ids` that exist in `scope`, in no particular order: one read for a
+    /// batch (the issuance's) instead of one per application.
+    async fn applications_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<ApplicationRecord>>;
+    /// [`Applications::subject_names`] of each of `ids` that has them, in one read.
+    async fn subject_names_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<(i64, VerifiedNames)>>;
     /// The names the registries confirmed for the certificate of application `id` (kept at the
     /// data check); `None` before it, or for an application confirmed before they were kept.
     async fn subject_names(&self, scope: &Scope, id: i64) -> StoreResult<Option<VerifiedNames>>;

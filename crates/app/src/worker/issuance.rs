@@ -4,7 +4,10 @@
 //! being stored.
 
 use certdesk_domain::certificate::{CertificateIssuer, CertificateSubject};
+use std::collections::HashMap;
+
 use certdesk_domain::job::JobKind;
+use certdesk_domain::subject::VerifiedNames;
 use certdesk_domain::{Actor, Command, Status, Transition};
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Utc};
@@ -58,11 +61,38 @@ pub async fn run_issuance_batch(
     let jobs = store
         .claim_jobs(&[JobKind::IssueCertificate], now, now + config.lease, limit)
         .await?;
+    // What the certificates need, read once for the whole batch.
+    let ids: Vec<i64> = jobs.iter().filter_map(|job| job.application_id).collect();
+    let applications: HashMap<i64, ApplicationRecord> = store
+        .applications_of_ids(&Scope::Everything, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let employee_ids: Vec<i64> = applications.values().map(|a| a.employee_id).collect();
+    let employees: HashMap<i64, EmployeeRecord> = store
+        .employees_of_ids(&Scope::Everything, &employee_ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let names: HashMap<i64, VerifiedNames> = store
+        .subject_names_of_ids(&Scope::Everything, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut transitions = Vec::with_capacity(jobs.len());
     let mut pending_jobs = Vec::with_capacity(jobs.len());
     for job in &jobs {
-        let prepared = match job.application_id {
-            Some(id) => prepare_issue(store, issuer.as_ref(), id, now).await,
+        let application = job.application_id.and_then(|id| applications.get(&id));
+        let prepared = match application {
+            Some(application) => issue_transition(
+                issuer.as_ref(),
+                application,
+                employees.get(&application.employee_id),
+                names.get(&application.id).cloned(),
+                now,
+            ),
             None => Ok(None),
         };
         match prepared {
@@ -115,18 +145,32 @@ async fn prepare_issue(
     let Some(application) = store.application(&Scope::Everything, id).await? else {
         return Ok(None);
     };
+    let employee = store
+        .employee(&Scope::Everything, application.employee_id)
+        .await?;
+    let names = store.subject_names(&Scope::Everything, id).await?;
+    issue_transition(issuer, &application, employee.as_ref(), names, now)
+}
+
+/// The transition that issues `application`'s certificate from what was read for it (its
+/// employee and the names the registries confirmed), if it still awaits issuance.
+fn issue_transition(
+    issuer: &dyn CertificateIssuer,
+    application: &ApplicationRecord,
+    employee: Option<&EmployeeRecord>,
+    names: Option<VerifiedNames>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Transition>> {
+    let id = application.id;
     if application.status != Status::AwaitingIssuance {
         return Ok(None);
     }
-    let Some(employee) = store
-        .employee(&Scope::Everything, application.employee_id)
-        .await?
-    else {
+    let Some(employee) = employee else {
         return Ok(None);
     };
     // The names the registries confirmed, never the HR record's own: a certificate carries only
     // what was proven.
-    let Some(names) = store.subject_names(&Scope::Everything, id).await? else {
+    let Some(names) = names else {
         return Err(AppError::Configuration(format!(
             "application {id} has no names confirmed by the registries: it cannot be issued"
         )));
@@ -142,6 +186,7 @@ async fn prepare_issue(
         // never reach a qualified certificate, whatever path led here.
         email: application
             .email_proof
+            .as_ref()
             .map(|_| application.email.to_string()),
     };
     let certificate = issuer

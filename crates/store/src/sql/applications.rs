@@ -69,6 +69,44 @@ impl Applications for SqlStore {
         convert_one(row)
     }
 
+    async fn applications_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        let mut records = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(super::transitions::ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
+            push_in(&mut q, chunk.iter().copied());
+            push_application_scope(&mut q, "a", scope);
+            let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&self.read).await?;
+            records.extend(convert::<_, ApplicationRecord>(rows)?);
+        }
+        Ok(records)
+    }
+
+    async fn subject_names_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<(i64, VerifiedNames)>> {
+        let mut names = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(super::transitions::ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT a.id, a.subject_surname, a.subject_given_name, a.subject_father_name \
+                 FROM applications a WHERE a.subject_surname IS NOT NULL AND a.id",
+            );
+            push_in(&mut q, chunk.iter().copied());
+            push_application_scope(&mut q, "a", scope);
+            let rows: Vec<(i64, String, String, String)> =
+                q.build_query_as().fetch_all(&self.read).await?;
+            names.extend(rows.into_iter().map(|(id, surname, given, father)| {
+                (id, VerifiedNames::stored(surname, given, father))
+            }));
+        }
+        Ok(names)
+    }
+
     async fn subject_names(&self, scope: &Scope, id: i64) -> StoreResult<Option<VerifiedNames>> {
         let mut q = QueryBuilder::<Db>::new(
             "SELECT a.subject_surname, a.subject_given_name, a.subject_father_name \

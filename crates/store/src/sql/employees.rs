@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::{Conn, Db, Pool, SqlStore, push_employee_scope};
-use crate::rows::{EmployeeFullRow, convert_one};
+use super::{Conn, Db, Pool, SqlStore, push_employee_scope, push_in};
+use crate::rows::{EmployeeFullRow, convert, convert_one};
 use crate::{
     EmployeeQuery, EmployeeRecord, Employees, NewEmployee, Scope, SearchPage, StoreResult,
 };
@@ -117,6 +117,25 @@ impl Employees for SqlStore {
         push_employee_scope(&mut q, "e", scope);
         let row: Option<EmployeeFullRow> = q.build_query_as().fetch_optional(&self.read).await?;
         convert_one(row)
+    }
+
+    async fn employees_of_ids(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> StoreResult<Vec<EmployeeRecord>> {
+        let mut records = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(super::transitions::ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Db>::new(format!(
+                "SELECT {EMPLOYEE_COLUMNS} FROM employees e \
+                 JOIN organisations o ON o.id = e.organisation_id WHERE e.id"
+            ));
+            push_in(&mut q, chunk.iter().copied());
+            push_employee_scope(&mut q, "e", scope);
+            let rows: Vec<EmployeeFullRow> = q.build_query_as().fetch_all(&self.read).await?;
+            records.extend(convert::<_, EmployeeRecord>(rows)?);
+        }
+        Ok(records)
     }
 
     async fn employee_by_afm(
