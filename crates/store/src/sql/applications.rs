@@ -108,15 +108,8 @@ impl Applications for SqlStore {
     }
 
     async fn subject_names(&self, scope: &Scope, id: i64) -> StoreResult<Option<VerifiedNames>> {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT a.subject_surname, a.subject_given_name, a.subject_father_name \
-             FROM applications a WHERE a.subject_surname IS NOT NULL AND a.id = ",
-        );
-        q.push_bind(id);
-        push_application_scope(&mut q, "a", scope);
-        let row: Option<(String, String, String)> =
-            q.build_query_as().fetch_optional(&self.read).await?;
-        Ok(row.map(|(surname, given, father)| VerifiedNames::stored(surname, given, father)))
+        let names = self.subject_names_of_ids(scope, &[id]).await?;
+        Ok(names.into_iter().next().map(|(_, names)| names))
     }
 
     async fn set_data_disagreement(&self, id: i64, mismatches: &[Mismatch]) -> StoreResult<()> {
