@@ -484,14 +484,15 @@ impl Administrator {
             .is_ok()
     }
 
-    /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations.
+    /// Approves, rejects, cancels or revokes an application of the ΔΨΠ's organisations;
+    /// gives the application and its history as the change left them.
     pub async fn perform(
         &self,
         application_id: i64,
         command: &Command,
-    ) -> AppResult<ApplicationRecord> {
+    ) -> AppResult<(ApplicationRecord, Vec<HistoryEntry>)> {
         self.may_act()?;
-        let application = workflow::perform(
+        let performed = workflow::perform_and_read(
             self.app.store().as_ref(),
             &self.scope(),
             application_id,
@@ -511,7 +512,7 @@ impl Administrator {
             );
             self.app.record_security_event(&event).await?;
         }
-        Ok(application)
+        Ok(performed)
     }
 
     /// The magnifier: the names for an ΑΦΜ, as the tax registry (or the records) know them.

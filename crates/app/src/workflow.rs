@@ -5,7 +5,7 @@
 use certdesk_domain::email_proof::LinkToken;
 use certdesk_domain::transition::{decide, start};
 use certdesk_domain::validation::{Afm, Email, Mobile};
-use certdesk_domain::{Actor, Command};
+use certdesk_domain::{Actor, Command, HistoryEntry};
 use certdesk_store::prelude::*;
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -26,19 +26,31 @@ pub async fn perform(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<ApplicationRecord> {
+    Ok(perform_and_read(store, scope, id, command, actor, now)
+        .await?
+        .0)
+}
+
+/// As [`perform`], with the application's history as the change left it (read in the same
+/// transaction as the change, for an answer that shows both).
+pub async fn perform_and_read(
+    store: &dyn Store,
+    scope: &Scope,
+    id: i64,
+    command: &Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<(ApplicationRecord, Vec<HistoryEntry>)> {
     for _ in 0..ATTEMPTS {
+        // The scoped read decides whether the caller may see the application at all; the
+        // read-back after the change is of this same id.
         let application = store
             .application(scope, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let transition = decide(&application.as_domain(), command, actor, now)?;
-        match store.commit_transition(&transition).await {
-            Ok(()) => {
-                return store
-                    .application(scope, id)
-                    .await?
-                    .ok_or(AppError::NotFound);
-            }
+        match store.commit_transition_and_read(&transition).await {
+            Ok(read) => return Ok(read),
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
         }

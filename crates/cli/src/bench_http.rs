@@ -208,6 +208,8 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
     let rest = config.employees.saturating_sub(config.largest);
     let mut large_surnames = Vec::new();
     let mut large_afms = Vec::new();
+    // The first rows' employees are the ones whose applications the clients cancel.
+    let mut cancel_afms = Vec::with_capacity(config.cancels.min(config.largest));
     let mut org_ids = Vec::new();
     let large = store
         .create_organisation("bench-large", "Φορέας bench-large", now)
@@ -221,6 +223,9 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         if index % step == 0 {
             large_surnames.push(e.surname.as_str().to_owned());
             large_afms.push(e.afm.as_str().to_owned());
+        }
+        if index < config.cancels {
+            cancel_afms.push(e.afm.as_str().to_owned());
         }
         index += 1;
     })?;
@@ -394,11 +399,8 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         mobile: None,
     };
     let mut applications = Vec::new();
-    for afm in large_afms
-        .iter()
-        .cycle()
-        .take(config.cancels.min(large_afms.len()))
-    {
+    eprintln!("{} applications to cancel …", cancel_afms.len());
+    for afm in &cancel_afms {
         let afm = certdesk_domain::validation::Afm::parse(afm)?;
         if let Some(e) = store.employee_by_afm(&large, &afm).await? {
             let t = start(0, &admin, Utc::now())?;
@@ -406,6 +408,7 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         }
     }
     let applications = Arc::new(applications);
+    eprintln!("cancelling them through the API, 16 clients …");
     let (cancel_latencies, cancel_time) = {
         let (applications, client, base, token) = (
             applications.clone(),

@@ -150,8 +150,9 @@ enum Commands {
         /// Requests of each kind of search.
         #[arg(long, default_value_t = 2000)]
         queries: usize,
-        /// Cancellations through the API (16 clients; at most 200).
-        #[arg(long, default_value_t = 200)]
+        /// Cancellations through the API (16 clients), of as many employees of the largest
+        /// organisation (at most all of them).
+        #[arg(long, default_value_t = 5000)]
         cancels: usize,
     },
     /// Write an HR registry's CSV export of made-up employees (for trying `import` at scale).

@@ -30,8 +30,11 @@
 //!
 //! **What the store guarantees**: a transition is stored in one transaction, guarded by a
 //! conditional update on the expected state and version, with its one history entry and its
-//! effects, so a race has exactly one winner on both backends.
+//! effects, so a race has exactly one winner on both backends. Transitions committed at the same
+//! time by different callers may share that transaction (`commit_queue`): each is still guarded
+//! alone, and each caller is answered with its own outcome once the commit is durable.
 
+mod commit_queue;
 pub mod group_sync;
 pub mod models;
 pub mod postgres;

@@ -73,6 +73,7 @@ impl PostgresStore {
             options,
             group_sync: None,
             replica,
+            commits: sql::transition_queue(),
         })
     }
 }

@@ -281,6 +281,13 @@ pub trait Applications: Send + Sync + 'static {
             _ => Err(StoreError::Conflict),
         }
     }
+    /// Stores one transition as [`Applications::commit_transition`] does, and gives the
+    /// application and its history as that transaction left them (read within it: for the
+    /// caller's answer, without two more reads).
+    async fn commit_transition_and_read(
+        &self,
+        transition: &Transition,
+    ) -> StoreResult<(ApplicationRecord, Vec<HistoryEntry>)>;
     /// The history of an application within `scope` (empty when it is outside).
     async fn history(&self, scope: &Scope, application_id: i64) -> StoreResult<Vec<HistoryEntry>>;
     async fn applications_of_employee(

@@ -318,9 +318,24 @@ pub(crate) struct SessionRow {
     pub second_factor_required: bool,
     pub second_factor_enrolled: bool,
     pub role: String,
+    /// The administrator's organisations, as `1,7,12` (none: NULL).
+    pub organisation_ids: Option<String>,
 }
 
 impl SessionRow {
+    /// Takes the organisations' ids out of the row.
+    pub fn organisation_ids(&mut self) -> StoreResult<Vec<i64>> {
+        let Some(list) = self.organisation_ids.take() else {
+            return Ok(Vec::new());
+        };
+        list.split(',')
+            .map(|id| {
+                id.parse()
+                    .map_err(|_| decode_error("an organisation id of a session", id))
+            })
+            .collect()
+    }
+
     pub fn into_record(self, organisation_ids: Vec<i64>) -> StoreResult<SessionRecord> {
         Ok(SessionRecord {
             administrator_id: self.administrator_id,

@@ -97,6 +97,7 @@ impl SqliteStore {
             options,
             group_sync,
             replica: None,
+            commits: sql::transition_queue(),
         })
     }
 
@@ -138,7 +139,7 @@ fn fsync_of(wal: PathBuf) -> SyncFn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Accounts;
+    use crate::{Accounts, Applications, Employees};
 
     #[tokio::test]
     async fn writes_are_answered_after_a_sync_of_the_log_that_they_share() {
@@ -168,6 +169,151 @@ mod tests {
 
         let memory = SqliteStore::open("sqlite::memory:").await.unwrap();
         assert!(memory.group_sync.is_none(), "nothing to sync in memory");
+    }
+
+    /// Two applications of the organisation, started; their start transitions.
+    async fn two_started(store: &SqliteStore) -> Vec<certdesk_domain::Transition> {
+        use certdesk_domain::employee::EmployeeInput;
+        use certdesk_domain::validation::Email;
+        use certdesk_domain::{Actor, transition::start};
+        let now = chrono::Utc::now();
+        let org = store
+            .create_organisation("ORG", "Φορέας", now)
+            .await
+            .unwrap();
+        let employees: Vec<_> = [("010509832", "Μαρία"), ("010509844", "Ελένη")]
+            .into_iter()
+            .map(|(afm, given_name)| {
+                EmployeeInput {
+                    afm,
+                    surname: "Παπαδοπούλου",
+                    given_name,
+                    father_name: "Νικόλαος",
+                    id_card: "",
+                    birth_date: "",
+                    email: "",
+                    mobile: "",
+                    unit: "",
+                    position: "",
+                }
+                .validate()
+                .unwrap()
+            })
+            .collect();
+        let ids = store
+            .insert_employees(org.id, &employees, now)
+            .await
+            .unwrap();
+        let actor = Actor::administrator(1, "Γεώργιος Γεωργίου");
+        let contact = crate::ApplicationContact {
+            email: Email::parse("a@ypes.gov.gr").unwrap(),
+            mobile: None,
+        };
+        let mut started = Vec::new();
+        for employee in ids {
+            let start = start(0, &actor, now).unwrap();
+            let id = store
+                .create_application(employee, &contact, &start)
+                .await
+                .unwrap();
+            started.push(certdesk_domain::Transition {
+                application_id: id,
+                ..start
+            });
+        }
+        started
+    }
+
+    #[tokio::test]
+    async fn a_combined_commit_that_fails_stores_each_callers_transitions_alone() {
+        use certdesk_domain::transition::Effect;
+        use certdesk_domain::validation::Username;
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        // Two callers choose the same username for two applications: one transaction of both
+        // fails on the username's uniqueness.
+        let chosen = |start: &certdesk_domain::Transition| certdesk_domain::Transition {
+            from: Some(start.to),
+            expected_version: 1,
+            effects: vec![Effect::ReserveUsername(
+                Username::parse("m.papadopoulou").unwrap(),
+            )],
+            ..start.clone()
+        };
+        let started = two_started(&store).await;
+        let (first, second) = (chosen(&started[0]), chosen(&started[1]));
+
+        let submitted = |t: &certdesk_domain::Transition| sql::combined_commits::Submitted {
+            transitions: vec![t.clone()],
+            read_back: true,
+        };
+        let outcomes = store
+            .commit_combined(&[submitted(&first), submitted(&second)])
+            .await;
+
+        let stored = outcomes[0].as_ref().unwrap();
+        assert_eq!(stored.applied, vec![true]);
+        let [(application, history)] = &stored.read[..] else {
+            panic!("one application read back: {:?}", stored.read)
+        };
+        // What was read back in the transaction is what the store holds after it.
+        let everything = crate::Scope::Everything;
+        assert_eq!(
+            (application.version, application.status, history.len()),
+            (2, first.to, 2)
+        );
+        assert_eq!(
+            history,
+            &store
+                .history(&everything, first.application_id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            matches!(
+                outcomes[1],
+                Err(StoreError::Duplicate(
+                    certdesk_domain::validation::Field::Username
+                ))
+            ),
+            "the error reaches the caller it belongs to: {:?}",
+            outcomes[1]
+        );
+        let scope = crate::Scope::Everything;
+        let versions = [
+            store
+                .application(&scope, first.application_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            store
+                .application(&scope, second.application_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+        ];
+        assert_eq!(
+            versions,
+            [2, 1],
+            "the first is stored, nothing of the second"
+        );
+        assert_eq!(
+            store
+                .history(&scope, first.application_id)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            store
+                .history(&scope, second.application_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]

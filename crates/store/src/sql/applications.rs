@@ -11,7 +11,7 @@ use sqlx::QueryBuilder;
 
 use super::Durably;
 use super::effects::apply_effects;
-use super::transitions::{append_histories, write_transitions};
+use super::transitions::append_histories;
 use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
@@ -150,10 +150,23 @@ impl Applications for SqlStore {
     }
 
     async fn commit_transitions(&self, transitions: &[Transition]) -> StoreResult<Vec<bool>> {
-        let mut tx = self.write.begin().await?;
-        let applied = write_transitions(&mut tx, transitions, &self.options).await?;
-        tx.commit().durably(self).await?;
-        Ok(applied)
+        if transitions.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.commit_shared(transitions, false).await?.applied)
+    }
+
+    async fn commit_transition_and_read(
+        &self,
+        transition: &Transition,
+    ) -> StoreResult<(ApplicationRecord, Vec<HistoryEntry>)> {
+        let mut committed = self
+            .commit_shared(std::slice::from_ref(transition), true)
+            .await?;
+        match committed.applied[..] {
+            [true] => committed.read.pop().ok_or(StoreError::NotFound),
+            _ => Err(StoreError::Conflict),
+        }
     }
 
     async fn history(&self, scope: &Scope, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {

@@ -6,6 +6,7 @@
 mod account_security;
 mod accounts;
 mod applications;
+pub(crate) mod combined_commits;
 // Unused where the dialect has a bulk path of its own (COPY on PostgreSQL).
 #[allow(dead_code)]
 pub(crate) mod bulk_values;
@@ -34,6 +35,7 @@ use super::dialect::{
     SKIP_LOCKED, STRPOS, bulk,
 };
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
+pub(crate) use combined_commits::transition_queue;
 
 /// The store on one backend: a pool for reads and one for writes (the same pool on PostgreSQL;
 /// on SQLite one writer connection, see `sqlite.rs`), and perhaps a read replica for searches.
@@ -48,6 +50,8 @@ pub struct SqlStore {
     pub(crate) group_sync: Option<std::sync::Arc<crate::group_sync::GroupSync>>,
     /// Where the searches go when a read replica is configured (PostgreSQL only).
     pub(crate) replica: Option<std::sync::Arc<replica::Replica>>,
+    /// Transitions waiting to share the next transaction (`combined_commits`).
+    pub(crate) commits: std::sync::Arc<combined_commits::TransitionQueue>,
 }
 
 impl SqlStore {

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use super::Durably;
 use super::SqlStore;
-use super::accounts::organisations_of;
 use crate::rows::{PortalSessionRow, SessionRow, convert_one};
 use crate::{
     NewPortalSession, NewSession, PortalSessionRecord, SessionRecord, Sessions, StoreResult,
@@ -40,7 +39,10 @@ impl Sessions for SqlStore {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at, \
              s.pending_totp_secret, a.username, a.full_name, a.role, a.must_change_password, \
-             a.second_factor_required, a.totp_secret IS NOT NULL AS second_factor_enrolled \
+             a.second_factor_required, a.totp_secret IS NOT NULL AS second_factor_enrolled, \
+             (SELECT string_agg(CAST(o.organisation_id AS TEXT), ',' ORDER BY o.organisation_id) \
+              FROM administrator_organisations o WHERE o.administrator_id = s.administrator_id) \
+             AS organisation_ids \
              FROM sessions s JOIN administrators a ON a.id = s.administrator_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE",
         )
@@ -48,8 +50,9 @@ impl Sessions for SqlStore {
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let organisation_ids = organisations_of(&self.read, row.administrator_id).await?;
+        // One statement with the organisations: every authenticated request reads it.
+        let Some(mut row) = row else { return Ok(None) };
+        let organisation_ids = row.organisation_ids()?;
         row.into_record(organisation_ids).map(Some)
     }
 

@@ -73,10 +73,13 @@ async fn act(
     command: Command,
 ) -> Result<Json<ApplicationView>, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    caller.admin.perform(id, &command).await?;
-    Ok(Json(
-        application_view(&caller.admin, id, caller.lang).await?,
-    ))
+    // The application and its history as the change left them, read in its transaction.
+    let (application, history) = caller.admin.perform(id, &command).await?;
+    Ok(Json(ApplicationView::new(
+        &application,
+        &history,
+        caller.lang,
+    )))
 }
 
 /// Cancels the issuance while the application is pending (SPEC §3).

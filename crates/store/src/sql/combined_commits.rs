@@ -1,0 +1,186 @@
+//! Concurrent callers' transitions committed together (group commit, issue 12): what
+//! `commit_transitions` submits waits in the store's [`CommitQueue`] while a transaction runs, and
+//! the next transaction stores everything waiting as one batch of `write_transitions`. Each
+//! transition keeps its own guard, so a lost race still loses alone; each caller gets its own
+//! outcomes, once the commit is durable. A caller may ask for its applications as the
+//! transaction left them, with their histories (`commit_transition_and_read`): they are read in
+//! the same transaction, two statements for all its callers, instead of two reads each after it.
+//!
+//! When a combined transaction fails (a unique value taken by one caller's effect, say), nothing
+//! of it is kept and each caller's transitions are committed again on their own, so that the
+//! error reaches the one caller it belongs to and the others are stored as if alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use certdesk_domain::{HistoryEntry, Transition};
+use sqlx::QueryBuilder;
+
+use super::transitions::{ROWS_PER_STATEMENT, write_transitions};
+use super::{Conn, Db, SqlStore, push_in};
+use crate::commit_queue::{BoxFuture, CommitQueue, Run};
+use crate::rows::{ApplicationRow, HistoryRow, convert};
+use crate::{ApplicationRecord, StoreError, StoreResult};
+
+/// What one caller submits.
+pub(crate) struct Submitted {
+    pub(crate) transitions: Vec<Transition>,
+    /// Read back the applications whose transition was stored, with their histories.
+    pub(crate) read_back: bool,
+}
+
+/// What one caller is answered: whether each transition was stored, and what was read back.
+#[derive(Debug, Default)]
+pub(crate) struct Committed {
+    pub(crate) applied: Vec<bool>,
+    pub(crate) read: Vec<(ApplicationRecord, Vec<HistoryEntry>)>,
+}
+
+pub(crate) type TransitionQueue = CommitQueue<Submitted, StoreResult<Committed>>;
+
+/// How many transitions one combined transaction takes at most (a caller's batch is never
+/// split): four issuance batches of 64 fit, and the statements stay a few.
+const COMBINED_TRANSITIONS: usize = 1024;
+
+pub(crate) fn transition_queue() -> Arc<TransitionQueue> {
+    Arc::new(CommitQueue::new(COMBINED_TRANSITIONS))
+}
+
+impl SqlStore {
+    /// Commits `transitions` in the next shared transaction; answers once it is durable.
+    pub(super) async fn commit_shared(
+        &self,
+        transitions: &[Transition],
+        read_back: bool,
+    ) -> StoreResult<Committed> {
+        let store = self.clone();
+        let submitted = Submitted {
+            transitions: transitions.to_vec(),
+            read_back,
+        };
+        self.commits
+            .submit(submitted, transitions.len(), move |batches| {
+                store.clone().run_combined(batches)
+            })
+            .await
+            .map_err(|_| StoreError::Unavailable("the commit was cut short".into()))?
+    }
+
+    /// The queue's run: the transaction now, the answers once it is durable.
+    // Yielding the second future is the point: the queue awaits the first, then moves on.
+    #[allow(clippy::async_yields_async)]
+    fn run_combined(self, batches: Vec<Submitted>) -> Run<StoreResult<Committed>> {
+        Box::pin(async move {
+            let outcomes = self.commit_combined(&batches).await;
+            let answers: BoxFuture<Vec<StoreResult<Committed>>> = Box::pin(async move {
+                match self.durable().await {
+                    Ok(()) => outcomes,
+                    Err(e) => outcomes
+                        .into_iter()
+                        .map(|_| Err(StoreError::Unavailable(e.to_string())))
+                        .collect(),
+                }
+            });
+            answers
+        })
+    }
+
+    /// Every caller's batch in one transaction, or, when that fails, each in its own.
+    pub(crate) async fn commit_combined(
+        &self,
+        batches: &[Submitted],
+    ) -> Vec<StoreResult<Committed>> {
+        if let [one] = batches {
+            return vec![
+                self.commit_batch(std::slice::from_ref(one))
+                    .await
+                    .map(|mut c| c.remove(0)),
+            ];
+        }
+        match self.commit_batch(batches).await {
+            Ok(committed) => committed.into_iter().map(Ok).collect(),
+            Err(error) => {
+                tracing::debug!(%error, callers = batches.len(), "a combined commit failed: committing each caller's transitions alone");
+                let mut outcomes = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    let alone = self.commit_batch(std::slice::from_ref(batch)).await;
+                    outcomes.push(alone.map(|mut c| c.remove(0)));
+                }
+                outcomes
+            }
+        }
+    }
+
+    /// One transaction of every caller's transitions, committed but not yet known to be
+    /// durable; each caller's part of the outcome.
+    async fn commit_batch(&self, batches: &[Submitted]) -> StoreResult<Vec<Committed>> {
+        let all: Vec<Transition> = batches
+            .iter()
+            .flat_map(|b| b.transitions.iter().cloned())
+            .collect();
+        let mut tx = self.write.begin().await?;
+        let mut applied = write_transitions(&mut tx, &all, &self.options)
+            .await?
+            .into_iter();
+        let mut committed: Vec<Committed> = batches
+            .iter()
+            .map(|b| Committed {
+                applied: applied.by_ref().take(b.transitions.len()).collect(),
+                read: Vec::new(),
+            })
+            .collect();
+        let wanted: Vec<i64> = batches
+            .iter()
+            .zip(&committed)
+            .filter(|(b, _)| b.read_back)
+            .flat_map(|(b, c)| {
+                b.transitions
+                    .iter()
+                    .zip(&c.applied)
+                    .filter(|(_, stored)| **stored)
+                    .map(|(t, _)| t.application_id)
+            })
+            .collect();
+        let read = read_back(&mut tx, &wanted).await?;
+        tx.commit().await?;
+        for (batch, outcome) in batches.iter().zip(&mut committed) {
+            if !batch.read_back {
+                continue;
+            }
+            for (t, stored) in batch.transitions.iter().zip(&outcome.applied) {
+                if let (true, Some(found)) = (*stored, read.get(&t.application_id)) {
+                    outcome.read.push((found.0.clone(), found.1.clone()));
+                }
+            }
+        }
+        Ok(committed)
+    }
+}
+
+/// The applications of `ids` and their histories, as this transaction sees them: two
+/// statements for any number (per chunk).
+async fn read_back(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, (ApplicationRecord, Vec<HistoryEntry>)>> {
+    let mut read = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
+        push_in(&mut q, chunk.iter().copied());
+        let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for application in convert::<_, ApplicationRecord>(rows)? {
+            read.insert(application.id, (application, Vec::new()));
+        }
+        let mut q =
+            QueryBuilder::<Db>::new("SELECT h.* FROM application_history h WHERE h.application_id");
+        push_in(&mut q, chunk.iter().copied());
+        q.push(" ORDER BY h.application_id, h.seq");
+        let rows: Vec<HistoryRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for entry in convert::<_, HistoryEntry>(rows)? {
+            if let Some((_, history)) = read.get_mut(&entry.application_id) {
+                history.push(entry);
+            }
+        }
+    }
+    Ok(read)
+}
