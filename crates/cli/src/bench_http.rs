@@ -426,7 +426,10 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
                     .json(&serde_json::json!({"reason": "μέτρηση"}))
                     .send()
                     .await?
-                    .error_for_status()?;
+                    .error_for_status()?
+                    // Read like a client reads the answer (and so the connection is kept).
+                    .bytes()
+                    .await?;
                 Ok(())
             }
         })

@@ -31,13 +31,19 @@ pub(crate) struct CommitQueue<I, O> {
     state: Mutex<State<I, O>>,
     /// A run takes inputs until their sizes reach this (and always at least one).
     limit: usize,
+    /// How many runs may go on at once (1 where the database has one writer).
+    lanes: usize,
     /// Runs made, for the tests and the figures.
     runs: AtomicU64,
 }
 
 struct State<I, O> {
     waiting: Vec<Waiting<I, O>>,
-    running: bool,
+    /// Runs going on.
+    running: usize,
+    /// Of those, the ones started that have not taken their first inputs yet: inputs that
+    /// started runs of their own are shared among them, not all taken by the first.
+    starting: usize,
 }
 
 struct Waiting<I, O> {
@@ -51,19 +57,21 @@ struct Waiting<I, O> {
 pub(crate) struct Unanswered;
 
 impl<I: Send + 'static, O: Send + 'static> CommitQueue<I, O> {
-    pub(crate) fn new(limit: usize) -> CommitQueue<I, O> {
+    pub(crate) fn new(limit: usize, lanes: usize) -> CommitQueue<I, O> {
         CommitQueue {
             state: Mutex::new(State {
                 waiting: Vec::new(),
-                running: false,
+                running: 0,
+                starting: 0,
             }),
             limit: limit.max(1),
+            lanes: lanes.max(1),
             runs: AtomicU64::new(0),
         }
     }
 
-    /// Queues `input` (of `size` rows) and returns its answer. When no run is going on, one
-    /// starts, with `run` doing the work for every input it takes.
+    /// Queues `input` (of `size` rows) and returns its answer. When fewer runs than the lanes
+    /// are going on, one starts, with `run` doing the work for every input it takes.
     pub(crate) async fn submit<R>(
         self: &Arc<Self>,
         input: I,
@@ -81,7 +89,12 @@ impl<I: Send + 'static, O: Send + 'static> CommitQueue<I, O> {
                 size,
                 answer,
             });
-            !std::mem::replace(&mut state.running, true)
+            let start = state.running < self.lanes;
+            if start {
+                state.running += 1;
+                state.starting += 1;
+            }
+            start
         };
         if start {
             tokio::spawn(Arc::clone(self).drain(run));
@@ -94,14 +107,23 @@ impl<I: Send + 'static, O: Send + 'static> CommitQueue<I, O> {
     where
         R: Fn(Vec<I>) -> Run<O> + Send + Sync + 'static,
     {
+        let mut first = true;
         loop {
             let taken = {
                 let mut state = self.state.lock().expect("the commit queue's lock");
+                let share = if first {
+                    first = false;
+                    let share = state.waiting.len().div_ceil(state.starting.max(1));
+                    state.starting -= 1;
+                    share
+                } else {
+                    state.waiting.len()
+                };
                 if state.waiting.is_empty() {
-                    state.running = false;
+                    state.running -= 1;
                     return;
                 }
-                self.take(&mut state.waiting)
+                self.take(&mut state.waiting, share)
             };
             self.runs.fetch_add(1, Ordering::SeqCst);
             let (inputs, answers): (Vec<I>, Vec<oneshot::Sender<O>>) =
@@ -116,11 +138,13 @@ impl<I: Send + 'static, O: Send + 'static> CommitQueue<I, O> {
         }
     }
 
-    /// The oldest of `waiting` whose sizes fit the limit (at least one).
-    fn take(&self, waiting: &mut Vec<Waiting<I, O>>) -> Vec<Waiting<I, O>> {
+    /// The oldest of `waiting`, at most `share` of them, whose sizes fit the limit (at least
+    /// one).
+    fn take(&self, waiting: &mut Vec<Waiting<I, O>>, share: usize) -> Vec<Waiting<I, O>> {
         let mut total = 0;
         let count = waiting
             .iter()
+            .take(share.max(1))
             .take_while(|w| {
                 let fits = total == 0 || total + w.size <= self.limit;
                 total += w.size;
@@ -164,7 +188,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn inputs_submitted_during_a_run_share_the_next_one() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(100));
+        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 1));
         let gate = Arc::new(Semaphore::new(0));
         let (tx, mut taken) = mpsc::unbounded_channel();
         let run = held(Arc::clone(&gate), tx);
@@ -197,7 +221,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_run_takes_inputs_up_to_the_limit_and_the_rest_wait_for_the_next() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(10));
+        let queue = Arc::new(CommitQueue::<u32, u32>::new(10, 1));
         let gate = Arc::new(Semaphore::new(0));
         let (tx, mut taken) = mpsc::unbounded_channel();
         let run = held(Arc::clone(&gate), tx);
@@ -229,8 +253,41 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_two_lanes_a_second_run_starts_beside_a_held_one() {
+        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 2));
+        let gate = Arc::new(Semaphore::new(0));
+        let (tx, mut taken) = mpsc::unbounded_channel();
+        let run = held(Arc::clone(&gate), tx);
+        let submit = |i: u32| {
+            let (queue, run) = (Arc::clone(&queue), run.clone());
+            tokio::spawn(async move { queue.submit(i, 1, run).await.unwrap() })
+        };
+
+        let (first, second) = (submit(1), submit(2));
+        // Both runs have taken their input while neither may finish.
+        let mut both = [taken.recv().await.unwrap(), taken.recv().await.unwrap()];
+        both.sort();
+        assert_eq!(both, [vec![1], vec![2]]);
+        // A third waits: both lanes are taken.
+        let third = submit(3);
+        while queue.state.lock().unwrap().waiting.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        gate.add_permits(3);
+        assert_eq!(
+            (
+                first.await.unwrap(),
+                second.await.unwrap(),
+                third.await.unwrap()
+            ),
+            (2, 4, 6)
+        );
+        assert_eq!(queue.runs(), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_submitter_that_gives_up_leaves_the_others_their_answers() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(100));
+        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 1));
         let gate = Arc::new(Semaphore::new(0));
         let (tx, mut taken) = mpsc::unbounded_channel();
         let run = held(Arc::clone(&gate), tx);

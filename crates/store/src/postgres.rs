@@ -26,6 +26,10 @@ mod dialect {
         "SELECT nextval(pg_get_serial_sequence('employees', 'id')) FROM generate_series(1, $1)";
     /// PostgreSQL keeps its indexes through an import: other servers write meanwhile.
     pub const INDEXES_TO_REBUILD: Option<&str> = None;
+    /// Combined transactions that may run at once (half the pool, the rest left to reads):
+    /// each waits on round trips, not on a lock, so callers share a transaction only when
+    /// that many are already running.
+    pub const COMMIT_LANES: usize = 8;
     /// The import's transaction looks up its own rows, which no statistics count yet: without
     /// this, the planner takes the table for empty and scans it whole for every batch.
     pub const IMPORT_SETTINGS: &[&str] = &[
@@ -73,7 +77,7 @@ impl PostgresStore {
             options,
             group_sync: None,
             replica,
-            commits: sql::transition_queue(),
+            commits: sql::transition_queue(dialect::COMMIT_LANES),
         })
     }
 }

@@ -39,6 +39,8 @@ mod dialect {
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('employees', 'employee_name_keys') ORDER BY name",
     );
+    /// One writer: one combined transaction at a time.
+    pub const COMMIT_LANES: usize = 1;
     pub const IMPORT_SETTINGS: &[&str] = &[];
     /// An import's rows go as prepared multi-row inserts.
     pub(crate) use super::sql::bulk_values as bulk;
@@ -97,7 +99,7 @@ impl SqliteStore {
             options,
             group_sync,
             replica: None,
-            commits: sql::transition_queue(),
+            commits: sql::transition_queue(dialect::COMMIT_LANES),
         })
     }
 

@@ -42,8 +42,9 @@ pub(crate) type TransitionQueue = CommitQueue<Submitted, StoreResult<Committed>>
 /// split): four issuance batches of 64 fit, and the statements stay a few.
 const COMBINED_TRANSITIONS: usize = 1024;
 
-pub(crate) fn transition_queue() -> Arc<TransitionQueue> {
-    Arc::new(CommitQueue::new(COMBINED_TRANSITIONS))
+/// `lanes`: how many combined transactions may run at once (the dialect's `COMMIT_LANES`).
+pub(crate) fn transition_queue(lanes: usize) -> Arc<TransitionQueue> {
+    Arc::new(CommitQueue::new(COMBINED_TRANSITIONS, lanes))
 }
 
 impl SqlStore {
