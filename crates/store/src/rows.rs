@@ -323,20 +323,17 @@ pub(crate) struct SessionRow {
 }
 
 impl SessionRow {
-    /// Takes the organisations' ids out of the row.
-    pub fn organisation_ids(&mut self) -> StoreResult<Vec<i64>> {
-        let Some(list) = self.organisation_ids.take() else {
-            return Ok(Vec::new());
+    pub fn into_record(self) -> StoreResult<SessionRecord> {
+        let organisation_ids = match &self.organisation_ids {
+            Some(list) => list
+                .split(',')
+                .map(|id| {
+                    id.parse()
+                        .map_err(|_| decode_error("an organisation id of a session", id))
+                })
+                .collect::<StoreResult<Vec<i64>>>()?,
+            None => Vec::new(),
         };
-        list.split(',')
-            .map(|id| {
-                id.parse()
-                    .map_err(|_| decode_error("an organisation id of a session", id))
-            })
-            .collect()
-    }
-
-    pub fn into_record(self, organisation_ids: Vec<i64>) -> StoreResult<SessionRecord> {
         Ok(SessionRecord {
             administrator_id: self.administrator_id,
             username: self.username,

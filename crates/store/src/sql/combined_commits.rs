@@ -30,7 +30,7 @@ pub(crate) struct Submitted {
 }
 
 /// What one caller is answered: whether each transition was stored, and what was read back.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Committed {
     pub(crate) applied: Vec<bool>,
     pub(crate) read: Vec<(ApplicationRecord, Vec<HistoryEntry>)>,
@@ -142,15 +142,15 @@ impl SqlStore {
                     .map(|(t, _)| t.application_id)
             })
             .collect();
-        let read = read_back(&mut tx, &wanted).await?;
+        let mut read = read_back(&mut tx, &wanted).await?;
         tx.commit().await?;
         for (batch, outcome) in batches.iter().zip(&mut committed) {
             if !batch.read_back {
                 continue;
             }
             for (t, stored) in batch.transitions.iter().zip(&outcome.applied) {
-                if let (true, Some(found)) = (*stored, read.get(&t.application_id)) {
-                    outcome.read.push((found.0.clone(), found.1.clone()));
+                if let (true, Some(found)) = (*stored, read.remove(&t.application_id)) {
+                    outcome.read.push(found);
                 }
             }
         }

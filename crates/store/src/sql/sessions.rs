@@ -51,9 +51,7 @@ impl Sessions for SqlStore {
         .fetch_optional(&self.read)
         .await?;
         // One statement with the organisations: every authenticated request reads it.
-        let Some(mut row) = row else { return Ok(None) };
-        let organisation_ids = row.organisation_ids()?;
-        row.into_record(organisation_ids).map(Some)
+        row.map(SessionRow::into_record).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
