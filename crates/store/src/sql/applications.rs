@@ -76,10 +76,10 @@ impl Applications for SqlStore {
     ) -> StoreResult<Vec<ApplicationRecord>> {
         let mut records = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(super::transitions::ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
-            push_in(&mut q, chunk.iter().copied());
-            push_application_scope(&mut q, "a", scope);
-            let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&self.read).await?;
+            let rows: Vec<ApplicationRow> = applications_in(scope, chunk)
+                .build_query_as()
+                .fetch_all(&self.read)
+                .await?;
             records.extend(convert::<_, ApplicationRecord>(rows)?);
         }
         Ok(records)
@@ -170,14 +170,10 @@ impl Applications for SqlStore {
     }
 
     async fn history(&self, scope: &Scope, application_id: i64) -> StoreResult<Vec<HistoryEntry>> {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT h.* FROM application_history h JOIN applications a \
-             ON a.id = h.application_id WHERE h.application_id = ",
-        );
-        q.push_bind(application_id);
-        push_application_scope(&mut q, "a", scope);
-        q.push(" ORDER BY h.seq");
-        let rows: Vec<HistoryRow> = q.build_query_as().fetch_all(&self.read).await?;
+        let rows: Vec<HistoryRow> = histories_in(scope, &[application_id])
+            .build_query_as()
+            .fetch_all(&self.read)
+            .await?;
         convert(rows)
     }
 
@@ -232,4 +228,24 @@ impl Applications for SqlStore {
                 .await?,
         )
     }
+}
+
+/// The applications of `ids` within `scope` (the caller keeps `ids` to a chunk).
+pub(super) fn applications_in(scope: &Scope, ids: &[i64]) -> QueryBuilder<Db> {
+    let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
+    push_in(&mut q, ids.iter().copied());
+    push_application_scope(&mut q, "a", scope);
+    q
+}
+
+/// The histories of the applications of `ids` within `scope`, each in its order.
+pub(super) fn histories_in(scope: &Scope, ids: &[i64]) -> QueryBuilder<Db> {
+    let mut q = QueryBuilder::<Db>::new(
+        "SELECT h.* FROM application_history h JOIN applications a \
+         ON a.id = h.application_id WHERE h.application_id",
+    );
+    push_in(&mut q, ids.iter().copied());
+    push_application_scope(&mut q, "a", scope);
+    q.push(" ORDER BY h.application_id, h.seq");
+    q
 }

@@ -14,13 +14,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use certdesk_domain::{HistoryEntry, Transition};
-use sqlx::QueryBuilder;
 
+use super::applications::{applications_in, histories_in};
 use super::transitions::{ROWS_PER_STATEMENT, write_transitions};
-use super::{Conn, Db, SqlStore, push_in};
+use super::{Conn, SqlStore};
 use crate::commit_queue::{BoxFuture, CommitQueue, Run};
 use crate::rows::{ApplicationRow, HistoryRow, convert};
-use crate::{ApplicationRecord, StoreError, StoreResult};
+use crate::{ApplicationRecord, Scope, StoreError, StoreResult};
 
 /// What one caller submits.
 pub(crate) struct Submitted {
@@ -166,17 +166,17 @@ async fn read_back(
 ) -> StoreResult<HashMap<i64, (ApplicationRecord, Vec<HistoryEntry>)>> {
     let mut read = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
-        push_in(&mut q, chunk.iter().copied());
-        let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<ApplicationRow> = applications_in(&Scope::Everything, chunk)
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await?;
         for application in convert::<_, ApplicationRecord>(rows)? {
             read.insert(application.id, (application, Vec::new()));
         }
-        let mut q =
-            QueryBuilder::<Db>::new("SELECT h.* FROM application_history h WHERE h.application_id");
-        push_in(&mut q, chunk.iter().copied());
-        q.push(" ORDER BY h.application_id, h.seq");
-        let rows: Vec<HistoryRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<HistoryRow> = histories_in(&Scope::Everything, chunk)
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await?;
         for entry in convert::<_, HistoryEntry>(rows)? {
             if let Some((_, history)) = read.get_mut(&entry.application_id) {
                 history.push(entry);
