@@ -253,6 +253,45 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn answers_wait_for_their_second_step_while_the_next_run_goes_on() {
+        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 1));
+        // The transaction ends at once; its answers (the durable step) wait for the gate.
+        let durable = Arc::new(Semaphore::new(0));
+        let (tx, mut taken) = mpsc::unbounded_channel();
+        #[allow(clippy::async_yields_async)]
+        let run = {
+            let durable = Arc::clone(&durable);
+            move |inputs: Vec<u32>| -> Run<u32> {
+                let (durable, taken) = (Arc::clone(&durable), tx.clone());
+                Box::pin(async move {
+                    taken.send(inputs.clone()).unwrap();
+                    let answers: BoxFuture<Vec<u32>> = Box::pin(async move {
+                        durable.acquire().await.unwrap().forget();
+                        inputs.iter().map(|i| i * 2).collect()
+                    });
+                    answers
+                })
+            }
+        };
+        let submit = |i: u32| {
+            let (queue, run) = (Arc::clone(&queue), run.clone());
+            tokio::spawn(async move { queue.submit(i, 1, run).await.unwrap() })
+        };
+
+        let first = submit(1);
+        assert_eq!(taken.recv().await.unwrap(), vec![1]);
+        // The next run starts while the first one's answer still waits to be durable.
+        let second = submit(2);
+        assert_eq!(taken.recv().await.unwrap(), vec![2]);
+        assert!(
+            !first.is_finished(),
+            "answered before its commit was durable"
+        );
+        durable.add_permits(2);
+        assert_eq!((first.await.unwrap(), second.await.unwrap()), (2, 4));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn with_two_lanes_a_second_run_starts_beside_a_held_one() {
         let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 2));
         let gate = Arc::new(Semaphore::new(0));
