@@ -24,6 +24,9 @@ mod dialect {
     /// inserting at once).
     pub const RESERVE_EMPLOYEE_IDS: &str =
         "SELECT nextval(pg_get_serial_sequence('employees', 'id')) FROM generate_series(1, $1)";
+    /// Several statements go as data-modifying `WITH` clauses of one (`sql/one_hop.rs`): the
+    /// extended protocol takes one statement per message.
+    pub const STATEMENTS_AS_CTES: bool = true;
     /// PostgreSQL keeps its indexes through an import: other servers write meanwhile.
     pub const INDEXES_TO_REBUILD: Option<&str> = None;
     /// Combined transactions that may run at once (half the pool, the rest left to reads):

@@ -39,6 +39,8 @@ mod dialect {
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('employees', 'employee_name_keys') ORDER BY name",
     );
+    /// Several statements go as one text of statements (`sql/one_hop.rs`).
+    pub const STATEMENTS_AS_CTES: bool = false;
     /// One writer: one combined transaction at a time.
     pub const COMMIT_LANES: usize = 1;
     pub const IMPORT_SETTINGS: &[&str] = &[];

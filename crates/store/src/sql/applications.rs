@@ -11,7 +11,7 @@ use sqlx::QueryBuilder;
 
 use super::Durably;
 use super::effects::apply_effects;
-use super::transitions::append_histories;
+use super::transitions::append_first_histories;
 use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
@@ -55,7 +55,7 @@ impl Applications for SqlStore {
             application_id: id,
             ..start.clone()
         };
-        append_histories(&mut tx, &[&start]).await?;
+        append_first_histories(&mut tx, &[&start]).await?;
         apply_effects(&mut tx, &[&start], &self.options).await?;
         tx.commit().durably(self).await?;
         Ok(id)

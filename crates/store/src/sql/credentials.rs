@@ -52,7 +52,9 @@ impl Credentials for SqlStore {
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        destroy(&mut tx, &[application_id]).await?;
+        let mut deletes = super::one_hop::OneHop::new();
+        destroy(&mut deletes, &[application_id]);
+        deletes.execute(&mut tx).await?;
         store(&mut tx, application_id, credentials, at).await?;
         tx.commit().durably(self).await?;
         Ok(())
@@ -202,9 +204,8 @@ pub(super) async fn store(
 
 /// Part of the `DestroyKeyMaterial` effect: the means of signing go with the key (of every
 /// application of `ids`).
-pub(super) async fn destroy(conn: &mut Conn, ids: &[i64]) -> StoreResult<()> {
+pub(super) fn destroy(deletes: &mut super::one_hop::OneHop, ids: &[i64]) {
     for table in ["signing_credentials", "email_otp_codes"] {
-        super::effects::delete_of(conn, table, ids).await?;
+        super::effects::delete_of(deletes, table, ids);
     }
-    Ok(())
 }

@@ -11,6 +11,7 @@ use certdesk_domain::{Effect, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
+use super::one_hop::OneHop;
 use super::transitions::ROWS_PER_STATEMENT;
 use super::{Conn, Db, credentials, duplicate, email_proofs, pki, push_in};
 use crate::{StoreOptions, StoreResult};
@@ -64,16 +65,17 @@ impl<'a> Gathered<'a> {
     }
 
     async fn write(&mut self, conn: &mut Conn, options: &StoreOptions) -> StoreResult<()> {
+        let destroy = std::mem::take(&mut self.destroy_key_material);
+        let mut deletes = OneHop::new();
         delete_of(
-            conn,
+            &mut deletes,
             "usernames",
             &std::mem::take(&mut self.release_usernames),
-        )
-        .await?;
-        delete_of(conn, "jobs", &std::mem::take(&mut self.drop_jobs)).await?;
-        let destroy = std::mem::take(&mut self.destroy_key_material);
-        delete_of(conn, "key_material", &destroy).await?;
-        credentials::destroy(conn, &destroy).await?;
+        );
+        delete_of(&mut deletes, "jobs", &std::mem::take(&mut self.drop_jobs));
+        delete_of(&mut deletes, "key_material", &destroy);
+        credentials::destroy(&mut deletes, &destroy);
+        deletes.execute(conn).await?;
         let certificates = std::mem::take(&mut self.certificates);
         if !certificates.is_empty() {
             pki::store_certificates(conn, &certificates).await?;
@@ -86,18 +88,15 @@ impl<'a> Gathered<'a> {
     }
 }
 
-/// Deletes the rows of `table` (a constant of this module) that belong to applications `ids`.
-pub(super) async fn delete_of(
-    conn: &mut Conn,
-    table: &'static str,
-    ids: &[i64],
-) -> StoreResult<()> {
+/// Adds the deletes of the rows of `table` (a constant of this module) that belong to
+/// applications `ids`.
+pub(super) fn delete_of(deletes: &mut OneHop, table: &'static str, ids: &[i64]) {
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE application_id"));
-        push_in(&mut q, chunk.iter().copied());
-        q.build().execute(&mut *conn).await?;
+        deletes.add(|q| {
+            q.push(format!("DELETE FROM {table} WHERE application_id"));
+            push_in(q, chunk.iter().copied());
+        });
     }
-    Ok(())
 }
 
 /// The status-change email to each beneficiary of `ts`, at the application's address.

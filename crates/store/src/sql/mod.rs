@@ -19,6 +19,7 @@ mod employee_search;
 mod employees;
 mod gauges;
 mod jobs;
+mod one_hop;
 mod outbox;
 mod pki;
 pub(crate) mod replica;
@@ -32,7 +33,7 @@ use sqlx::QueryBuilder;
 
 use super::dialect::{
     Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, MIGRATIONS, Pool, RESERVE_EMPLOYEE_IDS,
-    SKIP_LOCKED, STRPOS, bulk,
+    SKIP_LOCKED, STATEMENTS_AS_CTES, STRPOS, bulk,
 };
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 pub(crate) use combined_commits::transition_queue;

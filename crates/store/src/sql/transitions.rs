@@ -1,19 +1,20 @@
 //! Many transitions stored in a few statements, inside the caller's transaction: one conditional
 //! update for all of them (each row still guarded by its application's status and version, so a
-//! lost race loses alone), one read of the histories' last links, one insert of the new entries,
-//! then the effects (`effects.rs`), each kind for all of them at once where it can be.
+//! lost race loses alone), which also returns each moved application's last history link, one
+//! insert of the new entries, then the effects (`effects.rs`), each kind for all of them at once
+//! where it can be.
 //!
 //! Why: each statement is a round trip (a thread hand-off on SQLite, a network one on PostgreSQL);
 //! a profile of the issuance batches showed half of the CPU in waking and parking threads for
 //! them, not in SQL.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use certdesk_domain::Transition;
+use certdesk_domain::{HistoryEntry, Transition};
 use sqlx::QueryBuilder;
 
 use super::effects::apply_effects;
-use super::{Conn, Db, push_in};
+use super::{Conn, Db};
 use crate::{StoreOptions, StoreResult};
 
 /// Rows per statement: well under SQLite's 32,766 parameters (11 per history entry).
@@ -40,16 +41,19 @@ pub(super) async fn write_transitions(
             .into_iter()
             .partition(|&i| seen.insert(transitions[i].application_id));
         let mut winners = Vec::with_capacity(round.len());
+        let mut entries = Vec::with_capacity(round.len());
         for chunk in round.chunks(ROWS_PER_STATEMENT) {
             let moved = conditional_update(conn, transitions, chunk).await?;
             for &i in chunk {
-                if moved.contains(&transitions[i].application_id) {
+                let t = &transitions[i];
+                if let Some(last) = moved.get(&t.application_id) {
                     applied[i] = true;
-                    winners.push(&transitions[i]);
+                    winners.push(t);
+                    entries.push(t.history_entry(last.as_ref().map(|(h, seq)| (h.as_str(), *seq))));
                 }
             }
         }
-        append_histories(conn, &winners).await?;
+        insert_histories(conn, &entries).await?;
         apply_effects(conn, &winners, options).await?;
         rest = later;
     }
@@ -57,12 +61,13 @@ pub(super) async fn write_transitions(
 }
 
 /// Moves each application of `chunk` to its new state if it is still in the state and at the
-/// version the transition was decided from; the ids that moved.
+/// version the transition was decided from; the ids that moved, each with its history's last
+/// link (hash and sequence number), which the new entry chains to.
 async fn conditional_update(
     conn: &mut Conn,
     transitions: &[Transition],
     chunk: &[usize],
-) -> StoreResult<HashSet<i64>> {
+) -> StoreResult<HashMap<i64, Option<(String, i64)>>> {
     // VALUES' columns are column1… on both backends.
     let mut q = QueryBuilder::<Db>::new(
         "UPDATE applications SET status = v.column2, version = version + 1, \
@@ -76,35 +81,30 @@ async fn conditional_update(
             .push_bind(t.from.map(|from| from.code()))
             .push_bind(t.expected_version);
     });
+    // The last link comes with the update, not from a statement of its own (one hand-off less).
     q.push(
         ") AS v WHERE applications.id = v.column1 AND applications.status = v.column4 \
-         AND applications.version = v.column5 RETURNING applications.id",
+         AND applications.version = v.column5 RETURNING applications.id, \
+         (SELECT h.hash FROM application_history h WHERE h.application_id = applications.id \
+          ORDER BY h.seq DESC LIMIT 1), \
+         (SELECT h.seq FROM application_history h WHERE h.application_id = applications.id \
+          ORDER BY h.seq DESC LIMIT 1)",
     );
-    let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
-    Ok(ids.into_iter().collect())
+    let moved: Vec<(i64, Option<String>, Option<i64>)> =
+        q.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(moved
+        .into_iter()
+        .map(|(id, hash, seq)| (id, hash.zip(seq)))
+        .collect())
 }
 
-/// One history entry per transition, each chained to its application's last (applications
-/// distinct).
-pub(super) async fn append_histories(conn: &mut Conn, ts: &[&Transition]) -> StoreResult<()> {
-    let mut entries = Vec::with_capacity(ts.len());
-    for chunk in ts.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT h.application_id, h.hash, h.seq FROM application_history h \
-             WHERE h.seq = (SELECT MAX(m.seq) FROM application_history m \
-             WHERE m.application_id = h.application_id) AND h.application_id",
-        );
-        push_in(&mut q, chunk.iter().map(|t| t.application_id));
-        let last: Vec<(i64, String, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
-        let last: std::collections::HashMap<i64, (String, i64)> = last
-            .into_iter()
-            .map(|(id, hash, seq)| (id, (hash, seq)))
-            .collect();
-        entries.extend(chunk.iter().map(|t| {
-            let previous = last.get(&t.application_id);
-            t.history_entry(previous.map(|(hash, seq)| (hash.as_str(), *seq)))
-        }));
-    }
+/// One history entry per transition of new applications (no history yet).
+pub(super) async fn append_first_histories(conn: &mut Conn, ts: &[&Transition]) -> StoreResult<()> {
+    let entries: Vec<HistoryEntry> = ts.iter().map(|t| t.history_entry(None)).collect();
+    insert_histories(conn, &entries).await
+}
+
+async fn insert_histories(conn: &mut Conn, entries: &[HistoryEntry]) -> StoreResult<()> {
     for chunk in entries.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Db>::new(
             "INSERT INTO application_history (application_id, seq, at, action, description, \
