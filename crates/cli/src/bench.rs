@@ -427,7 +427,7 @@ fn bench_ca() -> anyhow::Result<Arc<certdesk_ca::CaIssuer>> {
 }
 
 /// An application driven through the domain's rules to `awaiting_issuance` (its job queued).
-async fn signed_application(
+pub(crate) async fn signed_application(
     store: &dyn Store,
     admin: &Actor,
     employee_id: i64,

@@ -1,8 +1,8 @@
 //! `certdesk bench-http`: the figures of issue 12 the way users reach the product, over HTTP.
 //! One very large organisation beside many small ones (the demo's name generator: common
-//! surnames far more often than the rest, double surnames, accents), the real router on a local
-//! port, concurrent clients; beside each search, the same query run on the store in process at
-//! the same concurrency (the raw query), and the ratio. Prints a Markdown table; speed is
+//! surnames far more often than the rest, double surnames, accents), a real `certdesk serve` in a
+//! process of its own (`bench_server`), concurrent clients; beside each search, the same query
+//! run on the store in the bench's process at the same concurrency (the raw query), and the ratio. Prints a Markdown table; speed is
 //! measured here, never asserted in tests.
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +19,7 @@ use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::bench_server::{ServerChild, peak_rss_mib_of};
 use crate::demo::person;
 use crate::demo_names::ORGANISATIONS;
 
@@ -37,6 +38,8 @@ pub struct HttpBenchConfig {
     pub queries: usize,
     /// Cancellations through the API (16 clients).
     pub cancels: usize,
+    /// Certificates issued by the server's job loop, and by cfssl beside it.
+    pub issues: usize,
 }
 
 const PASSWORD: &str = "Bench-password-2026!";
@@ -51,14 +54,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-/// Peak resident memory of this process (server and clients), from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 /// What a `certdesk import` child process took.
@@ -85,12 +80,8 @@ fn import_child(csv: &std::path::Path, org: &str, db_url: &str) -> anyhow::Resul
         if let Some(status) = child.try_wait()? {
             break status;
         }
-        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        }) {
-            peak = Some(kib / 1024.0);
+        if let Some(mib) = peak_rss_mib_of(&status_file) {
+            peak = Some(mib);
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -210,6 +201,8 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
     let mut large_afms = Vec::new();
     // The first rows' employees are the ones whose applications the clients cancel.
     let mut cancel_afms = Vec::with_capacity(config.cancels.min(config.largest));
+    // The next ones' applications are signed and wait for their certificates.
+    let mut issue_afms = Vec::with_capacity(config.issues.min(config.largest));
     let mut org_ids = Vec::new();
     let large = store
         .create_organisation("bench-large", "Φορέας bench-large", now)
@@ -226,6 +219,8 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         }
         if index < config.cancels {
             cancel_afms.push(e.afm.as_str().to_owned());
+        } else if index < config.cancels + config.issues {
+            issue_afms.push(e.afm.as_str().to_owned());
         }
         index += 1;
     })?;
@@ -281,23 +276,38 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         .create_administrator(&account("auditor@bench.gr", Role::Auditor, Vec::new()), now)
         .await?;
 
-    // 3. The server, on a local port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = certdesk_app::App::new(store.clone());
-    let router = certdesk_web::router(app, certdesk_web::WebConfig::default());
-    tokio::spawn(certdesk_web::serve_router_until(
-        listener,
-        router,
-        certdesk_web::ServeLimits::default(),
-        std::future::pending(),
-    ));
+    // 3. The applications the clients will cancel, made before the server takes the writer.
+    let large = Scope::Organisations(vec![large.id]);
+    let admin = Actor::administrator(admin_id, "Διαχειριστής Μέτρησης");
+    let contact = ApplicationContact {
+        email: Email::parse("bench@example.gr")?,
+        mobile: None,
+    };
+    let mut applications = Vec::new();
+    eprintln!("{} applications to cancel …", cancel_afms.len());
+    for afm in &cancel_afms {
+        let afm = certdesk_domain::validation::Afm::parse(afm)?;
+        if let Some(e) = store.employee_by_afm(&large, &afm).await? {
+            let t = start(0, &admin, Utc::now())?;
+            applications.push(store.create_application(e.id, &contact, &t).await?);
+        }
+    }
+
+    // 4. The server: `certdesk serve` in a process of its own, with the installation's CA.
+    let kek = crate::bench_issuance::make_ca(store.as_ref()).await?;
+    let server = ServerChild::start("bench-server", &config.db_url, &kek, &config.work_dir)?;
+    eprintln!(
+        "certdesk serve (pid {}) at {}, its log in {} …",
+        server.pid(),
+        server.base,
+        server.log.display()
+    );
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let dpp = login(&client, &base, "dpp@bench.gr").await?;
     let auditor = login(&client, &base, "auditor@bench.gr").await?;
 
-    // 4. The searches: a Greek surname prefix, its Latin spelling, an ΑΦΜ, a status.
-    let large = Scope::Organisations(vec![large.id]);
+    // 5. The searches: a Greek surname prefix, its Latin spelling, an ΑΦΜ, a status.
     let mut searches = Vec::new();
     for (who, token, scope) in [
         ("ΔΨΠ of the largest", &dpp, &large),
@@ -392,23 +402,10 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         ]);
     }
 
-    // 5. Cancellations through the API, 16 clients, each answered once durable.
-    let admin = Actor::administrator(admin_id, "Διαχειριστής Μέτρησης");
-    let contact = ApplicationContact {
-        email: Email::parse("bench@example.gr")?,
-        mobile: None,
-    };
-    let mut applications = Vec::new();
-    eprintln!("{} applications to cancel …", cancel_afms.len());
-    for afm in &cancel_afms {
-        let afm = certdesk_domain::validation::Afm::parse(afm)?;
-        if let Some(e) = store.employee_by_afm(&large, &afm).await? {
-            let t = start(0, &admin, Utc::now())?;
-            applications.push(store.create_application(e.id, &contact, &t).await?);
-        }
-    }
+    // 6. Cancellations through the API, 16 clients, each answered once durable.
     let applications = Arc::new(applications);
     eprintln!("cancelling them through the API, 16 clients …");
+    let usage_before = server.usage();
     let (cancel_latencies, cancel_time) = {
         let (applications, client, base, token) = (
             applications.clone(),
@@ -435,6 +432,47 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         })
         .await?
     };
+    let cancel_usage = usage_before
+        .zip(server.usage())
+        .map(|(before, after)| after.per_operation_since(&before, cancel_latencies.len()));
+    let mut server_rss = server.peak_rss_mib();
+    drop(server);
+
+    // 7. Issuance: applications signed while no server runs, then a server whose job loop
+    //    issues them (key pair, certificate, sealed key, history, email, durable), watched
+    //    through its /metrics; then cfssl, the same number through its HTTP API.
+    eprintln!("{} applications to sign …", issue_afms.len());
+    let mut issue_employees = Vec::with_capacity(issue_afms.len());
+    for afm in &issue_afms {
+        let afm = certdesk_domain::validation::Afm::parse(afm)?;
+        if let Some(e) = store.employee_by_afm(&large, &afm).await? {
+            issue_employees.push(e.id);
+        }
+    }
+    let signed = crate::bench_issuance::signed_applications(
+        store.clone(),
+        &admin,
+        issue_employees,
+        &contact,
+    )
+    .await?;
+    eprintln!("a server issuing {signed} certificates …");
+    let issuing = ServerChild::start("bench-issuing", &config.db_url, &kek, &config.work_dir)?;
+    let issue_usage_before = issuing.usage();
+    let issue_rate =
+        crate::bench_issuance::watch_issuances(&client, &issuing.base, signed as u64).await?;
+    let issue_usage = issue_usage_before
+        .zip(issuing.usage())
+        .map(|(before, after)| after.per_operation_since(&before, signed));
+    server_rss = match (server_rss, issuing.peak_rss_mib()) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    drop(issuing);
+    let cfssl = match crate::bench_cfssl::installed() {
+        true => Some(cfssl_run(&config, &client, signed).await?),
+        false => None,
+    };
 
     println!(
         "{} employees: {} in the largest organisation, the rest in {small} others; {} clients",
@@ -442,7 +480,7 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
     );
     println!();
     println!(
-        "| measure | over HTTP | raw query, in process, same concurrency | HTTP ÷ raw (p99) |"
+        "| measure | the product as users reach it | beside it: the raw query (in process, same concurrency), or what it used | ratio (HTTP ÷ raw, p99) |"
     );
     println!("|---|---|---|---|");
     for [a, b, c, d] in &rows {
@@ -455,6 +493,31 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         ms(percentile(&cancel_latencies, 0.5)),
         ms(percentile(&cancel_latencies, 0.99)),
     );
+    println!(
+        "| issuance by the server's job loop ×{signed} (P-256 key, ETSI certificate, sealed key, history, email; durable) | {issue_rate:.0}/s | {} | |",
+        issue_usage.map_or(String::new(), |(cpu, _)| format!(
+            "server CPU {cpu:.0} µs each"
+        )),
+    );
+    match &cfssl {
+        Some(peer) => println!(
+            "| cfssl {} `newcert` over HTTP ×{} (P-256 key, certificate; SQLite in WAL), 16 clients | {:.0}/s (p50 {} / p99 {}) | peak memory {} | certdesk ÷ cfssl: {:.2}× |",
+            peer.version,
+            peer.stored,
+            peer.rate,
+            ms(peer.p50),
+            ms(peer.p99),
+            peer.peak_rss_mib
+                .map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
+            issue_rate / peer.rate,
+        ),
+        None => println!("| cfssl: not installed (Debian's golang-cfssl), not measured | | | |"),
+    }
+    if let Some((cpu, switches)) = cancel_usage {
+        println!(
+            "| the server's work per cancellation (its CPU, all threads; its context switches) | {cpu:.0} µs of CPU, {switches:.1} switches | | |"
+        );
+    }
     println!(
         "| `certdesk import` of the largest organisation, {} rows, {file_mib:.0} MiB of CSV | {:.1} s, {:.0} rows/s | peak memory {} | |",
         config.largest,
@@ -469,10 +532,54 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         insert_time.as_secs_f64(),
         rest as f64 / insert_time.as_secs_f64()
     );
-    if let Some(rss) = peak_rss_mib() {
-        println!(
-            "| peak resident memory (server, store and clients in one process) | {rss:.0} MiB | | |"
-        );
-    }
+    println!(
+        "| peak resident memory of the server (`certdesk serve`, its own process) | {} | | |",
+        server_rss.map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
+    );
     Ok(())
+}
+
+/// What cfssl did in the same run.
+struct CfsslRun {
+    version: String,
+    stored: i64,
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+    peak_rss_mib: Option<f64>,
+}
+
+/// cfssl issuing `count` certificates through its HTTP API, 16 clients.
+async fn cfssl_run(
+    config: &HttpBenchConfig,
+    client: &reqwest::Client,
+    count: usize,
+) -> anyhow::Result<CfsslRun> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let peer = Arc::new(crate::bench_cfssl::Cfssl::start(&config.work_dir, port).await?);
+    eprintln!("cfssl issuing {count} certificates at {} …", peer.base);
+    let (latencies, elapsed) = {
+        let (peer, client) = (peer.clone(), client.clone());
+        drive(16, count, move |i| {
+            let (peer, client) = (peer.clone(), client.clone());
+            async move { peer.new_certificate(&client, i).await }
+        })
+        .await?
+    };
+    let stored = peer.stored().await?;
+    anyhow::ensure!(
+        stored as usize == latencies.len(),
+        "cfssl answered {} certificates but stored {stored}",
+        latencies.len()
+    );
+    Ok(CfsslRun {
+        version: crate::bench_cfssl::version(),
+        stored,
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+        peak_rss_mib: peer.peak_rss_mib(),
+    })
 }

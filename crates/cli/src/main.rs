@@ -2,8 +2,11 @@
 
 mod accounts;
 mod bench;
+mod bench_cfssl;
 mod bench_data;
 mod bench_http;
+mod bench_issuance;
+mod bench_server;
 mod bench_sign;
 mod ca_cmd;
 mod demo;
@@ -154,6 +157,10 @@ enum Commands {
         /// organisation (at most all of them).
         #[arg(long, default_value_t = 5000)]
         cancels: usize,
+        /// Certificates issued by the server's job loop, and by cfssl (when installed) beside it,
+        /// for as many employees of the largest organisation after those cancelled.
+        #[arg(long, default_value_t = 5000)]
+        issues: usize,
     },
     /// Write an HR registry's CSV export of made-up employees (for trying `import` at scale).
     BenchData {
@@ -291,6 +298,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             clients,
             queries,
             cancels,
+            issues,
         } => {
             let dir = tempfile_dir()?;
             let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
@@ -304,6 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 clients,
                 queries,
                 cancels,
+                issues,
             };
             let result = bench_http::run(store, config).await;
             let _ = std::fs::remove_dir_all(&dir);
