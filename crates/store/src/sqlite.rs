@@ -321,6 +321,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn statements_sent_as_one_each_take_their_own_values() {
+        use sql::one_hop::OneHop;
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let mut conn = store.write.acquire().await.unwrap();
+        for table in ["first", "second"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE TEMP TABLE {table} (application_id INTEGER); \
+                 INSERT INTO {table} VALUES (1), (2), (3), (4)"
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let mut deletes = OneHop::new();
+        deletes.add(|q| {
+            q.push("DELETE FROM first WHERE application_id IN (")
+                .push_bind(1)
+                .push(", ")
+                .push_bind(2)
+                .push(")");
+        });
+        deletes.add(|q| {
+            q.push("DELETE FROM second WHERE application_id IN (")
+                .push_bind(3)
+                .push(", ")
+                .push_bind(4)
+                .push(")");
+        });
+        deletes.execute(&mut conn).await.unwrap();
+        let left = |table: &'static str| {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT application_id FROM {table} ORDER BY 1"
+            )))
+        };
+        // Each statement bound its own values, not the first statement's again.
+        assert_eq!(left("first").fetch_all(&mut *conn).await.unwrap(), [3, 4]);
+        assert_eq!(left("second").fetch_all(&mut *conn).await.unwrap(), [1, 2]);
+    }
+
+    #[tokio::test]
     async fn a_schema_newer_than_the_binary_still_opens() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("c.db").display());

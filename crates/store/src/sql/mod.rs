@@ -19,7 +19,7 @@ mod employee_search;
 mod employees;
 mod gauges;
 mod jobs;
-mod one_hop;
+pub(crate) mod one_hop;
 mod outbox;
 mod pki;
 pub(crate) mod replica;

@@ -9,13 +9,13 @@ use sqlx::QueryBuilder;
 use super::{Conn, Db, STATEMENTS_AS_CTES};
 use crate::StoreResult;
 
-pub(super) struct OneHop {
+pub(crate) struct OneHop {
     query: QueryBuilder<Db>,
     statements: usize,
 }
 
 impl OneHop {
-    pub(super) fn new() -> OneHop {
+    pub(crate) fn new() -> OneHop {
         OneHop {
             query: QueryBuilder::new(""),
             statements: 0,
@@ -23,7 +23,7 @@ impl OneHop {
     }
 
     /// Adds the statement that `write` pushes (no `RETURNING`, no trailing `;`).
-    pub(super) fn add(&mut self, write: impl FnOnce(&mut QueryBuilder<Db>)) {
+    pub(crate) fn add(&mut self, write: impl FnOnce(&mut QueryBuilder<Db>)) {
         let i = self.statements;
         match (STATEMENTS_AS_CTES, i) {
             (true, 0) => self.query.push("WITH s0 AS ("),
@@ -39,7 +39,7 @@ impl OneHop {
     }
 
     /// Runs what was added, in order, inside the caller's transaction.
-    pub(super) async fn execute(mut self, conn: &mut Conn) -> StoreResult<()> {
+    pub(crate) async fn execute(mut self, conn: &mut Conn) -> StoreResult<()> {
         if self.statements == 0 {
             return Ok(());
         }
