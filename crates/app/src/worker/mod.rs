@@ -66,7 +66,14 @@ pub struct WorkerConfig {
     /// Where issuances and failed jobs are counted (`App::spawn_worker` gives the
     /// installation's).
     pub metrics: crate::metrics::Metrics,
+    /// Issuance batches that go on at once, each in a loop of its own (`ISSUANCE_LANES`).
+    pub issuance_lanes: usize,
 }
+
+/// A batch waits on the database most of its time (round trips to PostgreSQL, the shared sync
+/// on SQLite): a few side by side keep the CA's work going meanwhile. The store hands each job to
+/// one batch only.
+pub const ISSUANCE_LANES: usize = 4;
 
 impl Default for WorkerConfig {
     fn default() -> Self {
@@ -79,6 +86,7 @@ impl Default for WorkerConfig {
             mail_lease: Duration::minutes(10),
             issuer: None,
             metrics: crate::metrics::Metrics::default(),
+            issuance_lanes: ISSUANCE_LANES,
         }
     }
 }
@@ -94,8 +102,15 @@ pub async fn run(
     store: Arc<dyn Store>,
     config: WorkerConfig,
     mailer: Option<Arc<dyn Mailer>>,
-    clock: impl Fn() -> DateTime<Utc> + Send,
+    clock: impl Fn() -> DateTime<Utc> + Send + Sync + Clone + 'static,
 ) {
+    // The issuance lanes stop with this loop (a JoinSet aborts its tasks when dropped).
+    let mut lanes = tokio::task::JoinSet::new();
+    if config.issuer.is_some() {
+        for _ in 0..config.issuance_lanes.max(1) {
+            lanes.spawn(issuance_lane(store.clone(), config.clone(), clock.clone()));
+        }
+    }
     let idle = Duration::from_std(config.idle_wait).unwrap_or(Duration::seconds(2));
     let mut next_sweep = clock();
     let mut next_mail = clock();
@@ -131,19 +146,30 @@ pub async fn run(
                 }
             }
         }
-        if config.issuer.is_some() {
-            match run_issuance_batch(store.as_ref(), &config, now, ISSUANCE_BATCH).await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(error) => tracing::warn!(%error, "an issuance batch failed"),
-            }
-        }
         match run_one_job(store.as_ref(), &config, now).await {
             Ok(true) => {}
             Ok(false) if more_mail => {}
             Ok(false) => tokio::time::sleep(config.idle_wait).await,
             Err(error) => {
                 tracing::warn!(%error, "could not take a job");
+                tokio::time::sleep(config.idle_wait).await;
+            }
+        }
+    }
+}
+
+/// Issues the certificates of due jobs, a batch at a time, until the task is dropped.
+async fn issuance_lane(
+    store: Arc<dyn Store>,
+    config: WorkerConfig,
+    clock: impl Fn() -> DateTime<Utc> + Send + Sync,
+) {
+    loop {
+        match run_issuance_batch(store.as_ref(), &config, clock(), ISSUANCE_BATCH).await {
+            Ok(0) => tokio::time::sleep(config.idle_wait).await,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "an issuance batch failed");
                 tokio::time::sleep(config.idle_wait).await;
             }
         }
