@@ -494,14 +494,15 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         ms(percentile(&cancel_latencies, 0.99)),
     );
     println!(
-        "| issuance by the server's job loop ×{signed} (P-256 key, ETSI certificate, sealed key, history, email; durable) | {issue_rate:.0}/s | {} | |",
+        "| issuance by the server's job loop ×{signed} (P-256 key, ETSI certificate, sealed key, history, email; durable) | {} | {} | |",
+        issue_rate.map_or("too few to time".to_owned(), |r| format!("{r:.0}/s")),
         issue_usage.map_or(String::new(), |(cpu, _)| format!(
             "server CPU {cpu:.0} µs each"
         )),
     );
     match &cfssl {
         Some(peer) => println!(
-            "| cfssl {} `newcert` over HTTP ×{} (P-256 key, certificate; SQLite in WAL), 16 clients | {:.0}/s (p50 {} / p99 {}) | peak memory {} | certdesk ÷ cfssl: {:.2}× |",
+            "| cfssl {} `newcert` over HTTP ×{} (P-256 key, certificate; SQLite in WAL), 16 clients | {:.0}/s (p50 {} / p99 {}) | peak memory {} | certdesk ÷ cfssl: {}× |",
             peer.version,
             peer.stored,
             peer.rate,
@@ -509,7 +510,7 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
             ms(peer.p99),
             peer.peak_rss_mib
                 .map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
-            issue_rate / peer.rate,
+            issue_rate.map_or("?".to_owned(), |r| format!("{:.2}", r / peer.rate)),
         ),
         None => println!("| cfssl: not installed (Debian's golang-cfssl), not measured | | | |"),
     }

@@ -96,12 +96,13 @@ async fn issuances(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> 
 }
 
 /// Watches the server issue `count` certificates; the rate between the first reading that saw
-/// some and the one that saw them all (the server's start is not counted).
+/// some and the one that saw them all (the server's start is not counted), or none when they
+/// were all issued before a second reading.
 pub async fn watch_issuances(
     client: &reqwest::Client,
     base: &str,
     count: u64,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Option<f64>> {
     let mut first: Option<(Instant, u64)> = None;
     let (mut last, mut moved_at) = (0, Instant::now());
     loop {
@@ -116,11 +117,7 @@ pub async fn watch_issuances(
         if now >= count {
             let (since, seen) = first.unwrap_or((at, now));
             let elapsed = at.duration_since(since).as_secs_f64();
-            return Ok(match elapsed > 0.0 {
-                true => (now - seen) as f64 / elapsed,
-                // Everything was issued before the second reading: too few to time.
-                false => f64::NAN,
-            });
+            return Ok((elapsed > 0.0).then(|| (now - seen) as f64 / elapsed));
         }
         anyhow::ensure!(
             moved_at.elapsed() < STALLED,
