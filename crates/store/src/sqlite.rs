@@ -92,7 +92,7 @@ impl SqliteStore {
             .await?;
         sql::migrate(&write).await?;
         let read = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(readers())
             .connect_with(connect.read_only(true))
             .await?;
         Ok(SqliteStore {
@@ -114,6 +114,13 @@ impl SqliteStore {
             .await?;
         Ok(())
     }
+}
+
+/// Reader connections: each holds a page cache of its own (8 MB) and its thread's allocations,
+/// and reads use the CPU, so more than two per core add memory, not speed.
+fn readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(4, |n| n.get()) as u32;
+    (cores * 2).clamp(2, 8)
 }
 
 /// The write-ahead log of the database file; none for an in-memory database.
