@@ -38,6 +38,14 @@ impl Total {
             exact: false,
         }
     }
+
+    /// The total a page tells by itself: one that holds fewer rows than `asked` (`found`, after
+    /// `offset` rows) ends the results, so there are `offset + found`; none when the page is
+    /// full (more may follow) or empty past the start (the results may end before it).
+    pub fn from_short_page(offset: u64, found: u64, asked: u64) -> Option<Total> {
+        let ends_here = found < asked && (found > 0 || offset == 0);
+        ends_here.then(|| Total::from_capped(offset + found))
+    }
 }
 
 /// A 1-based page of at most [`MAX_PER_PAGE`] results.
@@ -85,6 +93,42 @@ mod tests {
             }
         );
         assert_eq!(Total::from_capped(50_000), Total::more_than_cap());
+    }
+
+    #[test]
+    fn a_short_page_tells_the_total_and_a_full_or_empty_one_does_not() {
+        assert_eq!(
+            Total::from_short_page(0, 3, 20),
+            Some(Total {
+                count: 3,
+                exact: true
+            })
+        );
+        assert_eq!(
+            Total::from_short_page(0, 0, 20),
+            Some(Total {
+                count: 0,
+                exact: true
+            })
+        );
+        assert_eq!(
+            Total::from_short_page(40, 5, 20),
+            Some(Total {
+                count: 45,
+                exact: true
+            })
+        );
+        // Past the cap, a short last page still says only «more than».
+        assert_eq!(
+            Total::from_short_page(1180, 5, 20),
+            Some(Total::more_than_cap())
+        );
+        assert_eq!(Total::from_short_page(0, 20, 20), None, "more may follow");
+        assert_eq!(
+            Total::from_short_page(40, 0, 20),
+            None,
+            "the results may end before this page"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Finding employees (SPEC §4) without reading more than the page shown, however large the
 //! organisation (issue 12). Every plan below reads rows in the order they are shown and stops at
 //! the page, or sorts a set known to be small (at most [`CAP`] rows); totals are counted up to
-//! [`CAP`] + 1 and reported as «more than» beyond (`certdesk_domain::paging::Total`).
+//! [`CAP`] + 1 and reported as «more than» beyond (`certdesk_domain::paging::Total`), and not
+//! counted at all when the page comes back short (it then ends the results: an ΑΦΜ, a rare name).
 //!
 //! The plans, tried in this order:
 //! 1. an exact field (ΑΦΜ, ΑΔΤ, email, username) is asked: its index finds a few rows;
@@ -187,6 +188,12 @@ fn has_exact_field(query: &EmployeeQuery) -> bool {
         || query.username.is_some()
 }
 
+/// The total when the page found tells it (a short page ends the results): no count then.
+fn short_page_total(query: &EmployeeQuery, found: usize) -> Option<Total> {
+    let (limit, offset) = query.limit_offset();
+    Total::from_short_page(offset as u64, found as u64, limit as u64)
+}
+
 fn push_page(builder: &mut QueryBuilder<Db>, query: &EmployeeQuery) {
     let (limit, offset) = query.limit_offset();
     builder
@@ -246,7 +253,12 @@ impl SqlStore {
         order: SortOrder,
         known: Option<Total>,
     ) -> StoreResult<SearchPage> {
-        let total = match known {
+        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS}{}", source.from()));
+        push_filters_from(&mut select, source, scope, query, 0);
+        select.push(order_by(order));
+        push_page(&mut select, query);
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+        let total = match known.or_else(|| short_page_total(query, rows.len())) {
             Some(total) => total,
             None => {
                 let from = match source {
@@ -262,11 +274,6 @@ impl SqlStore {
                 Total::from_capped(counted as u64)
             }
         };
-        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS}{}", source.from()));
-        push_filters_from(&mut select, source, scope, query, 0);
-        select.push(order_by(order));
-        push_page(&mut select, query);
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
         Ok(SearchPage {
             total,
             items: convert(rows)?,
@@ -283,11 +290,6 @@ impl SqlStore {
         order: SortOrder,
     ) -> StoreResult<SearchPage> {
         let (limit, offset) = query.limit_offset();
-        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-        push_merged(&mut count, scope, query, order, CAP + 1);
-        count.push(") merged");
-        let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
         // The page is found among ids and sort columns; only its rows are read whole.
         let mut select =
             QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM (SELECT * FROM ("));
@@ -300,8 +302,18 @@ impl SqlStore {
              WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
         );
         let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+        let total = match short_page_total(query, rows.len()) {
+            Some(total) => total,
+            None => {
+                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
+                push_merged(&mut count, scope, query, order, CAP + 1);
+                count.push(") merged");
+                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                Total::from_capped(counted as u64)
+            }
+        };
         Ok(SearchPage {
-            total: Total::from_capped(counted as u64),
+            total,
             items: convert(rows)?,
         })
     }
