@@ -212,6 +212,13 @@ pub async fn import(
         update: update_of(&params)?,
         encoding: encoding_of(&headers)?,
     };
+    // A body announced past the limit is refused before a byte of it is spooled.
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > CSV_LIMIT) {
+        return Err(WebError::CsvTooLarge);
+    }
     let spooled = spool(body).await?;
     let outcome = match caller
         .admin

@@ -3,6 +3,7 @@
 
 use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
 
@@ -355,4 +356,41 @@ async fn a_large_import_leaves_every_index_as_it_was() {
     assert_eq!(app.total(&token, &[("q", &last)]).await, 1);
     assert_eq!(app.total(&token, &[("q", &letters(19_999))]).await, 1);
     assert_eq!(app.total(&token, &[("q", "xenaki")]).await, 1000);
+}
+
+#[tokio::test]
+async fn a_file_announced_past_the_limit_is_refused_with_413_before_it_is_sent() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let before = app.total(&token, &[]).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The header of a request announcing 256 MiB and one byte (the documented limit is 256 MiB),
+    // then the file's first line; the rest is never sent.
+    let head = format!(
+        "POST /api/v1/employees/import HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: text/csv\r\n\
+         Content-Length: {}\r\n\r\n{HEADER}\r\n",
+        256 * 1024 * 1024 + 1
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // A guard, not a measure: the answer comes at once, and the server closes the connection.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("an answer before the test gives up")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.chars().any(|c| ('α'..='ω').contains(&c)),
+        "a Greek message by default: {message}"
+    );
+    assert_eq!(app.total(&token, &[]).await, before, "nothing imported");
 }
