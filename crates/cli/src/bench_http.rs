@@ -40,6 +40,30 @@ pub struct HttpBenchConfig {
     pub cancels: usize,
     /// Certificates issued by the server's job loop, and by cfssl beside it.
     pub issues: usize,
+    /// A Markdown file whose bench-http section gets the table (`bench_report`).
+    pub write: Option<std::path::PathBuf>,
+}
+
+impl HttpBenchConfig {
+    /// The command that measures the same again (a database URL is not shown: it may hold a
+    /// password).
+    fn command(&self) -> String {
+        let db = match self.db_url.starts_with("postgres") {
+            true => " --db postgres://…",
+            false => "",
+        };
+        format!(
+            "certdesk bench-http --employees {} --largest {} --organisations {} --clients {} \\\n  \
+             --queries {} --cancels {} --issues {}{db}",
+            self.employees,
+            self.largest,
+            self.organisations,
+            self.clients,
+            self.queries,
+            self.cancels,
+            self.issues
+        )
+    }
 }
 
 const PASSWORD: &str = "Bench-password-2026!";
@@ -474,26 +498,39 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         false => None,
     };
 
-    println!(
+    let mut out = String::new();
+    // One line of the table (a String takes any text).
+    macro_rules! row {
+        () => {
+            out.push('\n')
+        };
+        ($($arg:tt)*) => {{
+            use std::fmt::Write;
+            writeln!(out, $($arg)*).expect("a String takes any text")
+        }};
+    }
+    row!(
         "{} employees: {} in the largest organisation, the rest in {small} others; {} clients",
-        config.employees, config.largest, config.clients
+        config.employees,
+        config.largest,
+        config.clients
     );
-    println!();
-    println!(
+    row!();
+    row!(
         "| measure | the product as users reach it | beside it: the raw query (in process, same concurrency), or what it used | ratio (HTTP ÷ raw, p99) |"
     );
-    println!("|---|---|---|---|");
+    row!("|---|---|---|---|");
     for [a, b, c, d] in &rows {
-        println!("| {a} | {b} | {c} | {d} |");
+        row!("| {a} | {b} | {c} | {d} |");
     }
-    println!(
+    row!(
         "| durable cancellations, 16 clients ×{} | {:.0}/s (p50 {} / p99 {}) | | |",
         cancel_latencies.len(),
         cancel_latencies.len() as f64 / cancel_time.as_secs_f64(),
         ms(percentile(&cancel_latencies, 0.5)),
         ms(percentile(&cancel_latencies, 0.99)),
     );
-    println!(
+    row!(
         "| issuance by the server's job loop ×{signed} (P-256 key, ETSI certificate, sealed key, history, email; durable) | {} | {} | |",
         issue_rate.map_or("too few to time".to_owned(), |r| format!("{r:.0}/s")),
         issue_usage.map_or(String::new(), |(cpu, _)| format!(
@@ -501,7 +538,7 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         )),
     );
     match &cfssl {
-        Some(peer) => println!(
+        Some(peer) => row!(
             "| cfssl {} `newcert` over HTTP ×{} (P-256 key, certificate; SQLite in WAL), 16 clients | {:.0}/s (p50 {} / p99 {}) | peak memory {} | certdesk ÷ cfssl: {}× |",
             peer.version,
             peer.stored,
@@ -512,14 +549,14 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
                 .map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
             issue_rate.map_or("?".to_owned(), |r| format!("{:.2}", r / peer.rate)),
         ),
-        None => println!("| cfssl: not installed (Debian's golang-cfssl), not measured | | | |"),
+        None => row!("| cfssl: not installed (Debian's golang-cfssl), not measured | | | |"),
     }
     if let Some((cpu, switches)) = cancel_usage {
-        println!(
+        row!(
             "| the server's work per cancellation (its CPU, all threads; its context switches) | {cpu:.0} µs of CPU, {switches:.1} switches | | |"
         );
     }
-    println!(
+    row!(
         "| `certdesk import` of the largest organisation, {} rows, {file_mib:.0} MiB of CSV | {:.1} s, {:.0} rows/s | peak memory {} | |",
         config.largest,
         import.time.as_secs_f64(),
@@ -528,15 +565,28 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
             .peak_rss_mib
             .map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
     );
-    println!(
+    row!(
         "| the other {rest} employees through the same bulk path, in process, batches of {INSERT_CHUNK} | {:.1} s | {:.0}/s | |",
         insert_time.as_secs_f64(),
         rest as f64 / insert_time.as_secs_f64()
     );
-    println!(
+    row!(
         "| peak resident memory of the server (`certdesk serve`, its own process) | {} | | |",
         server_rss.map_or("unknown".to_owned(), |m| format!("{m:.0} MiB")),
     );
+    print!("{out}");
+    if let Some(path) = &config.write {
+        let store = if config.db_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
+        crate::bench_report::write(
+            path,
+            &crate::bench_report::section(&out, &config.command(), store),
+        )?;
+        eprintln!("wrote the table to {}", path.display());
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod bench_cfssl;
 mod bench_data;
 mod bench_http;
 mod bench_issuance;
+mod bench_report;
 mod bench_server;
 mod bench_sign;
 mod ca_cmd;
@@ -161,6 +162,10 @@ enum Commands {
         /// for as many employees of the largest organisation after those cancelled.
         #[arg(long, default_value_t = 5000)]
         issues: usize,
+        /// Also write the table, with the machine it was measured on, into this Markdown file
+        /// (between its bench-http markers, e.g. BENCHMARKS.md).
+        #[arg(long)]
+        write: Option<std::path::PathBuf>,
     },
     /// Write an HR registry's CSV export of made-up employees (for trying `import` at scale).
     BenchData {
@@ -299,6 +304,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             queries,
             cancels,
             issues,
+            write,
         } => {
             let dir = tempfile_dir()?;
             let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
@@ -313,6 +319,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 queries,
                 cancels,
                 issues,
+                write,
             };
             let result = bench_http::run(store, config).await;
             let _ = std::fs::remove_dir_all(&dir);
