@@ -97,27 +97,10 @@ mod tests {
 
     #[test]
     fn a_short_page_tells_the_total_and_a_full_or_empty_one_does_not() {
-        assert_eq!(
-            Total::from_short_page(0, 3, 20),
-            Some(Total {
-                count: 3,
-                exact: true
-            })
-        );
-        assert_eq!(
-            Total::from_short_page(0, 0, 20),
-            Some(Total {
-                count: 0,
-                exact: true
-            })
-        );
-        assert_eq!(
-            Total::from_short_page(40, 5, 20),
-            Some(Total {
-                count: 45,
-                exact: true
-            })
-        );
+        let exact = |count| Some(Total { count, exact: true });
+        assert_eq!(Total::from_short_page(0, 3, 20), exact(3));
+        assert_eq!(Total::from_short_page(0, 0, 20), exact(0));
+        assert_eq!(Total::from_short_page(40, 5, 20), exact(45));
         // Past the cap, a short last page still says only «more than».
         assert_eq!(
             Total::from_short_page(1180, 5, 20),

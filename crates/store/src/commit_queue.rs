@@ -186,12 +186,29 @@ mod tests {
         }
     }
 
+    type Taken = mpsc::UnboundedReceiver<Vec<u32>>;
+
+    /// A queue of `limit` and `lanes` whose runs are `held` by the gate returned, and where
+    /// each run's inputs are reported.
+    #[allow(clippy::type_complexity)]
+    fn held_queue(
+        limit: usize,
+        lanes: usize,
+    ) -> (
+        Arc<CommitQueue<u32, u32>>,
+        Arc<Semaphore>,
+        Taken,
+        impl Fn(Vec<u32>) -> Run<u32> + Clone + Send + Sync + 'static,
+    ) {
+        let gate = Arc::new(Semaphore::new(0));
+        let (tx, taken) = mpsc::unbounded_channel();
+        let run = held(Arc::clone(&gate), tx);
+        (Arc::new(CommitQueue::new(limit, lanes)), gate, taken, run)
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn inputs_submitted_during_a_run_share_the_next_one() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 1));
-        let gate = Arc::new(Semaphore::new(0));
-        let (tx, mut taken) = mpsc::unbounded_channel();
-        let run = held(Arc::clone(&gate), tx);
+        let (queue, gate, mut taken, run) = held_queue(100, 1);
 
         let first = tokio::spawn({
             let (queue, run) = (Arc::clone(&queue), run.clone());
@@ -221,10 +238,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_run_takes_inputs_up_to_the_limit_and_the_rest_wait_for_the_next() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(10, 1));
-        let gate = Arc::new(Semaphore::new(0));
-        let (tx, mut taken) = mpsc::unbounded_channel();
-        let run = held(Arc::clone(&gate), tx);
+        let (queue, gate, mut taken, run) = held_queue(10, 1);
 
         let first = tokio::spawn({
             let (queue, run) = (Arc::clone(&queue), run.clone());
@@ -293,10 +307,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn with_two_lanes_a_second_run_starts_beside_a_held_one() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 2));
-        let gate = Arc::new(Semaphore::new(0));
-        let (tx, mut taken) = mpsc::unbounded_channel();
-        let run = held(Arc::clone(&gate), tx);
+        let (queue, gate, mut taken, run) = held_queue(100, 2);
         let submit = |i: u32| {
             let (queue, run) = (Arc::clone(&queue), run.clone());
             tokio::spawn(async move { queue.submit(i, 1, run).await.unwrap() })
@@ -326,10 +337,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_submitter_that_gives_up_leaves_the_others_their_answers() {
-        let queue = Arc::new(CommitQueue::<u32, u32>::new(100, 1));
-        let gate = Arc::new(Semaphore::new(0));
-        let (tx, mut taken) = mpsc::unbounded_channel();
-        let run = held(Arc::clone(&gate), tx);
+        let (queue, gate, mut taken, run) = held_queue(100, 1);
 
         // The submitter that started the run is dropped while its run is held.
         let starter = tokio::spawn({
