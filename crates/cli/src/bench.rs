@@ -43,14 +43,6 @@ fn micros(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
-/// Peak resident memory of this process, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
 struct Row(String, String, String);
 
 /// Makes the i-th query of one kind of search.
@@ -394,7 +386,7 @@ pub async fn run(store: Arc<dyn Store>, config: BenchConfig) -> anyhow::Result<(
         to_issue.len()
     );
 
-    if let Some(mib) = peak_rss_mib() {
+    if let Some(mib) = crate::bench_server::peak_rss_mib_of("/proc/self/status") {
         rows.push(Row(
             "peak resident memory of the bench process".into(),
             format!("{mib:.0} MiB"),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::bench_http::{drive, percentile};
 use crate::bench_server::peak_rss_mib_of;
 
 /// cfssl's certificate database (its `certdb/sqlite` migration, which the package does not ship).
@@ -170,4 +171,49 @@ impl Drop for Cfssl {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What cfssl did in the same run.
+pub struct CfsslRun {
+    pub version: String,
+    pub stored: i64,
+    pub rate: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// cfssl issuing `count` certificates through its HTTP API, 16 clients; its files in `work_dir`.
+pub async fn run(
+    work_dir: &Path,
+    client: &reqwest::Client,
+    count: usize,
+) -> anyhow::Result<CfsslRun> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let peer = std::sync::Arc::new(Cfssl::start(work_dir, port).await?);
+    eprintln!("cfssl issuing {count} certificates at {} …", peer.base);
+    let (latencies, elapsed) = {
+        let (peer, client) = (peer.clone(), client.clone());
+        drive(16, count, move |i| {
+            let (peer, client) = (peer.clone(), client.clone());
+            async move { peer.new_certificate(&client, i).await }
+        })
+        .await?
+    };
+    let stored = peer.stored().await?;
+    anyhow::ensure!(
+        stored as usize == latencies.len(),
+        "cfssl answered {} certificates but stored {stored}",
+        latencies.len()
+    );
+    Ok(CfsslRun {
+        version: version(),
+        stored,
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+        peak_rss_mib: peer.peak_rss_mib(),
+    })
 }

@@ -69,14 +69,14 @@ impl HttpBenchConfig {
 const PASSWORD: &str = "Bench-password-2026!";
 const INSERT_CHUNK: usize = 10_000;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
@@ -161,7 +161,7 @@ fn query_of(params: &[(String, String)]) -> EmployeeQuery {
 }
 
 /// Runs `work` `total` times over `clients` tasks; the sorted latencies and the wall time.
-async fn drive<F, Fut>(
+pub(crate) async fn drive<F, Fut>(
     clients: usize,
     total: usize,
     work: F,
@@ -494,7 +494,7 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
     };
     drop(issuing);
     let cfssl = match crate::bench_cfssl::installed() {
-        true => Some(cfssl_run(&config, &client, signed).await?),
+        true => Some(crate::bench_cfssl::run(&config.work_dir, &client, signed).await?),
         false => None,
     };
 
@@ -588,49 +588,4 @@ pub async fn run(store: Arc<dyn Store>, config: HttpBenchConfig) -> anyhow::Resu
         eprintln!("wrote the table to {}", path.display());
     }
     Ok(())
-}
-
-/// What cfssl did in the same run.
-struct CfsslRun {
-    version: String,
-    stored: i64,
-    rate: f64,
-    p50: Duration,
-    p99: Duration,
-    peak_rss_mib: Option<f64>,
-}
-
-/// cfssl issuing `count` certificates through its HTTP API, 16 clients.
-async fn cfssl_run(
-    config: &HttpBenchConfig,
-    client: &reqwest::Client,
-    count: usize,
-) -> anyhow::Result<CfsslRun> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let peer = Arc::new(crate::bench_cfssl::Cfssl::start(&config.work_dir, port).await?);
-    eprintln!("cfssl issuing {count} certificates at {} …", peer.base);
-    let (latencies, elapsed) = {
-        let (peer, client) = (peer.clone(), client.clone());
-        drive(16, count, move |i| {
-            let (peer, client) = (peer.clone(), client.clone());
-            async move { peer.new_certificate(&client, i).await }
-        })
-        .await?
-    };
-    let stored = peer.stored().await?;
-    anyhow::ensure!(
-        stored as usize == latencies.len(),
-        "cfssl answered {} certificates but stored {stored}",
-        latencies.len()
-    );
-    Ok(CfsslRun {
-        version: crate::bench_cfssl::version(),
-        stored,
-        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(&latencies, 0.5),
-        p99: percentile(&latencies, 0.99),
-        peak_rss_mib: peer.peak_rss_mib(),
-    })
 }

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use anyhow::Context;
+
 const BEGIN: &str = "<!-- bench-http: begin (written by `certdesk bench-http --write`) -->";
 const END: &str = "<!-- bench-http: end -->";
 
@@ -61,7 +63,8 @@ pub fn write(path: &Path, section: &str) -> anyhow::Result<()> {
             None => format!("{text}\n{section}"),
         },
     };
-    std::fs::write(path, updated)?;
+    std::fs::write(path, updated)
+        .with_context(|| format!("cannot write the table to {}", path.display()))?;
     Ok(())
 }
 
