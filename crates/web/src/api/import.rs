@@ -154,8 +154,12 @@ fn update_of(params: &ImportParams) -> Result<bool, WebError> {
     }
 }
 
-/// Writes the body to a temporary file, refusing it past [`CSV_LIMIT`].
-async fn spool(body: Body) -> Result<tempfile::NamedTempFile, WebError> {
+/// Writes the body to a temporary file, refusing it past [`CSV_LIMIT`]: at once when its
+/// announced length (`Content-Length`) is past it, else once that much has come.
+async fn spool(body: Body, announced: Option<u64>) -> Result<tempfile::NamedTempFile, WebError> {
+    if announced.is_some_and(|length| length > CSV_LIMIT) {
+        return Err(WebError::CsvTooLarge);
+    }
     let internal = |e: std::io::Error| {
         WebError::App(AppError::Configuration(format!(
             "cannot spool the import: {e}"
@@ -212,14 +216,10 @@ pub async fn import(
         update: update_of(&params)?,
         encoding: encoding_of(&headers)?,
     };
-    // A body announced past the limit is refused before a byte of it is spooled.
     let announced = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > CSV_LIMIT) {
-        return Err(WebError::CsvTooLarge);
-    }
-    let spooled = spool(body).await?;
+    let spooled = spool(body, announced).await?;
     let outcome = match caller
         .admin
         .import_employees(params.org.as_deref(), spooled.path(), options)
