@@ -186,6 +186,14 @@ async fn results_are_sorted_by_surname_and_paginated_with_the_total() {
         .await;
     assert_eq!(beyond["total"], 4, "the total does not depend on the page");
     assert_eq!(ids(&beyond), Vec::<i64>::new());
+
+    // A short last page tells the total itself: the rows before it and its own.
+    let last = app
+        .search_ok(&token, &[("per_page", "3"), ("page", "2")])
+        .await;
+    assert_eq!(last["total"], 4);
+    assert_eq!(last["total_exact"], true);
+    assert_eq!(ids(&last), vec![p.maria.id]);
 }
 
 #[tokio::test]
