@@ -12,6 +12,11 @@
 //!
 //! A Greek token sorts by the Greek spelling; a token in Latin letters sorts by the Latin one, so
 //! that its leading matches are a range too ([`SortOrder::for_token`]).
+//!
+//! A token of at least [`STEM_CHARS`] letters needs neither half: every key is also filed under
+//! its [`stem`] with the sort columns of the stem's order ([`SearchColumns::sorted_by`]), so the
+//! keys of one stem, read in their index's order, are the matches in the order shown, and a
+//! search stops at the page however many there are.
 
 use crate::text::{fold, name_keys, to_latin};
 
@@ -23,10 +28,24 @@ pub enum SortOrder {
     Latin,
 }
 
+/// How many leading characters of a key (or a token) its stem keeps.
+pub const STEM_CHARS: usize = 3;
+
+/// The first [`STEM_CHARS`] characters of a key or a token (all of it when shorter): a token of
+/// at least that length matches only keys of its own stem.
+pub fn stem(word: &str) -> &str {
+    match word.char_indices().nth(STEM_CHARS) {
+        Some((end, _)) => &word[..end],
+        None => word,
+    }
+}
+
 impl SortOrder {
-    /// Latin when the (folded) token is written in Latin letters: it has an ASCII letter and
-    /// transliterating it changes nothing; Greek otherwise.
+    /// Latin when the (folded) token's [`stem`] is written in Latin letters: it has an ASCII
+    /// letter and transliterating it changes nothing; Greek otherwise. Decided by the stem so
+    /// that a token sorts like every key of its stem.
     pub fn for_token(token: &str) -> SortOrder {
+        let token = stem(token);
         if token.chars().any(|c| c.is_ascii_alphabetic()) && to_latin(token) == token {
             SortOrder::Latin
         } else {
@@ -99,6 +118,21 @@ impl SearchColumns {
         }
     }
 
+    /// The sort columns of `order`: surname, then given name.
+    pub fn sorted_by(&self, order: SortOrder) -> (&str, &str) {
+        match order {
+            SortOrder::Greek => (&self.surname_fold, &self.given_fold),
+            SortOrder::Latin => (&self.surname_latin, &self.given_latin),
+        }
+    }
+
+    /// What `key` (one of [`Self::keys`]) is filed under: its stem, and the sort columns of the
+    /// stem's order.
+    pub fn filing_of<'a>(&'a self, key: &'a NameKey) -> (&'a str, &'a str, &'a str) {
+        let (surname, given) = self.sorted_by(SortOrder::for_token(&key.key));
+        (stem(&key.key), surname, given)
+    }
+
     /// Whether `token` matches the name: it prefixes one of its keys.
     pub fn matches(&self, token: &str) -> bool {
         self.keys.iter().any(|k| k.key.starts_with(token))
@@ -135,6 +169,16 @@ mod tests {
         assert_eq!(SortOrder::for_token("pap"), SortOrder::Latin);
         assert_eq!(SortOrder::for_token("123"), SortOrder::Greek);
         assert_eq!(SortOrder::for_token("παpα"), SortOrder::Greek);
+        // The stem decides, as it does for the keys filed under it.
+        assert_eq!(SortOrder::for_token("papα"), SortOrder::Latin);
+    }
+
+    #[test]
+    fn a_stem_is_the_first_three_characters() {
+        assert_eq!(stem("παπαδοπουλοσ"), "παπ");
+        assert_eq!(stem("ηλ"), "ηλ");
+        assert_eq!(stem("papadopoulos"), "pap");
+        assert_eq!(stem(""), "");
     }
 
     #[test]
@@ -179,6 +223,23 @@ mod tests {
         prop::collection::vec(word, 1..3).prop_map(|w| w.join("-"))
     }
 
+    /// The tokens of `typed` and every prefix of the name's keys, as tokens.
+    fn typed_and_key_prefixes(columns: &SearchColumns, typed: &str) -> Vec<String> {
+        let prefixes: Vec<String> = columns
+            .keys
+            .iter()
+            .flat_map(|k| {
+                let chars: Vec<char> = k.key.chars().collect();
+                (1..=chars.len()).map(move |n| chars[..n].iter().collect::<String>())
+            })
+            .collect();
+        // One prefix at a time: a query keeps only its first few tokens.
+        query_tokens(typed)
+            .into_iter()
+            .chain(prefixes.iter().flat_map(|p| query_tokens(p)))
+            .collect()
+    }
+
     proptest! {
         /// The store finds the matches of a token as the leading range of its order and the
         /// rows found by the other keys; together they are exactly the matches, and the words
@@ -190,19 +251,32 @@ mod tests {
             typed in "[παδογνθεψωsmiptheokgr]{1,6}",
         ) {
             let columns = SearchColumns::of(&surname, &given);
-            let prefixes: Vec<String> = columns
-                .keys
-                .iter()
-                .flat_map(|k| {
-                    let chars: Vec<char> = k.key.chars().collect();
-                    (1..=chars.len()).map(move |n| chars[..n].iter().collect::<String>())
-                })
-                .collect();
-            let tokens = query_tokens(&typed).into_iter().chain(query_tokens(&prefixes.join(" ")));
-            for token in tokens {
+            for token in typed_and_key_prefixes(&columns, &typed) {
                 let found = columns.in_leading_range(&token) || columns.matches_by_other_key(&token);
                 prop_assert_eq!(found, columns.matches(&token), "token {}", token);
                 prop_assert_eq!(columns.words_match(&token), columns.matches(&token));
+            }
+        }
+
+        /// A token of a stem's length or longer matches exactly through the keys filed under
+        /// its stem, and those keys sort in the token's order, so a walk of one stem's keys in
+        /// their sort columns' order finds the matches in the order shown.
+        #[test]
+        fn a_long_token_is_found_under_its_stem_in_its_order(
+            surname in name(),
+            given in name(),
+            typed in "[παδογνθεψωsmiptheokgr]{1,6}",
+        ) {
+            let columns = SearchColumns::of(&surname, &given);
+            let tokens = typed_and_key_prefixes(&columns, &typed);
+            for token in tokens.into_iter().filter(|t| t.chars().count() >= STEM_CHARS) {
+                let under_stem: Vec<&NameKey> =
+                    columns.keys.iter().filter(|k| stem(&k.key) == stem(&token)).collect();
+                let found = under_stem.iter().any(|k| k.key.starts_with(&token));
+                prop_assert_eq!(found, columns.matches(&token), "token {}", token);
+                for key in under_stem {
+                    prop_assert_eq!(SortOrder::for_token(&key.key), SortOrder::for_token(&token));
+                }
             }
         }
     }

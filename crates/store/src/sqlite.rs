@@ -386,4 +386,45 @@ mod tests {
             .await
             .expect("older servers keep running during a rolling upgrade");
     }
+
+    /// A name of a stem's length walks that stem's keys in the order shown: their index alone
+    /// answers, with nothing sorted or collected, so a page reads the page however many match.
+    #[tokio::test]
+    async fn a_name_of_a_stems_length_walks_its_keys_index_in_the_order_shown() {
+        use sqlx::Row;
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let organisation = crate::Scope::Organisations(vec![1]);
+        for (scope, index) in [
+            (&organisation, "employee_name_keys_by_stem"),
+            (&crate::Scope::Everything, "employee_name_keys_by_stem_all"),
+        ] {
+            for token in ["παπ", "παπαδ", "papad"] {
+                let query = crate::EmployeeQuery {
+                    name_tokens: vec![token.to_owned()],
+                    page: 1,
+                    per_page: 20,
+                    ..Default::default()
+                };
+                let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
+                sql::employee_search::push_stem_matches(&mut explain, scope, &query);
+                let plan: Vec<String> = explain
+                    .build()
+                    .fetch_all(&store.read)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|row| row.get("detail"))
+                    .collect();
+                assert!(
+                    plan.iter()
+                        .any(|step| step.contains(&format!("COVERING INDEX {index} "))),
+                    "{token}: {plan:?}"
+                );
+                assert!(
+                    !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                    "{token}: {plan:?}"
+                );
+            }
+        }
+    }
 }

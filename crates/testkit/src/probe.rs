@@ -111,6 +111,46 @@ impl StoreProbe {
             .unwrap_or_else(|e| panic!("forget the keys of {employee_id}: {e}"));
     }
 
+    /// How every search key is filed: employee, key, stem, sort surname, sort given; in that
+    /// order.
+    pub async fn key_filings(&self) -> Vec<(i64, String, String, String, String)> {
+        let statement = "SELECT employee_id, key, stem, sort_surname, sort_given \
+                         FROM employee_name_keys ORDER BY employee_id, key";
+        sqlx::query(statement)
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+            .collect()
+    }
+
+    /// Files every search key again by migration 0023's own statement, as an installation that
+    /// stored them before it: their stems and sort columns emptied first.
+    pub async fn refile_keys_by_migration_0023(&self) {
+        let migration = match self.store {
+            ProbedStore::Sqlite => {
+                include_str!("../../store/migrations/sqlite/0023_name_keys_by_stem.sql")
+            }
+            ProbedStore::Postgres => {
+                include_str!("../../store/migrations/postgres/0023_name_keys_by_stem.sql")
+            }
+        };
+        let start = migration
+            .find("UPDATE employee_name_keys")
+            .expect("migration 0023 files the keys by an UPDATE");
+        let update = &migration[start..start + migration[start..].find(';').unwrap()];
+        for statement in [
+            "UPDATE employee_name_keys SET stem = '', sort_surname = '', sort_given = ''",
+            update,
+        ] {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+    }
+
     /// Stores (already sealed) key material for the application, as the CA's issuance would.
     pub async fn put_key_material(&self, application_id: i64, sealed_key: &[u8]) {
         // `Any` binds no date types: the database gives the time.

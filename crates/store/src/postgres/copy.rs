@@ -101,13 +101,18 @@ pub(crate) async fn insert_name_keys(conn: &mut Conn, rows: &[NameKeyRow<'_>]) -
     let mut data = String::with_capacity(rows.len() * 40);
     for row in rows {
         push_value(&mut data, Some(row.key));
-        let _ = writeln!(
+        let _ = write!(
             data,
             "\t{}\t{}\t{}",
             row.employee_id,
             row.organisation_id,
             i32::from(row.leading)
         );
+        for text in [row.stem, row.sort_surname, row.sort_given] {
+            data.push('\t');
+            push_value(&mut data, Some(text));
+        }
+        data.push('\n');
     }
     Ok(copy(
         conn,

@@ -38,7 +38,10 @@ pub(crate) async fn insert_name_keys(conn: &mut Conn, rows: &[NameKeyRow<'_>]) -
             b.push_bind(row.key.to_owned())
                 .push_bind(row.employee_id)
                 .push_bind(row.organisation_id)
-                .push_bind(i32::from(row.leading));
+                .push_bind(i32::from(row.leading))
+                .push_bind(row.stem.to_owned())
+                .push_bind(row.sort_surname.to_owned())
+                .push_bind(row.sort_given.to_owned());
         });
         q.build().persistent(true).execute(&mut *conn).await?;
     }

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use certdesk_domain::name_index::SearchColumns;
+use certdesk_domain::name_index::{NameKey, SearchColumns};
 use certdesk_domain::validation::Field;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
@@ -72,6 +72,29 @@ pub(crate) struct NameKeyRow<'a> {
     pub employee_id: i64,
     pub organisation_id: i64,
     pub leading: bool,
+    pub stem: &'a str,
+    pub sort_surname: &'a str,
+    pub sort_given: &'a str,
+}
+
+impl<'a> NameKeyRow<'a> {
+    pub fn of(
+        employee_id: i64,
+        organisation_id: i64,
+        columns: &'a SearchColumns,
+        key: &'a NameKey,
+    ) -> NameKeyRow<'a> {
+        let (stem, sort_surname, sort_given) = columns.filing_of(key);
+        NameKeyRow {
+            key: &key.key,
+            employee_id,
+            organisation_id,
+            leading: key.leading,
+            stem,
+            sort_surname,
+            sort_given,
+        }
+    }
 }
 
 /// The columns of an employee's record that an update rewrites: the HR fields and the search
@@ -90,7 +113,8 @@ pub(crate) const EMPLOYEE_COLUMNS: &str = concat!(
     ", created_at"
 );
 
-pub(crate) const NAME_KEY_COLUMNS: &str = "key, employee_id, organisation_id, is_leading";
+pub(crate) const NAME_KEY_COLUMNS: &str =
+    "key, employee_id, organisation_id, is_leading, stem, sort_surname, sort_given";
 
 /// Rows per multi-row statement: SQLite takes at most 32,766 parameters, PostgreSQL 65,535.
 const ROWS_PER_UPDATE: usize = 1000;
@@ -252,12 +276,10 @@ async fn insert_keys(conn: &mut Conn, rows: &[EmployeeRow<'_>]) -> StoreResult<(
 fn keys_of<'a>(rows: &'a [EmployeeRow<'a>]) -> Vec<NameKeyRow<'a>> {
     rows.iter()
         .flat_map(|row| {
-            row.columns.keys.iter().map(move |k| NameKeyRow {
-                key: &k.key,
-                employee_id: row.id,
-                organisation_id: row.organisation_id,
-                leading: k.leading,
-            })
+            row.columns
+                .keys
+                .iter()
+                .map(move |k| NameKeyRow::of(row.id, row.organisation_id, &row.columns, k))
         })
         .collect()
 }

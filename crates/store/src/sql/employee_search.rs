@@ -7,12 +7,14 @@
 //! The plans, tried in this order:
 //! 1. an exact field (ΑΦΜ, ΑΔΤ, email, username) is asked: its index finds a few rows;
 //! 2. a status (or «Αίτημα ανάκλησης») that few applications have: start from those applications;
-//! 3. a name: the first token's leading range of the order, merged with the rows found through
-//!    the keys that do not lead when those are few (`certdesk_domain::name_index`);
-//! 4. otherwise walk the order (the index that fits the filters: the organisation's, a unit's,
+//! 3. a name whose first token has a stem's length: that stem's keys, walked in the order shown
+//!    (`certdesk_domain::name_index::stem`);
+//! 4. a shorter one: the first token's leading range of the order, merged with the rows found
+//!    through the keys that do not lead when those are few (`certdesk_domain::name_index`);
+//! 5. otherwise walk the order (the index that fits the filters: the organisation's, a unit's,
 //!    those without an application) checking each row, and stop at the page.
 
-use certdesk_domain::name_index::SortOrder;
+use certdesk_domain::name_index::{STEM_CHARS, SortOrder, stem};
 use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
 use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
@@ -221,6 +223,9 @@ impl SqlStore {
                     .await;
             }
             if let Some(first) = first {
+                if first.chars().count() >= STEM_CHARS {
+                    return self.stem_walk(pool, scope, query).await;
+                }
                 if self.found_by_other_keys(pool, scope, first).await? <= CAP {
                     return self
                         .leading_range_and_other_keys(pool, scope, query, order)
@@ -269,6 +274,39 @@ impl SqlStore {
                 let mut count =
                     QueryBuilder::<Db>::new(format!("SELECT count(*) FROM (SELECT 1 AS one{from}"));
                 push_filters_from(&mut count, source, scope, query, 0);
+                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                Total::from_capped(counted as u64)
+            }
+        };
+        Ok(SearchPage {
+            total,
+            items: convert(rows)?,
+        })
+    }
+
+    /// The keys of the first token's stem, walked in the order shown as far as the page, each
+    /// employee once; only the page's rows are read whole.
+    async fn stem_walk(
+        &self,
+        pool: &Pool,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage> {
+        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
+        push_stem_matches(&mut select, scope, query);
+        push_page(&mut select, query);
+        select.push(
+            ") page CROSS JOIN employees e \
+             LEFT JOIN applications a ON a.id = e.current_application_id \
+             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
+        );
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+        let total = match short_page_total(query, rows.len()) {
+            Some(total) => total,
+            None => {
+                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
+                push_stem_matches(&mut count, scope, query);
                 count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
                 let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
                 Total::from_capped(counted as u64)
@@ -382,6 +420,35 @@ fn push_merged(
     push_key_scope(q, scope);
     push_prefix(q, "k.key", token);
     push_filters(q, scope, query, 1);
+}
+
+/// The employees whose keys under the first token's stem it prefixes, each once (`id` and sort
+/// columns `s1`, `s2`), in the order shown. With nothing else asked, the keys' index answers
+/// alone; otherwise each employee's row is checked in passing.
+pub(crate) fn push_stem_matches(q: &mut QueryBuilder<Db>, scope: &Scope, query: &EmployeeQuery) {
+    let token = &query.name_tokens[0];
+    let checks_rows = has_filter(query) || query.name_tokens.len() > 1;
+    q.push(
+        "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
+         FROM employee_name_keys k",
+    );
+    match (checks_rows, needs_application(query)) {
+        (false, _) => q.push(" WHERE 1 = 1"),
+        (true, false) => q.push(" CROSS JOIN employees e WHERE e.id = k.employee_id"),
+        (true, true) => q.push(
+            " CROSS JOIN employees e LEFT JOIN applications a \
+             ON a.id = e.current_application_id WHERE e.id = k.employee_id",
+        ),
+    };
+    push_key_scope(q, scope);
+    q.push(" AND k.stem = ").push_bind(stem(token).to_owned());
+    if token.chars().count() > STEM_CHARS {
+        push_prefix(q, "k.key", token);
+    }
+    if checks_rows {
+        push_filters(q, scope, query, 1);
+    }
+    q.push(" ORDER BY s1, s2, id");
 }
 
 fn has_filter(query: &EmployeeQuery) -> bool {

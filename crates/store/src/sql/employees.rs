@@ -1,12 +1,13 @@
 //! Employee records, and finding them (SPEC §4).
 
 use async_trait::async_trait;
-use certdesk_domain::name_index::{NameKey, SearchColumns};
+use certdesk_domain::name_index::SearchColumns;
 use certdesk_domain::validation::Afm;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
+use super::employee_import::NameKeyRow;
 use super::{Conn, Db, Pool, SqlStore, push_employee_scope, push_in};
 use crate::rows::{EmployeeFullRow, convert, convert_one};
 use crate::{
@@ -24,38 +25,33 @@ async fn insert_name_keys(
     conn: &mut Conn,
     employee_id: i64,
     organisation_id: i64,
-    keys: &[NameKey],
+    columns: &SearchColumns,
 ) -> StoreResult<()> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut q = QueryBuilder::<Db>::new(
-        "INSERT INTO employee_name_keys (key, employee_id, organisation_id, is_leading) ",
-    );
-    q.push_values(keys, |mut row, key| {
-        row.push_bind(key.key.clone())
-            .push_bind(employee_id)
-            .push_bind(organisation_id)
-            .push_bind(i32::from(key.leading));
-    });
-    q.push(" ON CONFLICT DO NOTHING");
-    q.build().execute(&mut *conn).await?;
-    Ok(())
+    let rows: Vec<NameKeyRow> = columns
+        .keys
+        .iter()
+        .map(|key| NameKeyRow::of(employee_id, organisation_id, columns, key))
+        .collect();
+    super::bulk::insert_name_keys(conn, &rows).await
 }
 
-/// Fills the search columns of the employees stored before they existed (migration 0019), and
-/// remakes their keys with the leading ones marked; a no-op once done.
+/// Fills the search columns of the employees stored before they existed (migrations 0019 and
+/// 0023), and remakes their keys; a no-op once done. Walks the ids upwards, so that each
+/// batch reads only rows not seen before.
 pub(super) async fn fill_search_columns(pool: &Pool) -> StoreResult<()> {
+    let mut after = 0i64;
     loop {
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, organisation_id, surname, given_name FROM employees \
-             WHERE search_words IS NULL ORDER BY id LIMIT 1000",
+             WHERE id > $1 AND search_words IS NULL ORDER BY id LIMIT 1000",
         )
+        .bind(after)
         .fetch_all(pool)
         .await?;
-        if rows.is_empty() {
+        let Some(last) = rows.last() else {
             return Ok(());
-        }
+        };
+        after = last.0;
         let mut tx = pool.begin().await?;
         for (id, organisation_id, surname, given_name) in rows {
             let columns = SearchColumns::of(&surname, &given_name);
@@ -75,7 +71,7 @@ pub(super) async fn fill_search_columns(pool: &Pool) -> StoreResult<()> {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            insert_name_keys(&mut tx, id, organisation_id, &columns.keys).await?;
+            insert_name_keys(&mut tx, id, organisation_id, &columns).await?;
         }
         // Redone at the next start if lost: not waited for.
         tx.commit().await?;

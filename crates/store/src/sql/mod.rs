@@ -15,7 +15,7 @@ mod csc;
 mod effects;
 mod email_proofs;
 pub(crate) mod employee_import;
-mod employee_search;
+pub(crate) mod employee_search;
 mod employees;
 mod gauges;
 mod jobs;
