@@ -10,7 +10,8 @@
 //!   because the header timeout frees slots within seconds, and a legitimate client then gets
 //!   its answer late instead of an error.
 //! - A request (handler and reading the body) that takes longer than `request_timeout` is
-//!   answered 503.
+//!   answered 503; an import of employees has `import_timeout`, because its work grows with its
+//!   file (up to 256 MiB, a million rows: minutes on PostgreSQL).
 //!
 //! Handlers may extract `ConnectInfo<SocketAddr>` (the TCP peer).
 
@@ -21,7 +22,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -29,7 +33,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::Service;
-use tower_http::timeout::TimeoutLayer;
 
 /// The transport's limits; the defaults are production's, tests shorten them.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +41,8 @@ pub struct ServeLimits {
     pub header_read_timeout: Duration,
     /// The time a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// The same for `POST /api/v1/employees/import`.
+    pub import_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
 }
@@ -47,6 +52,7 @@ impl Default for ServeLimits {
         ServeLimits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            import_timeout: Duration::from_secs(30 * 60),
             max_connections: 1024,
         }
     }
@@ -76,9 +82,16 @@ pub async fn serve_router_until(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let router = router.layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        limits.request_timeout,
+    let router = router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| async move {
+            let allowed = match request.uri().path() {
+                crate::api::IMPORT_PATH => limits.import_timeout,
+                _ => limits.request_timeout,
+            };
+            tokio::time::timeout(allowed, next.run(request))
+                .await
+                .unwrap_or_else(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())
+        },
     ));
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = http1::Builder::new();

@@ -24,6 +24,9 @@ use crate::routes::{Route, Routes};
 /// Where the API lives; the operations' paths in the document are under it.
 pub const BASE: &str = "/api/v1";
 
+/// The import's path, whose requests may take longer than others (`ServeLimits::import_timeout`).
+pub const IMPORT_PATH: &str = "/api/v1/employees/import";
+
 /// The API's routes (relative to [`BASE`]: every operation of the document, and the document
 /// itself) and the OpenAPI document.
 pub fn routes() -> (Routes, utoipa::openapi::OpenApi) {

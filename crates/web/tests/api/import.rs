@@ -394,3 +394,49 @@ async fn a_file_announced_past_the_limit_is_refused_with_413_before_it_is_sent()
     );
     assert_eq!(app.total(&token, &[]).await, before, "nothing imported");
 }
+
+/// An import's work grows with its file: it may take longer than the time any other request
+/// gets (`ServeLimits::import_timeout`), and is answered in full. Here the client pauses in the
+/// middle of its file for longer than a short request timeout; the same pause in another
+/// request's body is answered 503.
+#[tokio::test]
+async fn an_import_may_take_longer_than_other_requests() {
+    let request_timeout = std::time::Duration::from_millis(800);
+    let serving = Serving {
+        limits: certdesk_web::ServeLimits {
+            request_timeout,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = spawn_app_serving(serving, |_| {}, |_| {}).await;
+    let token = app.token().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let file = file_of(&[row(&next_afm(), "Αργυρίου", "Θεόδωρος")]);
+    let send_with_a_pause = |path: &'static str, content_type: &'static str, body: String| {
+        let (address, token) = (address.clone(), token.clone());
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let (first, rest) = body.split_at(body.len() / 2);
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stream.write_all(first.as_bytes()).await.unwrap();
+            tokio::time::sleep(request_timeout * 2).await;
+            // The server may have answered and closed already (the 503).
+            let _ = stream.write_all(rest.as_bytes()).await;
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer).await;
+            String::from_utf8_lossy(&answer).into_owned()
+        }
+    };
+    let answer = send_with_a_pause("/api/v1/employees/import", "text/csv", file).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"inserted\":1"), "{answer}");
+    let login = r#"{"username":"nobody","password":"whatever"}"#.to_owned();
+    let answer = send_with_a_pause("/api/v1/auth/login", "application/json", login).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+}
