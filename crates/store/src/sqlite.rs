@@ -44,6 +44,8 @@ mod dialect {
     /// One writer: one combined transaction at a time.
     pub const COMMIT_LANES: usize = 1;
     pub const IMPORT_SETTINGS: &[&str] = &[];
+    /// None: SQLite plans without statistics, as the search's plans were written for.
+    pub const ANALYZE_AFTER_LARGE_IMPORT: &[&str] = &[];
     /// An import's rows go as prepared multi-row inserts.
     pub(crate) use super::sql::bulk_values as bulk;
 }

@@ -111,6 +111,23 @@ impl StoreProbe {
             .unwrap_or_else(|e| panic!("forget the keys of {employee_id}: {e}"));
     }
 
+    /// When `table`'s statistics were last refreshed by a statement (`ANALYZE`, not
+    /// autovacuum), as text; PostgreSQL only.
+    pub async fn last_analysed(&self, table: &str) -> Option<String> {
+        assert_eq!(
+            self.store,
+            ProbedStore::Postgres,
+            "statistics are PostgreSQL's"
+        );
+        let statement = "SELECT last_analyze::text FROM pg_stat_user_tables \
+                         WHERE schemaname = current_schema() AND relname = $1";
+        sqlx::query_scalar(statement)
+            .bind(table)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+    }
+
     /// How every search key is filed: employee, key, stem, sort surname, sort given; in that
     /// order.
     pub async fn key_filings(&self) -> Vec<(i64, String, String, String, String)> {

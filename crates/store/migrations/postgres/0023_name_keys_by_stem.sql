@@ -26,3 +26,5 @@ CREATE INDEX employee_name_keys_by_stem
     ON employee_name_keys (organisation_id, stem, sort_surname, sort_given, employee_id, key);
 CREATE INDEX employee_name_keys_by_stem_all
     ON employee_name_keys (stem, sort_surname, sort_given, employee_id, key);
+-- The planner counts the stems filled above only once analysed.
+ANALYZE employee_name_keys;

@@ -19,7 +19,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use sqlx::query_builder::Separated;
 
-use super::{Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, RESERVE_EMPLOYEE_IDS, bulk};
+use super::{
+    ANALYZE_AFTER_LARGE_IMPORT, Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD,
+    RESERVE_EMPLOYEE_IDS, bulk,
+};
 use super::{Durably, SqlStore, duplicate, push_in};
 use crate::{EmployeeImport, ImportedBatch, NewEmployee, StoreError, StoreResult};
 
@@ -130,6 +133,8 @@ pub(crate) struct SqlImport {
     pub now: DateTime<Utc>,
     /// The definitions of the indexes dropped for the import, made again before it commits.
     pub dropped_indexes: Vec<String>,
+    /// Whether the import is large enough to refresh the planner's statistics after it.
+    pub large: bool,
 }
 
 impl SqlStore {
@@ -168,6 +173,7 @@ impl SqlStore {
             organisation_id,
             now,
             dropped_indexes,
+            large: rows >= REBUILD_FROM_ROWS,
         }))
     }
 
@@ -327,6 +333,7 @@ impl EmployeeImport for SqlImport {
             store,
             mut tx,
             dropped_indexes,
+            large,
             ..
         } = *self;
         for definition in dropped_indexes {
@@ -335,6 +342,14 @@ impl EmployeeImport for SqlImport {
                 .await?;
         }
         tx.commit().durably(&store).await?;
+        if large {
+            // The import is stored; statistics that lag only make plans worse for a while.
+            for statement in ANALYZE_AFTER_LARGE_IMPORT {
+                if let Err(error) = sqlx::query(*statement).execute(&store.write).await {
+                    tracing::warn!(%error, statement, "refreshing statistics after an import");
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -32,8 +32,8 @@ use certdesk_domain::validation::Field;
 use sqlx::QueryBuilder;
 
 use super::dialect::{
-    Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, MIGRATIONS, Pool, RESERVE_EMPLOYEE_IDS,
-    SKIP_LOCKED, STATEMENTS_AS_CTES, STRPOS, bulk,
+    ANALYZE_AFTER_LARGE_IMPORT, Conn, Db, IMPORT_SETTINGS, INDEXES_TO_REBUILD, MIGRATIONS, Pool,
+    RESERVE_EMPLOYEE_IDS, SKIP_LOCKED, STATEMENTS_AS_CTES, STRPOS, bulk,
 };
 use crate::{Scope, StoreError, StoreOptions, StoreResult};
 pub(crate) use combined_commits::transition_queue;
