@@ -429,4 +429,36 @@ mod tests {
             }
         }
     }
+
+    /// A long token with few keys reads them by the keys' primary key range, whatever the
+    /// scope: the organisation's stem index would walk the whole organisation in order.
+    #[tokio::test]
+    async fn a_long_token_with_few_keys_reads_their_range() {
+        use sqlx::Row;
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let organisation = crate::Scope::Organisations(vec![1]);
+        for scope in [&organisation, &crate::Scope::Everything] {
+            let query = crate::EmployeeQuery {
+                name_tokens: vec!["παπαζ".to_owned()],
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            };
+            let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
+            sql::employee_search::push_key_range_matches(&mut explain, scope, &query);
+            let plan: Vec<String> = explain
+                .build()
+                .fetch_all(&store.read)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get("detail"))
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("USING PRIMARY KEY (key>? AND key<?)")),
+                "{plan:?}"
+            );
+        }
+    }
 }

@@ -8,7 +8,8 @@
 //! 1. an exact field (ΑΦΜ, ΑΔΤ, email, username) is asked: its index finds a few rows;
 //! 2. a status (or «Αίτημα ανάκλησης») that few applications have: start from those applications;
 //! 3. a name whose first token has a stem's length: that stem's keys, walked in the order shown
-//!    (`certdesk_domain::name_index::stem`);
+//!    (`certdesk_domain::name_index::stem`); or, when the token is longer and prefixes few keys,
+//!    those keys by their range, sorted (a rare name in a common stem);
 //! 4. a shorter one: the first token's leading range of the order, merged with the rows found
 //!    through the keys that do not lead when those are few (`certdesk_domain::name_index`);
 //! 5. otherwise walk the order (the index that fits the filters: the organisation's, a unit's,
@@ -25,6 +26,10 @@ use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
 /// Sets up to this size are counted exactly and may be sorted.
 const CAP: i64 = EXACT_TOTAL_UP_TO as i64;
+
+/// A token longer than its stem that prefixes fewer keys than this (of every organisation) is
+/// found by their range and sorted; more, by walking its stem in order.
+const RANGE_CAP: i64 = 2_000;
 
 const LIST_COLUMNS: &str = "e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, \
      a.status, a.revocation_requested_at";
@@ -224,6 +229,12 @@ impl SqlStore {
             }
             if let Some(first) = first {
                 if first.chars().count() >= STEM_CHARS {
+                    if first.chars().count() > STEM_CHARS
+                        && !checks_rows(query)
+                        && self.keys_in_range(pool, first).await? < RANGE_CAP
+                    {
+                        return self.key_range_sorted(pool, scope, query).await;
+                    }
                     return self.stem_walk(pool, scope, query).await;
                 }
                 if self.found_by_other_keys(pool, scope, first).await? <= CAP {
@@ -307,6 +318,51 @@ impl SqlStore {
             None => {
                 let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
                 push_stem_matches(&mut count, scope, query);
+                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                Total::from_capped(counted as u64)
+            }
+        };
+        Ok(SearchPage {
+            total,
+            items: convert(rows)?,
+        })
+    }
+
+    /// How many keys (of every organisation) `token` prefixes, up to [`RANGE_CAP`]: their
+    /// primary key's range, read alone.
+    async fn keys_in_range(&self, pool: &Pool, token: &str) -> StoreResult<i64> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT count(*) FROM (SELECT 1 AS one FROM employee_name_keys k WHERE 1 = 1",
+        );
+        push_prefix(&mut q, "k.key", token);
+        q.push(" LIMIT ").push_bind(RANGE_CAP).push(") found");
+        Ok(q.build_query_scalar().fetch_one(pool).await?)
+    }
+
+    /// A token longer than its stem whose keys are few (the caller's check): they are read by
+    /// their range and sorted, instead of walking a stem that may hold far more keys than match.
+    async fn key_range_sorted(
+        &self,
+        pool: &Pool,
+        scope: &Scope,
+        query: &EmployeeQuery,
+    ) -> StoreResult<SearchPage> {
+        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
+        push_key_range_matches(&mut select, scope, query);
+        select.push(" ORDER BY s1, s2, id");
+        push_page(&mut select, query);
+        select.push(
+            ") page CROSS JOIN employees e \
+             LEFT JOIN applications a ON a.id = e.current_application_id \
+             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
+        );
+        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+        let total = match short_page_total(query, rows.len()) {
+            Some(total) => total,
+            None => {
+                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
+                push_key_range_matches(&mut count, scope, query);
                 count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
                 let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
                 Total::from_capped(counted as u64)
@@ -422,12 +478,36 @@ fn push_merged(
     push_filters(q, scope, query, 1);
 }
 
+/// The employees whose keys the first token prefixes, each once (`id`, `s1`, `s2`), from the
+/// keys' primary key range; the organisation is checked on each key (`+`: not by the stem index,
+/// whose order would walk the whole organisation).
+pub(crate) fn push_key_range_matches(
+    q: &mut QueryBuilder<Db>,
+    scope: &Scope,
+    query: &EmployeeQuery,
+) {
+    q.push(
+        "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
+         FROM employee_name_keys k WHERE 1 = 1",
+    );
+    if let Scope::Organisations(ids) = scope {
+        q.push(" AND +k.organisation_id");
+        push_in(q, ids.clone());
+    }
+    push_prefix(q, "k.key", &query.name_tokens[0]);
+}
+
+/// Whether a name search checks more than its first token's keys: each row is then read.
+fn checks_rows(query: &EmployeeQuery) -> bool {
+    has_filter(query) || query.name_tokens.len() > 1
+}
+
 /// The employees whose keys under the first token's stem it prefixes, each once (`id` and sort
 /// columns `s1`, `s2`), in the order shown. With nothing else asked, the keys' index answers
 /// alone; otherwise each employee's row is checked in passing.
 pub(crate) fn push_stem_matches(q: &mut QueryBuilder<Db>, scope: &Scope, query: &EmployeeQuery) {
     let token = &query.name_tokens[0];
-    let checks_rows = has_filter(query) || query.name_tokens.len() > 1;
+    let checks_rows = checks_rows(query);
     q.push(
         "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
          FROM employee_name_keys k",
