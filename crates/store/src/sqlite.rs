@@ -408,7 +408,7 @@ mod tests {
                     ..Default::default()
                 };
                 let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
-                sql::employee_search::push_stem_matches(&mut explain, scope, &query);
+                sql::employee_search::stems::push_stem_matches(&mut explain, scope, &query);
                 let plan: Vec<String> = explain
                     .build()
                     .fetch_all(&store.read)
@@ -445,7 +445,7 @@ mod tests {
                 ..Default::default()
             };
             let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
-            sql::employee_search::push_key_range_matches(&mut explain, scope, &query);
+            sql::employee_search::stems::push_key_range_matches(&mut explain, scope, &query);
             let plan: Vec<String> = explain
                 .build()
                 .fetch_all(&store.read)

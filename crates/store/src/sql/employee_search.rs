@@ -15,7 +15,7 @@
 //! 5. otherwise walk the order (the index that fits the filters: the organisation's, a unit's,
 //!    those without an application) checking each row, and stop at the page.
 
-use certdesk_domain::name_index::{STEM_CHARS, SortOrder, stem};
+use certdesk_domain::name_index::{STEM_CHARS, SortOrder};
 use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
 use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
@@ -24,12 +24,11 @@ use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in};
 use crate::rows::{EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
+pub(crate) mod stems;
+use stems::{RANGE_CAP, checks_rows};
+
 /// Sets up to this size are counted exactly and may be sorted.
 const CAP: i64 = EXACT_TOTAL_UP_TO as i64;
-
-/// A token longer than its stem that prefixes fewer keys than this (of every organisation) is
-/// found by their range and sorted; more, by walking its stem in order.
-const RANGE_CAP: i64 = 2_000;
 
 const LIST_COLUMNS: &str = "e.id, e.afm, e.surname, e.given_name, e.father_name, e.unit, \
      a.status, a.revocation_requested_at";
@@ -296,84 +295,6 @@ impl SqlStore {
         })
     }
 
-    /// The keys of the first token's stem, walked in the order shown as far as the page, each
-    /// employee once; only the page's rows are read whole.
-    async fn stem_walk(
-        &self,
-        pool: &Pool,
-        scope: &Scope,
-        query: &EmployeeQuery,
-    ) -> StoreResult<SearchPage> {
-        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
-        push_stem_matches(&mut select, scope, query);
-        push_page(&mut select, query);
-        select.push(
-            ") page CROSS JOIN employees e \
-             LEFT JOIN applications a ON a.id = e.current_application_id \
-             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
-        );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match short_page_total(query, rows.len()) {
-            Some(total) => total,
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                push_stem_matches(&mut count, scope, query);
-                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
-        };
-        Ok(SearchPage {
-            total,
-            items: convert(rows)?,
-        })
-    }
-
-    /// How many keys (of every organisation) `token` prefixes, up to [`RANGE_CAP`]: their
-    /// primary key's range, read alone.
-    async fn keys_in_range(&self, pool: &Pool, token: &str) -> StoreResult<i64> {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT count(*) FROM (SELECT 1 AS one FROM employee_name_keys k WHERE 1 = 1",
-        );
-        push_prefix(&mut q, "k.key", token);
-        q.push(" LIMIT ").push_bind(RANGE_CAP).push(") found");
-        Ok(q.build_query_scalar().fetch_one(pool).await?)
-    }
-
-    /// A token longer than its stem whose keys are few (the caller's check): they are read by
-    /// their range and sorted, instead of walking a stem that may hold far more keys than match.
-    async fn key_range_sorted(
-        &self,
-        pool: &Pool,
-        scope: &Scope,
-        query: &EmployeeQuery,
-    ) -> StoreResult<SearchPage> {
-        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
-        push_key_range_matches(&mut select, scope, query);
-        select.push(" ORDER BY s1, s2, id");
-        push_page(&mut select, query);
-        select.push(
-            ") page CROSS JOIN employees e \
-             LEFT JOIN applications a ON a.id = e.current_application_id \
-             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
-        );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match short_page_total(query, rows.len()) {
-            Some(total) => total,
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                push_key_range_matches(&mut count, scope, query);
-                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
-        };
-        Ok(SearchPage {
-            total,
-            items: convert(rows)?,
-        })
-    }
-
     /// The rows of the first token's leading range, as far as the page needs, and those found by
     /// the keys that do not lead (few, by the caller's check), merged in the order shown.
     async fn leading_range_and_other_keys(
@@ -476,59 +397,6 @@ fn push_merged(
     push_key_scope(q, scope);
     push_prefix(q, "k.key", token);
     push_filters(q, scope, query, 1);
-}
-
-/// The employees whose keys the first token prefixes, each once (`id`, `s1`, `s2`), from the
-/// keys' primary key range; the organisation is checked on each key (`+`: not by the stem index,
-/// whose order would walk the whole organisation).
-pub(crate) fn push_key_range_matches(
-    q: &mut QueryBuilder<Db>,
-    scope: &Scope,
-    query: &EmployeeQuery,
-) {
-    q.push(
-        "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
-         FROM employee_name_keys k WHERE 1 = 1",
-    );
-    if let Scope::Organisations(ids) = scope {
-        q.push(" AND +k.organisation_id");
-        push_in(q, ids.clone());
-    }
-    push_prefix(q, "k.key", &query.name_tokens[0]);
-}
-
-/// Whether a name search checks more than its first token's keys: each row is then read.
-fn checks_rows(query: &EmployeeQuery) -> bool {
-    has_filter(query) || query.name_tokens.len() > 1
-}
-
-/// The employees whose keys under the first token's stem it prefixes, each once (`id` and sort
-/// columns `s1`, `s2`), in the order shown. With nothing else asked, the keys' index answers
-/// alone; otherwise each employee's row is checked in passing.
-pub(crate) fn push_stem_matches(q: &mut QueryBuilder<Db>, scope: &Scope, query: &EmployeeQuery) {
-    let token = &query.name_tokens[0];
-    let checks_rows = checks_rows(query);
-    q.push(
-        "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
-         FROM employee_name_keys k",
-    );
-    match (checks_rows, needs_application(query)) {
-        (false, _) => q.push(" WHERE 1 = 1"),
-        (true, false) => q.push(" CROSS JOIN employees e WHERE e.id = k.employee_id"),
-        (true, true) => q.push(
-            " CROSS JOIN employees e LEFT JOIN applications a \
-             ON a.id = e.current_application_id WHERE e.id = k.employee_id",
-        ),
-    };
-    push_key_scope(q, scope);
-    q.push(" AND k.stem = ").push_bind(stem(token).to_owned());
-    if token.chars().count() > STEM_CHARS {
-        push_prefix(q, "k.key", token);
-    }
-    if checks_rows {
-        push_filters(q, scope, query, 1);
-    }
-    q.push(" ORDER BY s1, s2, id");
 }
 
 fn has_filter(query: &EmployeeQuery) -> bool {
