@@ -168,6 +168,19 @@ impl StoreProbe {
         }
     }
 
+    /// Makes the employee's keys look as a server older than migration 0023 writes them: no
+    /// stem, no sort columns.
+    pub async fn forget_key_stems(&self, employee_id: i64) {
+        sqlx::query(
+            "UPDATE employee_name_keys SET stem = '', sort_surname = '', sort_given = '' \
+             WHERE employee_id = $1",
+        )
+        .bind(employee_id)
+        .execute(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("forget the stems of {employee_id}: {e}"));
+    }
+
     /// Stores (already sealed) key material for the application, as the CA's issuance would.
     pub async fn put_key_material(&self, application_id: i64, sealed_key: &[u8]) {
         // `Any` binds no date types: the database gives the time.

@@ -35,10 +35,19 @@ async fn insert_name_keys(
     super::bulk::insert_name_keys(conn, &rows).await
 }
 
-/// Fills the search columns of the employees stored before they existed (migrations 0019 and
-/// 0023), and remakes their keys; a no-op once done. Walks the ids upwards, so that each
+/// Fills the search columns of the employees stored before they existed (migration 0019) or
+/// whose keys have no stem (written by an older server after 0023), and remakes their keys; a
+/// no-op once done. Walks the ids upwards, so that each
 /// batch reads only rows not seen before.
 pub(super) async fn fill_search_columns(pool: &Pool) -> StoreResult<()> {
+    // Keys without a stem were written by a server older than 0023 (during a rolling upgrade):
+    // their employees are filled again like those older than 0019.
+    sqlx::query(
+        "UPDATE employees SET search_words = NULL WHERE id IN \
+         (SELECT k.employee_id FROM employee_name_keys k WHERE k.stem = '')",
+    )
+    .execute(pool)
+    .await?;
     let mut after = 0i64;
     loop {
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
