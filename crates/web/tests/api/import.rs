@@ -377,6 +377,40 @@ async fn a_large_import_leaves_every_index_as_it_was() {
     let found = app.search_ok(&token, &[("q", "ξενακη")]).await;
     assert_eq!(found["total"], 1000, "counted up to 1,000: {found}");
     assert_eq!(found["total_exact"], false);
+    // Installation-wide the same walk is counted on the token's key range.
+    let everywhere = app
+        .store
+        .search_employees(
+            &certdesk_store::Scope::Everything,
+            &certdesk_store::EmployeeQuery {
+                name_tokens: vec!["ξενακη".to_owned()],
+                page: 2,
+                per_page: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        everywhere.total,
+        certdesk_domain::paging::Total::more_than_cap()
+    );
+    let ids: Vec<i64> = everywhere.items.iter().map(|e| e.id).collect();
+    let second_page: Vec<i64> = app
+        .search_ok(
+            &token,
+            &[("q", "ξενακη"), ("page", "2"), ("per_page", "20")],
+        )
+        .await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids, second_page,
+        "one organisation: the same page either way"
+    );
     let last = format!("ζαχαριου-{}", letters(19_998));
     assert_eq!(app.total(&token, &[("q", &last)]).await, 1);
     assert_eq!(app.total(&token, &[("q", &letters(19_999))]).await, 1);

@@ -40,7 +40,11 @@ impl SqlStore {
             Some(total) => total,
             None => {
                 let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                push_stem_matches(&mut count, scope, query);
+                if counts_by_key_range(scope, query) {
+                    push_key_range_matches(&mut count, scope, query);
+                } else {
+                    push_stem_matches(&mut count, scope, query);
+                }
                 count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
                 let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
                 Total::from_capped(counted as u64)
@@ -115,6 +119,17 @@ pub(crate) fn push_key_range_matches(
         push_in(q, ids.clone());
     }
     push_prefix(q, "k.key", &query.name_tokens[0]);
+}
+
+/// Whether the stem walk's total is counted on the token's key range instead: installation-wide,
+/// a token longer than its stem reaches 1,001 employees there after about as many keys, while
+/// the stem's order may hold them far apart («papan» among the 244,083 keys of «pap» at 10^6:
+/// 30 ms walked, 2 ms by the range). Within an organisation the range holds every
+/// organisation's keys, so the organisation's stem stays the cheaper walk.
+fn counts_by_key_range(scope: &Scope, query: &EmployeeQuery) -> bool {
+    matches!(scope, Scope::Everything)
+        && !checks_rows(query)
+        && query.name_tokens[0].chars().count() > STEM_CHARS
 }
 
 /// Whether a name search checks more than its first token's keys: each row is then read.
