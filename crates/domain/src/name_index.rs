@@ -112,10 +112,7 @@ impl SearchColumns {
 
     /// The sort column `order` ranges over.
     pub fn sort_column(&self, order: SortOrder) -> &str {
-        match order {
-            SortOrder::Greek => &self.surname_fold,
-            SortOrder::Latin => &self.surname_latin,
-        }
+        self.sorted_by(order).0
     }
 
     /// The sort columns of `order`: surname, then given name.

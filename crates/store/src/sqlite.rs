@@ -389,11 +389,28 @@ mod tests {
             .expect("older servers keep running during a rolling upgrade");
     }
 
+    /// The steps of SQLite's plan for the statement `push` writes.
+    async fn plan_of(
+        store: &SqliteStore,
+        push: impl FnOnce(&mut sqlx::QueryBuilder<sqlx::Sqlite>),
+    ) -> Vec<String> {
+        use sqlx::Row;
+        let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
+        push(&mut explain);
+        explain
+            .build()
+            .fetch_all(&store.read)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get("detail"))
+            .collect()
+    }
+
     /// A name of a stem's length walks that stem's keys in the order shown: their index alone
     /// answers, with nothing sorted or collected, so a page reads the page however many match.
     #[tokio::test]
     async fn a_name_of_a_stems_length_walks_its_keys_index_in_the_order_shown() {
-        use sqlx::Row;
         let store = SqliteStore::open("sqlite::memory:").await.unwrap();
         let organisation = crate::Scope::Organisations(vec![1]);
         for (scope, index) in [
@@ -407,16 +424,10 @@ mod tests {
                     per_page: 20,
                     ..Default::default()
                 };
-                let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
-                sql::employee_search::stems::push_stem_matches(&mut explain, scope, &query);
-                let plan: Vec<String> = explain
-                    .build()
-                    .fetch_all(&store.read)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|row| row.get("detail"))
-                    .collect();
+                let plan = plan_of(&store, |q| {
+                    sql::employee_search::stems::push_stem_matches(q, scope, &query)
+                })
+                .await;
                 assert!(
                     plan.iter()
                         .any(|step| step.contains(&format!("COVERING INDEX {index} "))),
@@ -434,7 +445,6 @@ mod tests {
     /// scope: the organisation's stem index would walk the whole organisation in order.
     #[tokio::test]
     async fn a_long_token_with_few_keys_reads_their_range() {
-        use sqlx::Row;
         let store = SqliteStore::open("sqlite::memory:").await.unwrap();
         let organisation = crate::Scope::Organisations(vec![1]);
         for scope in [&organisation, &crate::Scope::Everything] {
@@ -444,16 +454,10 @@ mod tests {
                 per_page: 20,
                 ..Default::default()
             };
-            let mut explain = sqlx::QueryBuilder::<sqlx::Sqlite>::new("EXPLAIN QUERY PLAN ");
-            sql::employee_search::stems::push_key_range_matches(&mut explain, scope, &query);
-            let plan: Vec<String> = explain
-                .build()
-                .fetch_all(&store.read)
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.get("detail"))
-                .collect();
+            let plan = plan_of(&store, |q| {
+                sql::employee_search::stems::push_key_range_matches(q, scope, &query)
+            })
+            .await;
             assert!(
                 plan.iter()
                     .any(|step| step.contains("USING PRIMARY KEY (key>? AND key<?)")),

@@ -273,22 +273,16 @@ impl SqlStore {
         select.push(order_by(order));
         push_page(&mut select, query);
         let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match known.or_else(|| short_page_total(query, rows.len())) {
-            Some(total) => total,
-            None => {
-                let from = match source {
-                    Source::Applications => FROM_APPLICATIONS,
-                    _ if needs_application(query) => FROM_EMPLOYEES,
-                    _ => FROM_EMPLOYEES_ONLY,
-                };
-                let mut count =
-                    QueryBuilder::<Db>::new(format!("SELECT count(*) FROM (SELECT 1 AS one{from}"));
-                push_filters_from(&mut count, source, scope, query, 0);
-                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
+        let from = match source {
+            Source::Applications => FROM_APPLICATIONS,
+            _ if needs_application(query) => FROM_EMPLOYEES,
+            _ => FROM_EMPLOYEES_ONLY,
         };
+        let total = total_of(pool, query, rows.len(), known, |count| {
+            count.push(format!("SELECT 1 AS one{from}"));
+            push_filters_from(count, source, scope, query, 0);
+        })
+        .await?;
         Ok(SearchPage {
             total,
             items: convert(rows)?,
@@ -305,32 +299,17 @@ impl SqlStore {
         order: SortOrder,
     ) -> StoreResult<SearchPage> {
         let (limit, offset) = query.limit_offset();
-        // The page is found among ids and sort columns; only its rows are read whole.
-        let mut select =
-            QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM (SELECT * FROM ("));
-        push_merged(&mut select, scope, query, order, offset + limit);
-        select.push(") merged ORDER BY s1, s2, id");
-        push_page(&mut select, query);
-        select.push(
-            ") page CROSS JOIN employees e \
-             LEFT JOIN applications a ON a.id = e.current_application_id \
-             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
-        );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match short_page_total(query, rows.len()) {
-            Some(total) => total,
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                push_merged(&mut count, scope, query, order, CAP + 1);
-                count.push(") merged");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
-        };
-        Ok(SearchPage {
-            total,
-            items: convert(rows)?,
-        })
+        page_of_ids(
+            pool,
+            query,
+            |select| {
+                select.push("SELECT * FROM (");
+                push_merged(select, scope, query, order, offset + limit);
+                select.push(") merged ORDER BY s1, s2, id");
+            },
+            |count| push_merged(count, scope, query, order, CAP + 1),
+        )
+        .await
     }
 
     /// How many applications of `scope` have `status`, up to [`CAP`] + 1.
@@ -366,6 +345,49 @@ impl SqlStore {
         q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
         Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
+}
+
+/// The total of a page that found `found` rows: `known`, or told by a short page, or else the
+/// rows `push_set` selects, counted up to [`CAP`] + 1.
+async fn total_of(
+    pool: &Pool,
+    query: &EmployeeQuery,
+    found: usize,
+    known: Option<Total>,
+    push_set: impl FnOnce(&mut QueryBuilder<Db>),
+) -> StoreResult<Total> {
+    if let Some(total) = known.or_else(|| short_page_total(query, found)) {
+        return Ok(total);
+    }
+    let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
+    push_set(&mut count);
+    count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+    let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok(Total::from_capped(counted as u64))
+}
+
+/// The page of the ids `push_ordered` selects (`id` and sort columns `s1`, `s2`, in the order
+/// shown), only its rows read whole, and its total, counted on the ids `push_set` selects.
+async fn page_of_ids(
+    pool: &Pool,
+    query: &EmployeeQuery,
+    push_ordered: impl FnOnce(&mut QueryBuilder<Db>),
+    push_set: impl FnOnce(&mut QueryBuilder<Db>),
+) -> StoreResult<SearchPage> {
+    let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
+    push_ordered(&mut select);
+    push_page(&mut select, query);
+    select.push(
+        ") page CROSS JOIN employees e \
+         LEFT JOIN applications a ON a.id = e.current_application_id \
+         WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
+    );
+    let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+    let total = total_of(pool, query, rows.len(), None, push_set).await?;
+    Ok(SearchPage {
+        total,
+        items: convert(rows)?,
+    })
 }
 
 /// The union of the first token's leading range (its first `range_limit` rows in the order) and

@@ -68,11 +68,8 @@ fn expected(stored: &[Stored], q: &str) -> Vec<i64> {
 }
 
 fn sort_key(s: &Stored, order: SortOrder) -> (&str, &str, i64) {
-    let c = &s.columns;
-    match order {
-        SortOrder::Greek => (&c.surname_fold, &c.given_fold, s.id),
-        SortOrder::Latin => (&c.surname_latin, &c.given_latin, s.id),
-    }
+    let (surname, given) = s.columns.sorted_by(order);
+    (surname, given, s.id)
 }
 
 fn ids(body: &Value) -> Vec<i64> {
@@ -338,4 +335,58 @@ async fn keys_stored_before_their_stems_are_filed_by_the_migration_as_the_store_
 
     app.probe.refile_keys_by_migration_0023().await;
     assert_eq!(app.probe.key_filings().await, filed);
+}
+
+/// A token whose keys are too many to sort (two per employee here: the word and the whole
+/// double surname) is walked under its stem; its total counts employees, not keys, whether
+/// counted on the organisation's stem or, installation-wide, on the token's key range.
+#[tokio::test]
+async fn a_long_token_with_many_keys_counts_employees_in_every_scope() {
+    let app = spawn_app().await;
+    let people: Vec<_> = (0..1000)
+        .map(|i| {
+            (
+                format!("Ξενάκη-{}", SURNAMES[7 + i % 5]),
+                GIVEN[i % 5].to_owned(),
+                "Διεύθυνση Προσωπικού".to_owned(),
+            )
+        })
+        .chain((0..30).map(|i| {
+            (
+                SURNAMES[i % 7].to_owned(),
+                GIVEN[i % 6].to_owned(),
+                String::new(),
+            )
+        }))
+        .collect();
+    let stored = store_all(&app, &people).await;
+    let token = app.token().await;
+    let want = expected(&stored, "ξενακη");
+    assert_eq!(want.len(), 1000);
+
+    let first = app
+        .search_ok(&token, &[("q", "ξενακη"), ("per_page", "20")])
+        .await;
+    assert_eq!(ids(&first), want[..20].to_vec());
+    assert_eq!(first["total"], 1000);
+    assert_eq!(first["total_exact"], true);
+    let everywhere = app
+        .store
+        .search_employees(
+            &Scope::Everything,
+            &EmployeeQuery {
+                name_tokens: query_tokens("ξενακη"),
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let found: Vec<i64> = everywhere.items.iter().map(|e| e.id).collect();
+    assert_eq!(found, want[..20].to_vec());
+    assert_eq!(
+        everywhere.total,
+        certdesk_domain::paging::Total::from_capped(1000)
+    );
 }

@@ -3,15 +3,12 @@
 //! those keys by their range, sorted.
 
 use certdesk_domain::name_index::{STEM_CHARS, stem};
-use certdesk_domain::paging::Total;
 use sqlx::QueryBuilder;
 
 use super::super::{Db, Pool, SqlStore};
 use super::{
-    CAP, LIST_COLUMNS, has_filter, needs_application, push_filters, push_in, push_key_scope,
-    push_page, push_prefix, short_page_total,
+    has_filter, needs_application, page_of_ids, push_filters, push_in, push_key_scope, push_prefix,
 };
-use crate::rows::{EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StoreResult};
 
 /// A token longer than its stem that prefixes fewer keys than this (of every organisation) is
@@ -27,33 +24,16 @@ impl SqlStore {
         scope: &Scope,
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage> {
-        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
-        push_stem_matches(&mut select, scope, query);
-        push_page(&mut select, query);
-        select.push(
-            ") page CROSS JOIN employees e \
-             LEFT JOIN applications a ON a.id = e.current_application_id \
-             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
-        );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match short_page_total(query, rows.len()) {
-            Some(total) => total,
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                if counts_by_key_range(scope, query) {
-                    push_key_range_matches(&mut count, scope, query);
-                } else {
-                    push_stem_matches(&mut count, scope, query);
-                }
-                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
-        };
-        Ok(SearchPage {
-            total,
-            items: convert(rows)?,
-        })
+        page_of_ids(
+            pool,
+            query,
+            |select| push_stem_matches(select, scope, query),
+            |count| match counts_by_key_range(scope, query) {
+                true => push_key_range_matches(count, scope, query),
+                false => push_stem_matches(count, scope, query),
+            },
+        )
+        .await
     }
 
     /// How many keys (of every organisation) `token` prefixes, up to [`RANGE_CAP`]: their
@@ -75,30 +55,16 @@ impl SqlStore {
         scope: &Scope,
         query: &EmployeeQuery,
     ) -> StoreResult<SearchPage> {
-        let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
-        push_key_range_matches(&mut select, scope, query);
-        select.push(" ORDER BY s1, s2, id");
-        push_page(&mut select, query);
-        select.push(
-            ") page CROSS JOIN employees e \
-             LEFT JOIN applications a ON a.id = e.current_application_id \
-             WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
-        );
-        let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-        let total = match short_page_total(query, rows.len()) {
-            Some(total) => total,
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-                push_key_range_matches(&mut count, scope, query);
-                count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
-                let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                Total::from_capped(counted as u64)
-            }
-        };
-        Ok(SearchPage {
-            total,
-            items: convert(rows)?,
-        })
+        page_of_ids(
+            pool,
+            query,
+            |select| {
+                push_key_range_matches(select, scope, query);
+                select.push(" ORDER BY s1, s2, id");
+            },
+            |count| push_key_range_matches(count, scope, query),
+        )
+        .await
     }
 }
 
