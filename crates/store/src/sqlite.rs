@@ -465,4 +465,45 @@ mod tests {
             );
         }
     }
+
+    /// A name asked alone is counted on the leading range of its order and on its other keys,
+    /// each an index's range: never on its stem's keys, which a long token's matches may lie
+    /// far apart in, nor by reading a row.
+    #[tokio::test]
+    async fn a_names_total_reads_the_order_and_the_other_keys_not_the_stem() {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let organisation = crate::Scope::Organisations(vec![1]);
+        for (scope, suffix) in [(&organisation, ""), (&crate::Scope::Everything, "_all")] {
+            for (token, order_index) in [
+                ("papan", "employees_by_latin"),
+                ("παπ", "employees_by_name"),
+                ("πα", "employees_by_name"),
+            ] {
+                let query = crate::EmployeeQuery {
+                    name_tokens: vec![token.to_owned()],
+                    page: 1,
+                    per_page: 20,
+                    ..Default::default()
+                };
+                assert!(sql::employee_search::name_total::applies(&query));
+                let plan = plan_of(&store, |q| {
+                    sql::employee_search::name_total::push_name_total(q, scope, &query)
+                })
+                .await;
+                for index in [order_index, "employee_name_keys_other"] {
+                    let index = format!("COVERING INDEX {index}{suffix} ");
+                    assert!(
+                        plan.iter().any(|step| step.contains(&index)),
+                        "{token}: {plan:?}"
+                    );
+                }
+                assert!(
+                    !plan
+                        .iter()
+                        .any(|step| step.contains("by_stem") || step.contains("SCAN e")),
+                    "{token}: {plan:?}"
+                );
+            }
+        }
+    }
 }

@@ -20,10 +20,11 @@ use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
 use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
 
-use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in};
+use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in, push_limit};
 use crate::rows::{EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
+pub(crate) mod name_total;
 pub(crate) mod stems;
 use stems::{RANGE_CAP, checks_rows};
 
@@ -202,11 +203,8 @@ fn short_page_total(query: &EmployeeQuery, found: usize) -> Option<Total> {
 
 fn push_page(builder: &mut QueryBuilder<Db>, query: &EmployeeQuery) {
     let (limit, offset) = query.limit_offset();
-    builder
-        .push(" LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
+    push_limit(builder, limit);
+    builder.push(format!(" OFFSET {offset}"));
 }
 
 impl SqlStore {
@@ -278,10 +276,16 @@ impl SqlStore {
             _ if needs_application(query) => FROM_EMPLOYEES,
             _ => FROM_EMPLOYEES_ONLY,
         };
-        let total = total_of(pool, query, rows.len(), known, |count| {
-            count.push(format!("SELECT 1 AS one{from}"));
-            push_filters_from(count, source, scope, query, 0);
-        })
+        let total = total_of(
+            pool,
+            query,
+            rows.len(),
+            known,
+            capped_count(|count| {
+                count.push(format!("SELECT 1 AS one{from}"));
+                push_filters_from(count, source, scope, query, 0);
+            }),
+        )
         .await?;
         Ok(SearchPage {
             total,
@@ -307,7 +311,9 @@ impl SqlStore {
                 push_merged(select, scope, query, order, offset + limit);
                 select.push(") merged ORDER BY s1, s2, id");
             },
-            |count| push_merged(count, scope, query, order, CAP + 1),
+            name_search_count(scope, query, move |set| {
+                push_merged(set, scope, query, order, CAP + 1)
+            }),
         )
         .await
     }
@@ -324,7 +330,8 @@ impl SqlStore {
         );
         q.push_bind(status.to_owned());
         super::push_application_scope(&mut q, "a", scope);
-        q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+        push_limit(&mut q, CAP + 1);
+        q.push(") found");
         Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
 
@@ -342,7 +349,8 @@ impl SqlStore {
         );
         push_key_scope(&mut q, scope);
         push_prefix(&mut q, "k.key", token);
-        q.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+        push_limit(&mut q, CAP + 1);
+        q.push(") found");
         Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
 }
@@ -354,25 +362,49 @@ async fn total_of(
     query: &EmployeeQuery,
     found: usize,
     known: Option<Total>,
-    push_set: impl FnOnce(&mut QueryBuilder<Db>),
+    push_count: impl FnOnce(&mut QueryBuilder<Db>),
 ) -> StoreResult<Total> {
     if let Some(total) = known.or_else(|| short_page_total(query, found)) {
         return Ok(total);
     }
-    let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM (");
-    push_set(&mut count);
-    count.push(" LIMIT ").push_bind(CAP + 1).push(") found");
+    let mut count = QueryBuilder::<Db>::new("");
+    push_count(&mut count);
     let counted: i64 = count.build_query_scalar().fetch_one(pool).await?;
     Ok(Total::from_capped(counted as u64))
 }
 
+/// A statement counting the rows `push_set` selects, up to [`CAP`] + 1.
+fn capped_count(
+    push_set: impl FnOnce(&mut QueryBuilder<Db>),
+) -> impl FnOnce(&mut QueryBuilder<Db>) {
+    move |count| {
+        count.push("SELECT count(*) FROM (");
+        push_set(count);
+        push_limit(count, CAP + 1);
+        count.push(") found");
+    }
+}
+
+/// The total of a name search: on the name's own ranges when it is all that is asked
+/// ([`name_total`]), else by counting what `push_set` selects.
+fn name_search_count<'a>(
+    scope: &'a Scope,
+    query: &'a EmployeeQuery,
+    push_set: impl FnOnce(&mut QueryBuilder<Db>) + 'a,
+) -> impl FnOnce(&mut QueryBuilder<Db>) + 'a {
+    move |count| match name_total::applies(query) {
+        true => name_total::push_name_total(count, scope, query),
+        false => capped_count(push_set)(count),
+    }
+}
+
 /// The page of the ids `push_ordered` selects (`id` and sort columns `s1`, `s2`, in the order
-/// shown), only its rows read whole, and its total, counted on the ids `push_set` selects.
+/// shown), only its rows read whole, and its total, by the statement `push_count` writes.
 async fn page_of_ids(
     pool: &Pool,
     query: &EmployeeQuery,
     push_ordered: impl FnOnce(&mut QueryBuilder<Db>),
-    push_set: impl FnOnce(&mut QueryBuilder<Db>),
+    push_count: impl FnOnce(&mut QueryBuilder<Db>),
 ) -> StoreResult<SearchPage> {
     let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
     push_ordered(&mut select);
@@ -383,7 +415,7 @@ async fn page_of_ids(
          WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
     );
     let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-    let total = total_of(pool, query, rows.len(), None, push_set).await?;
+    let total = total_of(pool, query, rows.len(), None, push_count).await?;
     Ok(SearchPage {
         total,
         items: convert(rows)?,
@@ -410,12 +442,11 @@ fn push_merged(
     ));
     push_prefix(q, surname, token);
     push_filters(q, scope, query, 1);
-    q.push(order_by(order))
-        .push(" LIMIT ")
-        .push_bind(range_limit)
-        .push(format!(
-            ") leading_range UNION SELECT e.id, {surname} AS s1, {given} AS s2{from_keys}"
-        ));
+    q.push(order_by(order));
+    push_limit(q, range_limit);
+    q.push(format!(
+        ") leading_range UNION SELECT e.id, {surname} AS s1, {given} AS s2{from_keys}"
+    ));
     push_key_scope(q, scope);
     push_prefix(q, "k.key", token);
     push_filters(q, scope, query, 1);
@@ -430,8 +461,23 @@ fn has_filter(query: &EmployeeQuery) -> bool {
 
 /// The keys carry the organisation, so that a ΔΨΠ's range stays in their own.
 fn push_key_scope(builder: &mut QueryBuilder<Db>, scope: &Scope) {
-    if let Scope::Organisations(ids) = scope {
-        builder.push(" AND k.organisation_id");
-        push_in(builder, ids.clone());
+    push_key_scope_on(builder, "k.organisation_id", scope);
+}
+
+/// [`push_key_scope`] with the organisation written as `organisation` (`+k.organisation_id`
+/// where its index must not be chosen); a person's keys are those of their employee records.
+fn push_key_scope_on(builder: &mut QueryBuilder<Db>, organisation: &str, scope: &Scope) {
+    match scope {
+        Scope::Organisations(ids) => {
+            builder.push(format!(" AND {organisation}"));
+            push_in(builder, ids.clone());
+        }
+        Scope::Person(afm) => {
+            builder
+                .push(" AND k.employee_id IN (SELECT p.id FROM employees p WHERE p.afm = ")
+                .push_bind(afm.as_str().to_owned())
+                .push(")");
+        }
+        Scope::Everything => {}
     }
 }

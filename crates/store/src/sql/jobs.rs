@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::{Db, SKIP_LOCKED, SqlStore, push_in};
+use super::{Db, SKIP_LOCKED, SqlStore, push_in, push_limit};
 use crate::rows::{JobRow, convert};
 use crate::{Job, Jobs, StoreResult};
 
@@ -46,9 +46,9 @@ impl Jobs for SqlStore {
             .push_bind(now)
             .push(") AND kind");
         push_in(&mut q, kinds.iter().map(|k| k.code()));
-        q.push(" ORDER BY run_at, id LIMIT ")
-            .push_bind(limit)
-            .push(SKIP_LOCKED)
+        q.push(" ORDER BY run_at, id");
+        push_limit(&mut q, limit);
+        q.push(SKIP_LOCKED)
             .push(") RETURNING id, kind, application_id, run_at, attempts");
         // Not waited to be durable: a lease lost in a crash only lets the job be taken again
         // sooner, which is harmless (see the module of the worker); whatever the worker then

@@ -111,6 +111,13 @@ fn duplicate(field: Field) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
+/// ` LIMIT n`, the number written into the statement rather than bound. SQLite (3.46 and later)
+/// plans a bound LIMIT by its value, so each new binding makes it parse and plan the statement
+/// again: a tenth of the server's CPU on ΑΦΜ lookups over HTTP (perf, 10^6 employees).
+fn push_limit(builder: &mut QueryBuilder<Db>, limit: i64) {
+    builder.push(format!(" LIMIT {limit}"));
+}
+
 /// ` IN ($…, $…)` of the values, or a list that matches nothing when there are none.
 fn push_in<T>(builder: &mut QueryBuilder<Db>, values: impl IntoIterator<Item = T>)
 where

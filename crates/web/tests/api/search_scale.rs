@@ -390,3 +390,126 @@ async fn a_long_token_with_many_keys_counts_employees_in_every_scope() {
         certdesk_domain::paging::Total::from_capped(1000)
     );
 }
+
+/// A long token with too many keys to sort, found both by the leading range of the order and by
+/// keys that do not lead (a double surname's second word, a given name), some employees by
+/// both: within the organisation its total counts each employee once, as installation-wide.
+#[tokio::test]
+async fn a_long_token_found_by_leading_and_other_keys_counts_each_employee_once() {
+    let app = spawn_app().await;
+    let unit = || "Διεύθυνση Προσωπικού".to_owned();
+    let people: Vec<_> = (0..300)
+        // Two keys each, both leading: the word and the whole double surname.
+        .map(|i| {
+            (
+                format!("Ξενάκη-{}", SURNAMES[i % 7]),
+                GIVEN[i % 5].to_owned(),
+                unit(),
+            )
+        })
+        // One key each, not leading: the second word.
+        .chain((0..300).map(|i| {
+            (
+                format!("{}-Ξενάκη", SURNAMES[i % 7]),
+                GIVEN[i % 5].to_owned(),
+                unit(),
+            )
+        }))
+        // Four each, two leading and two not (the given names): found both ways.
+        .chain((0..300).map(|i| {
+            (
+                format!("Ξενάκη-{}", SURNAMES[i % 7]),
+                "Ξενάκης-Ξενάκος".to_owned(),
+                unit(),
+            )
+        }))
+        .collect();
+    let stored = store_all(&app, &people).await;
+    let want = expected(&stored, "ξενακη");
+    assert_eq!(want.len(), 900, "2,100 keys of 900 employees");
+
+    let token = app.token().await;
+    let first = app
+        .search_ok(&token, &[("q", "ξενακη"), ("per_page", "20")])
+        .await;
+    assert_eq!(ids(&first), want[..20].to_vec());
+    assert_eq!(first["total"], 900);
+    assert_eq!(first["total_exact"], true);
+    let everywhere = app
+        .store
+        .search_employees(
+            &Scope::Everything,
+            &EmployeeQuery {
+                name_tokens: query_tokens("ξενακη"),
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        everywhere.total,
+        certdesk_domain::paging::Total::from_capped(900)
+    );
+}
+
+/// A person's scope (a beneficiary's) reaches only their own employee records, whichever plan
+/// finds the name: a stem's walk, a long token's key range or count, a short token's merge.
+#[tokio::test]
+async fn a_persons_search_finds_only_their_own_records_by_every_plan() {
+    let app = spawn_app().await;
+    let afms: Vec<String> = (0..40).map(|_| next_afm()).collect();
+    let records: Vec<_> = afms
+        .iter()
+        .enumerate()
+        .map(|(i, afm)| {
+            EmployeeInput {
+                afm,
+                surname: if i % 2 == 0 {
+                    "Παπαδοπούλου-Νικολάου"
+                } else {
+                    "Νικολάου-Παπαδάκη"
+                },
+                given_name: "Παναγιώτα",
+                father_name: "Ιωάννης",
+                ..Default::default()
+            }
+            .validate()
+            .expect("a valid employee")
+        })
+        .collect();
+    let ids = app
+        .store
+        .insert_employees(app.org_id, &records, Utc::now())
+        .await
+        .unwrap();
+    let person = Scope::Person(certdesk_domain::validation::Afm::parse(&afms[3]).unwrap());
+    for q in ["παπ", "παπαδ", "papad", "παπαδοπουλου", "νι", "pa", "παναγ"]
+    {
+        let page = app
+            .store
+            .search_employees(
+                &person,
+                &EmployeeQuery {
+                    name_tokens: query_tokens(q),
+                    page: 1,
+                    per_page: 20,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let found: Vec<i64> = page.items.iter().map(|e| e.id).collect();
+        let want = match q {
+            "παπαδοπουλου" => vec![],
+            _ => vec![ids[3]],
+        };
+        assert_eq!(found, want, "q={q}");
+        assert_eq!(
+            page.total,
+            certdesk_domain::paging::Total::from_capped(want.len() as u64),
+            "q={q}"
+        );
+    }
+}

@@ -5,9 +5,10 @@
 use certdesk_domain::name_index::{STEM_CHARS, stem};
 use sqlx::QueryBuilder;
 
-use super::super::{Db, Pool, SqlStore};
+use super::super::{Db, Pool, SqlStore, push_limit};
 use super::{
-    has_filter, needs_application, page_of_ids, push_filters, push_in, push_key_scope, push_prefix,
+    has_filter, name_search_count, needs_application, page_of_ids, push_filters, push_key_scope,
+    push_key_scope_on, push_prefix,
 };
 use crate::{EmployeeQuery, Scope, SearchPage, StoreResult};
 
@@ -28,10 +29,7 @@ impl SqlStore {
             pool,
             query,
             |select| push_stem_matches(select, scope, query),
-            |count| match counts_by_key_range(scope, query) {
-                true => push_key_range_matches(count, scope, query),
-                false => push_stem_matches(count, scope, query),
-            },
+            name_search_count(scope, query, |set| push_stem_matches(set, scope, query)),
         )
         .await
     }
@@ -43,7 +41,8 @@ impl SqlStore {
             "SELECT count(*) FROM (SELECT 1 AS one FROM employee_name_keys k WHERE 1 = 1",
         );
         push_prefix(&mut q, "k.key", token);
-        q.push(" LIMIT ").push_bind(RANGE_CAP).push(") found");
+        push_limit(&mut q, RANGE_CAP);
+        q.push(") found");
         Ok(q.build_query_scalar().fetch_one(pool).await?)
     }
 
@@ -62,7 +61,9 @@ impl SqlStore {
                 push_key_range_matches(select, scope, query);
                 select.push(" ORDER BY s1, s2, id");
             },
-            |count| push_key_range_matches(count, scope, query),
+            name_search_count(scope, query, |set| {
+                push_key_range_matches(set, scope, query)
+            }),
         )
         .await
     }
@@ -80,22 +81,8 @@ pub(crate) fn push_key_range_matches(
         "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
          FROM employee_name_keys k WHERE 1 = 1",
     );
-    if let Scope::Organisations(ids) = scope {
-        q.push(" AND +k.organisation_id");
-        push_in(q, ids.clone());
-    }
+    push_key_scope_on(q, "+k.organisation_id", scope);
     push_prefix(q, "k.key", &query.name_tokens[0]);
-}
-
-/// Whether the stem walk's total is counted on the token's key range instead: installation-wide,
-/// a token longer than its stem reaches 1,001 employees there after about as many keys, while
-/// the stem's order may hold them far apart («papan» among the 244,083 keys of «pap» at 10^6:
-/// 30 ms walked, 2 ms by the range). Within an organisation the range holds every
-/// organisation's keys, so the organisation's stem stays the cheaper walk.
-fn counts_by_key_range(scope: &Scope, query: &EmployeeQuery) -> bool {
-    matches!(scope, Scope::Everything)
-        && !checks_rows(query)
-        && query.name_tokens[0].chars().count() > STEM_CHARS
 }
 
 /// Whether a name search checks more than its first token's keys: each row is then read.
