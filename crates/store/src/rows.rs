@@ -196,6 +196,14 @@ pub(crate) struct EmployeeListRow {
     revocation_requested_at: Option<DateTime<Utc>>,
 }
 
+/// A row of a page with the total beside it, counted in the same statement.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CountedListRow {
+    #[sqlx(flatten)]
+    pub(crate) row: EmployeeListRow,
+    pub(crate) total: i64,
+}
+
 impl TryFrom<EmployeeListRow> for EmployeeRow {
     type Error = StoreError;
 

@@ -21,7 +21,7 @@ use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
 
 use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in, push_limit};
-use crate::rows::{EmployeeListRow, convert};
+use crate::rows::{CountedListRow, EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
 pub(crate) mod name_total;
@@ -305,15 +305,14 @@ impl SqlStore {
         let (limit, offset) = query.limit_offset();
         page_of_ids(
             pool,
+            scope,
             query,
             |select| {
                 select.push("SELECT * FROM (");
                 push_merged(select, scope, query, order, offset + limit);
                 select.push(") merged ORDER BY s1, s2, id");
             },
-            name_search_count(scope, query, move |set| {
-                push_merged(set, scope, query, order, CAP + 1)
-            }),
+            |set| push_merged(set, scope, query, order, CAP + 1),
         )
         .await
     }
@@ -385,28 +384,25 @@ fn capped_count(
     }
 }
 
-/// The total of a name search: on the name's own ranges when it is all that is asked
-/// ([`name_total`]), else by counting what `push_set` selects.
-fn name_search_count<'a>(
-    scope: &'a Scope,
-    query: &'a EmployeeQuery,
-    push_set: impl FnOnce(&mut QueryBuilder<Db>) + 'a,
-) -> impl FnOnce(&mut QueryBuilder<Db>) + 'a {
-    move |count| match name_total::applies(query) {
-        true => name_total::push_name_total(count, scope, query),
-        false => capped_count(push_set)(count),
-    }
-}
-
 /// The page of the ids `push_ordered` selects (`id` and sort columns `s1`, `s2`, in the order
-/// shown), only its rows read whole, and its total, by the statement `push_count` writes.
+/// shown), only its rows read whole, and its total. A name asked alone is counted on its own
+/// ranges ([`name_total`]) in the same statement, one hand-off to the database instead of two;
+/// otherwise on the ids `push_set` selects, when the page does not tell it.
 async fn page_of_ids(
     pool: &Pool,
+    scope: &Scope,
     query: &EmployeeQuery,
     push_ordered: impl FnOnce(&mut QueryBuilder<Db>),
-    push_count: impl FnOnce(&mut QueryBuilder<Db>),
+    push_set: impl FnOnce(&mut QueryBuilder<Db>),
 ) -> StoreResult<SearchPage> {
-    let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS} FROM ("));
+    let counted_here = name_total::applies(query);
+    let mut select = QueryBuilder::<Db>::new(format!("SELECT {LIST_COLUMNS}"));
+    if counted_here {
+        select.push(", (");
+        name_total::push_name_total(&mut select, scope, query);
+        select.push(") AS total");
+    }
+    select.push(" FROM (");
     push_ordered(&mut select);
     push_page(&mut select, query);
     select.push(
@@ -414,8 +410,27 @@ async fn page_of_ids(
          LEFT JOIN applications a ON a.id = e.current_application_id \
          WHERE e.id = page.id ORDER BY page.s1, page.s2, page.id",
     );
-    let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
-    let total = total_of(pool, query, rows.len(), None, push_count).await?;
+    let (rows, counted) = match counted_here {
+        true => {
+            let rows: Vec<CountedListRow> = select.build_query_as().fetch_all(pool).await?;
+            let counted = rows.first().map(|r| Total::from_capped(r.total as u64));
+            (rows.into_iter().map(|r| r.row).collect(), counted)
+        }
+        false => {
+            let rows: Vec<EmployeeListRow> = select.build_query_as().fetch_all(pool).await?;
+            (rows, None)
+        }
+    };
+    let known = short_page_total(query, rows.len()).or(counted);
+    let total = match counted_here {
+        true => {
+            total_of(pool, query, rows.len(), known, |count| {
+                name_total::push_name_total(count, scope, query)
+            })
+            .await?
+        }
+        false => total_of(pool, query, rows.len(), known, capped_count(push_set)).await?,
+    };
     Ok(SearchPage {
         total,
         items: convert(rows)?,

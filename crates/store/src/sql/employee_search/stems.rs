@@ -7,8 +7,8 @@ use sqlx::QueryBuilder;
 
 use super::super::{Db, Pool, SqlStore, push_limit};
 use super::{
-    has_filter, name_search_count, needs_application, page_of_ids, push_filters, push_key_scope,
-    push_key_scope_on, push_prefix,
+    has_filter, needs_application, page_of_ids, push_filters, push_key_scope, push_key_scope_on,
+    push_prefix,
 };
 use crate::{EmployeeQuery, Scope, SearchPage, StoreResult};
 
@@ -27,9 +27,10 @@ impl SqlStore {
     ) -> StoreResult<SearchPage> {
         page_of_ids(
             pool,
+            scope,
             query,
             |select| push_stem_matches(select, scope, query),
-            name_search_count(scope, query, |set| push_stem_matches(set, scope, query)),
+            |set| push_stem_matches(set, scope, query),
         )
         .await
     }
@@ -56,14 +57,13 @@ impl SqlStore {
     ) -> StoreResult<SearchPage> {
         page_of_ids(
             pool,
+            scope,
             query,
             |select| {
                 push_key_range_matches(select, scope, query);
                 select.push(" ORDER BY s1, s2, id");
             },
-            name_search_count(scope, query, |set| {
-                push_key_range_matches(set, scope, query)
-            }),
+            |set| push_key_range_matches(set, scope, query),
         )
         .await
     }
