@@ -18,7 +18,7 @@ use crate::{EmployeeQuery, Scope};
 
 /// Whether the total of `query` may be counted here: its name is all it asks.
 pub(crate) fn applies(query: &EmployeeQuery) -> bool {
-    query.name_tokens.len() == 1 && !super::has_filter(query)
+    !query.name_tokens.is_empty() && !super::stems::checks_rows(query)
 }
 
 /// A statement answering the total of `query` (see [`applies`]) up to [`CAP`] + 1. `CASE`
