@@ -12,7 +12,7 @@ use sqlx::QueryBuilder;
 use super::Durably;
 use super::effects::apply_effects;
 use super::transitions::append_first_histories;
-use super::{Db, SqlStore, is_unique_violation, push_application_scope, push_in};
+use super::{Db, SqlStore, is_unique_violation, push_in, push_owned_scope};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
 
@@ -64,7 +64,7 @@ impl Applications for SqlStore {
     async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {
         let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id = ");
         q.push_bind(id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         let row: Option<ApplicationRow> = q.build_query_as().fetch_optional(&self.read).await?;
         convert_one(row)
     }
@@ -97,7 +97,7 @@ impl Applications for SqlStore {
                  FROM applications a WHERE a.subject_surname IS NOT NULL AND a.id",
             );
             push_in(&mut q, chunk.iter().copied());
-            push_application_scope(&mut q, "a", scope);
+            push_owned_scope(&mut q, "a", scope);
             let rows: Vec<(i64, String, String, String)> =
                 q.build_query_as().fetch_all(&self.read).await?;
             names.extend(rows.into_iter().map(|(id, surname, given, father)| {
@@ -127,7 +127,7 @@ impl Applications for SqlStore {
         let mut q =
             QueryBuilder::<Db>::new("SELECT a.data_disagreement FROM applications a WHERE a.id = ");
         q.push_bind(id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         let codes: Option<Option<String>> =
             q.build_query_scalar().fetch_optional(&self.read).await?;
         Ok(codes
@@ -185,7 +185,7 @@ impl Applications for SqlStore {
         let mut q =
             QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.employee_id = ");
         q.push_bind(employee_id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         q.push(" ORDER BY a.id DESC");
         let rows: Vec<ApplicationRow> = q.build_query_as().fetch_all(&self.read).await?;
         convert(rows)
@@ -234,7 +234,7 @@ impl Applications for SqlStore {
 pub(super) fn applications_in(scope: &Scope, ids: &[i64]) -> QueryBuilder<Db> {
     let mut q = QueryBuilder::<Db>::new("SELECT a.* FROM applications a WHERE a.id");
     push_in(&mut q, ids.iter().copied());
-    push_application_scope(&mut q, "a", scope);
+    push_owned_scope(&mut q, "a", scope);
     q
 }
 
@@ -245,7 +245,7 @@ pub(super) fn histories_in(scope: &Scope, ids: &[i64]) -> QueryBuilder<Db> {
          ON a.id = h.application_id WHERE h.application_id",
     );
     push_in(&mut q, ids.iter().copied());
-    push_application_scope(&mut q, "a", scope);
+    push_owned_scope(&mut q, "a", scope);
     q.push(" ORDER BY h.application_id, h.seq");
     q
 }

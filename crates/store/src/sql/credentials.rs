@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
 use super::Durably;
-use super::{Conn, Db, SqlStore, push_application_scope, queue_email};
+use super::{Conn, Db, SqlStore, push_owned_scope, queue_email};
 use crate::{Credentials, Scope, StoreError, StoreResult};
 
 #[async_trait]
@@ -23,7 +23,7 @@ impl Credentials for SqlStore {
              WHERE s.application_id = ",
         );
         q.push_bind(application_id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         let Some(row) = q.build().fetch_optional(&self.read).await? else {
             return Ok(None);
         };

@@ -20,7 +20,7 @@ use certdesk_domain::paging::{EXACT_TOTAL_UP_TO, Total};
 use certdesk_domain::text::prefix_end;
 use sqlx::QueryBuilder;
 
-use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_in, push_limit};
+use super::{Db, Pool, STRPOS, SqlStore, push_employee_scope, push_limit, push_owned_scope};
 use crate::rows::{CountedListRow, EmployeeListRow, convert};
 use crate::{EmployeeQuery, Scope, SearchPage, StatusFilter, StoreResult};
 
@@ -127,7 +127,7 @@ fn push_filters_from(
             push_employee_scope(builder, "+e", scope)
         }
         Source::ExactField => push_employee_scope(builder, "e", scope),
-        Source::Applications => super::push_application_scope(builder, "a", scope),
+        Source::Applications => super::push_owned_scope(builder, "a", scope),
     }
     for token in query.name_tokens.iter().skip(tokens_from) {
         builder
@@ -328,7 +328,7 @@ impl SqlStore {
             "SELECT count(*) FROM (SELECT 1 AS one FROM applications a WHERE a.status = ",
         );
         q.push_bind(status.to_owned());
-        super::push_application_scope(&mut q, "a", scope);
+        super::push_owned_scope(&mut q, "a", scope);
         push_limit(&mut q, CAP + 1);
         q.push(") found");
         Ok(q.build_query_scalar().fetch_one(pool).await?)
@@ -346,7 +346,7 @@ impl SqlStore {
             "SELECT count(*) FROM (SELECT DISTINCT k.employee_id FROM employee_name_keys k \
              WHERE k.is_leading = 0",
         );
-        push_key_scope(&mut q, scope);
+        push_owned_scope(&mut q, "k", scope);
         push_prefix(&mut q, "k.key", token);
         push_limit(&mut q, CAP + 1);
         q.push(") found");
@@ -421,16 +421,18 @@ async fn page_of_ids(
             (rows, None)
         }
     };
-    let known = short_page_total(query, rows.len()).or(counted);
-    let total = match counted_here {
-        true => {
-            total_of(pool, query, rows.len(), known, |count| {
-                name_total::push_name_total(count, scope, query)
-            })
-            .await?
-        }
-        false => total_of(pool, query, rows.len(), known, capped_count(push_set)).await?,
-    };
+    // An empty page past the start carries no total: it is then counted on its own.
+    let total = total_of(
+        pool,
+        query,
+        rows.len(),
+        counted,
+        |count| match counted_here {
+            true => name_total::push_name_total(count, scope, query),
+            false => capped_count(push_set)(count),
+        },
+    )
+    .await?;
     Ok(SearchPage {
         total,
         items: convert(rows)?,
@@ -462,7 +464,7 @@ fn push_merged(
     q.push(format!(
         ") leading_range UNION SELECT e.id, {surname} AS s1, {given} AS s2{from_keys}"
     ));
-    push_key_scope(q, scope);
+    push_owned_scope(q, "k", scope);
     push_prefix(q, "k.key", token);
     push_filters(q, scope, query, 1);
 }
@@ -472,27 +474,4 @@ fn has_filter(query: &EmployeeQuery) -> bool {
         || query.status.is_some()
         || query.unit.is_some()
         || query.revocation_requested
-}
-
-/// The keys carry the organisation, so that a ΔΨΠ's range stays in their own.
-fn push_key_scope(builder: &mut QueryBuilder<Db>, scope: &Scope) {
-    push_key_scope_on(builder, "k.organisation_id", scope);
-}
-
-/// [`push_key_scope`] with the organisation written as `organisation` (`+k.organisation_id`
-/// where its index must not be chosen); a person's keys are those of their employee records.
-fn push_key_scope_on(builder: &mut QueryBuilder<Db>, organisation: &str, scope: &Scope) {
-    match scope {
-        Scope::Organisations(ids) => {
-            builder.push(format!(" AND {organisation}"));
-            push_in(builder, ids.clone());
-        }
-        Scope::Person(afm) => {
-            builder
-                .push(" AND k.employee_id IN (SELECT p.id FROM employees p WHERE p.afm = ")
-                .push_bind(afm.as_str().to_owned())
-                .push(")");
-        }
-        Scope::Everything => {}
-    }
 }

@@ -151,17 +151,19 @@ fn push_employee_scope(builder: &mut QueryBuilder<Db>, employee: &str, scope: &S
     }
 }
 
-/// Limits a query to the applications of `scope`; `application` is the alias of `applications`.
-fn push_application_scope(builder: &mut QueryBuilder<Db>, application: &str, scope: &Scope) {
+/// Limits a query to the rows of `scope` of a table that carries their organisation and their
+/// employee (`organisation_id`, `employee_id`: applications, name keys); `table` is its alias,
+/// written `+k` where the organisation's index must not be chosen.
+fn push_owned_scope(builder: &mut QueryBuilder<Db>, table: &str, scope: &Scope) {
     match scope {
         Scope::Organisations(ids) => {
-            builder.push(format!(" AND {application}.organisation_id"));
+            builder.push(format!(" AND {table}.organisation_id"));
             push_in(builder, ids.clone());
         }
         Scope::Person(afm) => {
             builder
                 .push(format!(
-                    " AND {application}.employee_id IN (SELECT id FROM employees WHERE afm = "
+                    " AND {table}.employee_id IN (SELECT id FROM employees WHERE afm = "
                 ))
                 .push_bind(afm.as_str().to_owned())
                 .push(")");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::{Conn, Db, SqlStore, assembled, duplicate, push_application_scope, queue_email};
+use super::{Conn, Db, SqlStore, assembled, duplicate, push_owned_scope, queue_email};
 use crate::rows::{CERTIFICATE_COLUMNS, CertificateRow, RevocationRow, convert, convert_one};
 use crate::{AuthorityRecord, CertificateRecord, Pki, Revocation, Scope, StoreResult};
 
@@ -69,7 +69,7 @@ impl Pki for SqlStore {
              JOIN applications a ON a.id = c.application_id WHERE c.application_id = "
         ));
         q.push_bind(application_id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         let row: Option<CertificateRow> = q.build_query_as().fetch_optional(&self.read).await?;
         convert_one(row)
     }

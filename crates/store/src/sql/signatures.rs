@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::{Db, SqlStore, assembled, push_application_scope};
+use super::{Db, SqlStore, assembled, push_owned_scope};
 use crate::rows::{SIGNATURE_COLUMNS, SignatureRow, convert};
 use crate::{NewSignatures, Scope, SignatureRecord, Signatures, StoreResult};
 
@@ -84,7 +84,7 @@ impl Signatures for SqlStore {
              WHERE s.application_id = ",
         );
         q.push_bind(application_id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         if let Some(before) = before_id {
             q.push(" AND s.id < ").push_bind(before);
         }
@@ -99,7 +99,7 @@ impl Signatures for SqlStore {
              WHERE s.application_id = ",
         );
         q.push_bind(application_id);
-        push_application_scope(&mut q, "a", scope);
+        push_owned_scope(&mut q, "a", scope);
         Ok(q.build_query_scalar().fetch_one(&self.read).await?)
     }
 }

@@ -12,8 +12,8 @@
 use certdesk_domain::name_index::SortOrder;
 use sqlx::QueryBuilder;
 
-use super::super::{Db, push_limit};
-use super::{CAP, FROM_EMPLOYEES_ONLY, push_filters, push_key_scope, push_prefix, sort_columns};
+use super::super::{Db, push_limit, push_owned_scope};
+use super::{CAP, FROM_EMPLOYEES_ONLY, push_filters, push_prefix, sort_columns};
 use crate::{EmployeeQuery, Scope};
 
 /// Whether the total of `query` may be counted here: its name is all it asks.
@@ -53,7 +53,7 @@ pub(crate) fn push_leading_ids(q: &mut QueryBuilder<Db>, scope: &Scope, query: &
 /// The employees the token finds through keys that do not lead, at most [`CAP`] + 1, each once.
 pub(crate) fn push_other_ids(q: &mut QueryBuilder<Db>, scope: &Scope, query: &EmployeeQuery) {
     q.push("SELECT DISTINCT k.employee_id FROM employee_name_keys k WHERE k.is_leading = 0");
-    push_key_scope(q, scope);
+    push_owned_scope(q, "k", scope);
     push_prefix(q, "k.key", &query.name_tokens[0]);
     push_limit(q, CAP + 1);
 }

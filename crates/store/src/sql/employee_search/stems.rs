@@ -5,11 +5,8 @@
 use certdesk_domain::name_index::{STEM_CHARS, stem};
 use sqlx::QueryBuilder;
 
-use super::super::{Db, Pool, SqlStore, push_limit};
-use super::{
-    has_filter, needs_application, page_of_ids, push_filters, push_key_scope, push_key_scope_on,
-    push_prefix,
-};
+use super::super::{Db, Pool, SqlStore, push_limit, push_owned_scope};
+use super::{has_filter, needs_application, page_of_ids, push_filters, push_prefix};
 use crate::{EmployeeQuery, Scope, SearchPage, StoreResult};
 
 /// A token longer than its stem that prefixes fewer keys than this (of every organisation) is
@@ -81,7 +78,7 @@ pub(crate) fn push_key_range_matches(
         "SELECT DISTINCT k.sort_surname AS s1, k.sort_given AS s2, k.employee_id AS id \
          FROM employee_name_keys k WHERE 1 = 1",
     );
-    push_key_scope_on(q, "+k.organisation_id", scope);
+    push_owned_scope(q, "+k", scope);
     push_prefix(q, "k.key", &query.name_tokens[0]);
 }
 
@@ -108,7 +105,7 @@ pub(crate) fn push_stem_matches(q: &mut QueryBuilder<Db>, scope: &Scope, query: 
              ON a.id = e.current_application_id WHERE e.id = k.employee_id",
         ),
     };
-    push_key_scope(q, scope);
+    push_owned_scope(q, "k", scope);
     q.push(" AND k.stem = ").push_bind(stem(token).to_owned());
     if token.chars().count() > STEM_CHARS {
         push_prefix(q, "k.key", token);
