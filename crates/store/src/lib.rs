@@ -40,6 +40,7 @@ pub mod models;
 pub mod postgres;
 pub mod roles;
 mod rows;
+mod session_cache;
 pub mod sqlite;
 
 use std::sync::Arc;

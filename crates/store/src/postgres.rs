@@ -86,6 +86,7 @@ impl PostgresStore {
             group_sync: None,
             replica,
             commits: sql::transition_queue(dialect::COMMIT_LANES),
+            session_cache: Default::default(),
         })
     }
 }

@@ -104,6 +104,7 @@ impl SqliteStore {
             group_sync,
             replica: None,
             commits: sql::transition_queue(dialect::COMMIT_LANES),
+            session_cache: Default::default(),
         })
     }
 
@@ -182,6 +183,82 @@ mod tests {
 
         let memory = SqliteStore::open("sqlite::memory:").await.unwrap();
         assert!(memory.group_sync.is_none(), "nothing to sync in memory");
+    }
+
+    #[tokio::test]
+    async fn a_session_kept_in_memory_is_read_again_after_each_write_to_accounts() {
+        use crate::{AccountSafety, NewAdministrator, NewSession, SessionKind, Sessions};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let now = chrono::Utc::now();
+        let first = store.create_organisation("A", "Α", now).await.unwrap();
+        let second = store.create_organisation("B", "Β", now).await.unwrap();
+        let id = store
+            .create_administrator(
+                &NewAdministrator {
+                    username: "dpp@example.gr".into(),
+                    full_name: "Ελένη Παπαδοπούλου".into(),
+                    password_hash: "unused".into(),
+                    organisation_ids: vec![first.id],
+                    role: certdesk_domain::Role::Administrator,
+                    must_change_password: false,
+                    second_factor_required: true,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .create_session(&NewSession {
+                token_hash: "h".into(),
+                administrator_id: id,
+                kind: SessionKind::Api,
+                csrf_token: "c".into(),
+                created_at: now,
+                expires_at: now + chrono::Duration::hours(1),
+            })
+            .await
+            .unwrap();
+        let other = SqliteStore::open(&url).await.unwrap();
+        let read = || async { store.session("h", now).await.unwrap() };
+        assert_eq!(read().await.unwrap().organisation_ids, vec![first.id]);
+
+        // Another process's write is not seen while the read is kept (a second at most) ...
+        other
+            .add_administrator_to_organisation(id, second.id)
+            .await
+            .unwrap();
+        assert_eq!(read().await.unwrap().organisation_ids, vec![first.id]);
+        // ... this store's own writes are, at once.
+        store
+            .add_administrator_to_organisation(id, second.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            read().await.unwrap().organisation_ids,
+            vec![first.id, second.id]
+        );
+        store
+            .remove_administrator_from_organisation(id, first.id)
+            .await
+            .unwrap();
+        assert_eq!(read().await.unwrap().organisation_ids, vec![second.id]);
+        store.set_second_factor_required(id, false).await.unwrap();
+        assert!(!read().await.unwrap().security.second_factor_required);
+        store.reset_administrator_password(id, "new").await.unwrap();
+        assert!(read().await.unwrap().security.must_change_password);
+        store
+            .change_administrator_password(id, "newer")
+            .await
+            .unwrap();
+        assert!(!read().await.unwrap().security.must_change_password);
+        store.set_administrator_disabled(id, true).await.unwrap();
+        assert!(read().await.is_none());
+        store.set_administrator_disabled(id, false).await.unwrap();
+        assert!(read().await.is_some());
+        store.delete_session("h").await.unwrap();
+        assert!(read().await.is_none());
     }
 
     /// Two applications of the organisation, started; their start transitions.
@@ -405,6 +482,21 @@ mod tests {
             .iter()
             .map(|row| row.get("detail"))
             .collect()
+    }
+
+    /// The look for employees whose search columns are to fill, made at every start, reads the
+    /// partial index of those employees, not the table.
+    #[tokio::test]
+    async fn the_start_looks_for_unfilled_employees_in_their_own_index() {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let plan = plan_of(&store, |q| {
+            q.push(sql::employees::UNFILLED_EMPLOYEES);
+        })
+        .await;
+        assert_eq!(
+            plan,
+            vec!["SEARCH employees USING INDEX employees_without_search_words (id>?)"],
+        );
     }
 
     /// A name of a stem's length walks that stem's keys in the order shown: their index alone

@@ -18,7 +18,7 @@ impl AccountSafety for SqlStore {
         .bind(false)
         .bind(id)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?;
         Ok(())
     }
@@ -28,7 +28,7 @@ impl AccountSafety for SqlStore {
             .bind(required)
             .bind(id)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }
@@ -42,7 +42,7 @@ impl AccountSafety for SqlStore {
             .bind(secret.map(|s| s.0.as_str()))
             .bind(token_hash)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }
@@ -81,7 +81,7 @@ impl AccountSafety for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().durably(self).await?;
+        tx.commit().durably_for_sessions(self).await?;
         Ok(())
     }
 
@@ -94,7 +94,7 @@ impl AccountSafety for SqlStore {
         .bind(step)
         .bind(id)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?
         .rows_affected();
         Ok(claimed == 1)
@@ -121,6 +121,7 @@ impl AccountSafety for SqlStore {
             .execute(&self.write)
             .durably(self)
             .await?;
+        self.session_cache.forget(token_hash);
         Ok(())
     }
 
@@ -136,7 +137,7 @@ impl AccountSafety for SqlStore {
         .bind(administrator_id)
         .bind(except)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?
         .rows_affected())
     }

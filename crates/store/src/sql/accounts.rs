@@ -83,7 +83,7 @@ impl Accounts for SqlStore {
             .bind(password_hash)
             .bind(id)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }
@@ -100,7 +100,7 @@ impl Accounts for SqlStore {
         .bind(administrator_id)
         .bind(organisation_id)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?;
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Accounts for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().durably(self).await?;
+        tx.commit().durably_for_sessions(self).await?;
         Ok(id)
     }
 
@@ -196,7 +196,7 @@ impl Accounts for SqlStore {
         .bind(administrator_id)
         .bind(organisation_id)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?;
         Ok(())
     }
@@ -206,7 +206,7 @@ impl Accounts for SqlStore {
             .bind(disabled)
             .bind(id)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }
@@ -219,7 +219,7 @@ impl Accounts for SqlStore {
         .bind(password_hash)
         .bind(id)
         .execute(&self.write)
-        .durably(self)
+        .durably_for_sessions(self)
         .await?;
         Ok(())
     }
@@ -228,7 +228,7 @@ impl Accounts for SqlStore {
         sqlx::query("UPDATE administrators SET totp_secret = NULL WHERE id = $1")
             .bind(id)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }

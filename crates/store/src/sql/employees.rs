@@ -35,6 +35,11 @@ async fn insert_name_keys(
     super::bulk::insert_name_keys(conn, &rows).await
 }
 
+/// The next employees whose search columns are to fill, after the id `$1`: read by their own
+/// partial index (migration 0024), so that a start with none to fill reads nothing.
+pub(crate) const UNFILLED_EMPLOYEES: &str = "SELECT id, organisation_id, surname, given_name \
+     FROM employees WHERE id > $1 AND search_words IS NULL ORDER BY id LIMIT 1000";
+
 /// Fills the search columns of the employees stored before they existed (migration 0019) or
 /// whose keys have no stem (written by an older server after 0023), and remakes their keys; a
 /// no-op once done. Walks the ids upwards, so that each
@@ -50,13 +55,10 @@ pub(super) async fn fill_search_columns(pool: &Pool) -> StoreResult<()> {
     .await?;
     let mut after = 0i64;
     loop {
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT id, organisation_id, surname, given_name FROM employees \
-             WHERE id > $1 AND search_words IS NULL ORDER BY id LIMIT 1000",
-        )
-        .bind(after)
-        .fetch_all(pool)
-        .await?;
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(UNFILLED_EMPLOYEES)
+            .bind(after)
+            .fetch_all(pool)
+            .await?;
         let Some(last) = rows.last() else {
             return Ok(());
         };

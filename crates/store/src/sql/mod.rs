@@ -16,7 +16,7 @@ mod effects;
 mod email_proofs;
 pub(crate) mod employee_import;
 pub(crate) mod employee_search;
-mod employees;
+pub(crate) mod employees;
 mod gauges;
 mod jobs;
 pub(crate) mod one_hop;
@@ -53,6 +53,8 @@ pub struct SqlStore {
     pub(crate) replica: Option<std::sync::Arc<replica::Replica>>,
     /// Transitions waiting to share the next transaction (`combined_commits`).
     pub(crate) commits: std::sync::Arc<combined_commits::TransitionQueue>,
+    /// Sessions read a moment ago (`session_cache`).
+    pub(crate) session_cache: std::sync::Arc<crate::session_cache::SessionCache>,
 }
 
 impl SqlStore {
@@ -79,6 +81,20 @@ trait Durably<T>: std::future::Future<Output = Result<T, sqlx::Error>> + Sized {
             let value = self.await?;
             store.durable().await?;
             Ok(value)
+        })
+    }
+
+    /// As [`Durably::durably`], for a write to sessions or accounts: once it is over (done or
+    /// failed), the sessions this process keeps in memory are read again.
+    fn durably_for_sessions<'a>(self, store: &'a SqlStore) -> WriteFuture<'a, T>
+    where
+        Self: Send + 'a,
+        T: Send + 'a,
+    {
+        Box::pin(async move {
+            let written = self.durably(store).await;
+            store.session_cache.invalidate();
+            written
         })
     }
 }

@@ -1,6 +1,8 @@
 //! Sessions of the console, the API and the portal (stored hashed), the portal's login states,
 //! and the counters of attempts that throttling takes.
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use certdesk_domain::throttle::ThrottleKey;
 use chrono::{DateTime, Utc};
@@ -36,6 +38,11 @@ impl Sessions for SqlStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRecord>> {
+        let instant = Instant::now();
+        if let Some(cached) = self.session_cache.get(token_hash, now, instant) {
+            return Ok(Some(cached));
+        }
+        let generation = self.session_cache.generation();
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.administrator_id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at, \
              s.pending_totp_secret, a.username, a.full_name, a.role, a.must_change_password, \
@@ -50,15 +57,21 @@ impl Sessions for SqlStore {
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        // One statement with the organisations: every authenticated request reads it.
-        row.map(SessionRow::into_record).transpose()
+        // One statement with the organisations: every authenticated request reads it (or the
+        // cache, when the same session was read a moment ago).
+        let record = row.map(SessionRow::into_record).transpose()?;
+        if let Some(record) = &record {
+            self.session_cache
+                .put(token_hash, record, generation, instant);
+        }
+        Ok(record)
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.write)
-            .durably(self)
+            .durably_for_sessions(self)
             .await?;
         Ok(())
     }
@@ -174,6 +187,7 @@ impl Sessions for SqlStore {
                 .await?
                 .rows_affected();
         }
+        self.session_cache.invalidate();
         Ok(purged)
     }
 
