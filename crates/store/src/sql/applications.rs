@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::effects::apply_effects;
-use super::transitions::append_first_histories;
+use super::effects::apply_effects_after;
+use super::one_hop::OneHop;
+use super::transitions::add_first_histories;
 use super::{Db, SqlStore, is_unique_violation, push_in, push_owned_scope};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
@@ -46,17 +47,20 @@ impl Applications for SqlStore {
             }
         })?
         .ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE employees SET current_application_id = $1 WHERE id = $2")
-            .bind(id)
-            .bind(employee_id)
-            .execute(&mut *tx)
-            .await?;
         let start = Transition {
             application_id: id,
             ..start.clone()
         };
-        append_first_histories(&mut tx, &[&start]).await?;
-        apply_effects(&mut tx, &[&start], &self.options).await?;
+        // The employee's link and the first entry go with the effects' first hand-off.
+        let mut hop = OneHop::new();
+        hop.add(|q| {
+            q.push("UPDATE employees SET current_application_id = ");
+            q.push_bind(id);
+            q.push(" WHERE id = ");
+            q.push_bind(employee_id);
+        });
+        add_first_histories(&mut hop, &[&start]);
+        apply_effects_after(&mut tx, &mut hop, &[&start], &self.options, None).await?;
         tx.commit().durably(self).await?;
         Ok(id)
     }

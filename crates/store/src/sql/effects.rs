@@ -16,25 +16,38 @@ use super::transitions::ROWS_PER_STATEMENT;
 use super::{Conn, Db, credentials, duplicate, email_proofs, pki, push_in};
 use crate::{StoreOptions, StoreResult};
 
-/// Carries out the effects of `ts` (distinct applications) inside their transaction. The
-/// common kinds are written for all of them at once, the rest one by one; before an effect
-/// written alone, those gathered so far are written, so that each runs after every effect
-/// listed before it.
-pub(super) async fn apply_effects(
+/// Carries out the effects of `ts` (distinct applications) inside their transaction, after the
+/// statements waiting in `hop` (which go to the database with the effects' own, in one
+/// hand-off where nothing comes between). The common kinds are written for all of them at once,
+/// the rest one by one; before an effect written alone, those gathered so far are written, so
+/// that each runs after every effect listed before it. The beneficiaries' addresses and names
+/// come from `recipients` when the caller read them already (`None`: read here, if an email
+/// needs them). Everything in `hop` is written when this returns.
+pub(super) async fn apply_effects_after(
     conn: &mut Conn,
+    hop: &mut OneHop,
     ts: &[&Transition],
     options: &StoreOptions,
+    recipients: Option<&HashMap<i64, Recipient>>,
 ) -> StoreResult<()> {
     let mut gathered = Gathered::default();
     for t in ts {
         for effect in &t.effects {
             if !gathered.take(t, effect) {
-                gathered.write(conn, options).await?;
+                gathered.write(conn, hop, options, recipients).await?;
                 apply_effect(conn, t, effect, options).await?;
             }
         }
     }
-    gathered.write(conn, options).await
+    gathered.write(conn, hop, options, recipients).await
+}
+
+/// Where a transition's status-change email goes: the application's address, and the names of
+/// its employee that the email greets.
+pub(super) struct Recipient {
+    pub(super) email: String,
+    pub(super) given_name: String,
+    pub(super) surname: String,
 }
 
 /// The effects written for many applications at once, gathered until written.
@@ -64,25 +77,32 @@ impl<'a> Gathered<'a> {
         true
     }
 
-    async fn write(&mut self, conn: &mut Conn, options: &StoreOptions) -> StoreResult<()> {
+    /// Writes what was gathered, and what waits in `hop`: the deletes and the emails with it,
+    /// in one hand-off; then the certificates.
+    async fn write(
+        &mut self,
+        conn: &mut Conn,
+        hop: &mut OneHop,
+        options: &StoreOptions,
+        recipients: Option<&HashMap<i64, Recipient>>,
+    ) -> StoreResult<()> {
         let destroy = std::mem::take(&mut self.destroy_key_material);
-        let mut deletes = OneHop::new();
         delete_of(
-            &mut deletes,
+            hop,
             "usernames",
             &std::mem::take(&mut self.release_usernames),
         );
-        delete_of(&mut deletes, "jobs", &std::mem::take(&mut self.drop_jobs));
-        delete_of(&mut deletes, "key_material", &destroy);
-        credentials::destroy(&mut deletes, &destroy);
-        deletes.execute(conn).await?;
+        delete_of(hop, "jobs", &std::mem::take(&mut self.drop_jobs));
+        delete_of(hop, "key_material", &destroy);
+        credentials::destroy(hop, &destroy);
+        let notify = std::mem::take(&mut self.notify);
+        if !notify.is_empty() {
+            notify_beneficiaries(conn, hop, &notify, options, recipients).await?;
+        }
+        hop.flush(conn).await?;
         let certificates = std::mem::take(&mut self.certificates);
         if !certificates.is_empty() {
             pki::store_certificates(conn, &certificates).await?;
-        }
-        let notify = std::mem::take(&mut self.notify);
-        if !notify.is_empty() {
-            notify_beneficiaries(conn, &notify, options).await?;
         }
         Ok(())
     }
@@ -99,27 +119,50 @@ pub(super) fn delete_of(deletes: &mut OneHop, table: &'static str, ids: &[i64]) 
     }
 }
 
-/// The status-change email to each beneficiary of `ts`, at the application's address.
+/// The addresses and names of the applications `ids`.
+async fn recipients_of(conn: &mut Conn, ids: &[i64]) -> StoreResult<HashMap<i64, Recipient>> {
+    let mut q = QueryBuilder::<Db>::new(
+        "SELECT a.id, a.email, e.given_name, e.surname FROM applications a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.id",
+    );
+    push_in(&mut q, ids.iter().copied());
+    let people: Vec<(i64, String, String, String)> =
+        q.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(people
+        .into_iter()
+        .map(|(id, email, given_name, surname)| {
+            let recipient = Recipient {
+                email,
+                given_name,
+                surname,
+            };
+            (id, recipient)
+        })
+        .collect())
+}
+
+/// Adds to `hop` the status-change email to each beneficiary of `ts`, at the application's
+/// address (from `recipients`, or read now).
 async fn notify_beneficiaries(
     conn: &mut Conn,
+    hop: &mut OneHop,
     ts: &[&Transition],
     options: &StoreOptions,
+    recipients: Option<&HashMap<i64, Recipient>>,
 ) -> StoreResult<()> {
     for chunk in ts.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT a.id, a.email, e.given_name, e.surname FROM applications a \
-             JOIN employees e ON e.id = a.employee_id WHERE a.id",
-        );
-        push_in(&mut q, chunk.iter().map(|t| t.application_id));
-        let people: Vec<(i64, String, String, String)> =
-            q.build_query_as().fetch_all(&mut *conn).await?;
-        let people: HashMap<i64, (String, String, String)> = people
-            .into_iter()
-            .map(|(id, email, given, surname)| (id, (email, given, surname)))
-            .collect();
+        let read;
+        let people = match recipients {
+            Some(known) => known,
+            None => {
+                let ids: Vec<i64> = chunk.iter().map(|t| t.application_id).collect();
+                read = recipients_of(conn, &ids).await?;
+                &read
+            }
+        };
         let mut rows = Vec::with_capacity(chunk.len());
         for t in chunk {
-            let Some((recipient, given_name, surname)) = people.get(&t.application_id) else {
+            let Some(person) = people.get(&t.application_id) else {
                 continue;
             };
             // The start email's «Έναρξη» carries the token that proves the address.
@@ -128,32 +171,33 @@ async fn notify_beneficiaries(
                 (url, _) => url.map(str::to_owned),
             };
             let email = status_change_email(
-                given_name,
-                surname,
+                &person.given_name,
+                &person.surname,
                 t.to,
                 &t.description,
                 t.reason.as_deref(),
                 portal_url.as_deref(),
             );
-            rows.push((t.application_id, recipient.clone(), email, t.at));
+            rows.push((t.application_id, person.email.clone(), email, t.at));
         }
         if rows.is_empty() {
             continue;
         }
-        let mut q = QueryBuilder::<Db>::new(
-            "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
-             created_at, next_attempt_at) ",
-        );
-        q.push_values(rows, |mut row, (id, recipient, email, at)| {
-            row.push_bind(id)
-                .push_bind(recipient)
-                .push_bind(email.subject)
-                .push_bind(email.body_text)
-                .push_bind(email.body_html)
-                .push_bind(at)
-                .push_bind(at);
+        hop.add(|q| {
+            q.push(
+                "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
+                 created_at, next_attempt_at) ",
+            );
+            q.push_values(rows, |mut row, (id, recipient, email, at)| {
+                row.push_bind(id)
+                    .push_bind(recipient)
+                    .push_bind(email.subject)
+                    .push_bind(email.body_text)
+                    .push_bind(email.body_html)
+                    .push_bind(at)
+                    .push_bind(at);
+            });
         });
-        q.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -240,7 +284,7 @@ async fn apply_effect(
         | Effect::NotifyBeneficiary => {
             let mut one = Gathered::default();
             one.take(t, effect);
-            one.write(conn, options).await?;
+            one.write(conn, &mut OneHop::new(), options, None).await?;
         }
     }
     Ok(())

@@ -38,6 +38,11 @@ impl OneHop {
         self.statements += 1;
     }
 
+    /// Runs what was added so far and starts again empty (to go on adding after it).
+    pub(crate) async fn flush(&mut self, conn: &mut Conn) -> StoreResult<()> {
+        std::mem::replace(self, OneHop::new()).execute(conn).await
+    }
+
     /// Runs what was added, in order, inside the caller's transaction.
     pub(crate) async fn execute(mut self, conn: &mut Conn) -> StoreResult<()> {
         if self.statements == 0 {

@@ -1,8 +1,8 @@
 //! Many transitions stored in a few statements, inside the caller's transaction: one conditional
 //! update for all of them (each row still guarded by its application's status and version, so a
-//! lost race loses alone), which also returns each moved application's last history link, one
-//! insert of the new entries, then the effects (`effects.rs`), each kind for all of them at once
-//! where it can be.
+//! lost race loses alone), which also returns each moved application's last history link and
+//! the address and names its emails need, then one hand-off of the new entries' insert with the
+//! effects (`effects.rs`), each kind for all of them at once where it can be.
 //!
 //! Why: each statement is a round trip (a thread hand-off on SQLite, a network one on PostgreSQL);
 //! a profile of the issuance batches showed half of the CPU in waking and parking threads for
@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 use certdesk_domain::{HistoryEntry, Transition};
 use sqlx::QueryBuilder;
 
-use super::effects::apply_effects;
+use super::effects::{Recipient, apply_effects_after};
+use super::one_hop::OneHop;
 use super::{Conn, Db};
 use crate::{StoreOptions, StoreResult};
 
@@ -40,34 +41,46 @@ pub(super) async fn write_transitions(
         let (round, later): (Vec<usize>, Vec<usize>) = rest
             .into_iter()
             .partition(|&i| seen.insert(transitions[i].application_id));
-        let mut winners = Vec::with_capacity(round.len());
-        let mut entries = Vec::with_capacity(round.len());
+        let mut moved = HashMap::with_capacity(round.len());
         for chunk in round.chunks(ROWS_PER_STATEMENT) {
-            let moved = conditional_update(conn, transitions, chunk).await?;
-            for &i in chunk {
-                let t = &transitions[i];
-                if let Some(last) = moved.get(&t.application_id) {
-                    applied[i] = true;
-                    winners.push(t);
-                    entries.push(t.history_entry(last.as_ref().map(|(h, seq)| (h.as_str(), *seq))));
-                }
+            moved.extend(conditional_update(conn, transitions, chunk).await?);
+        }
+        let mut winners = Vec::with_capacity(moved.len());
+        let mut entries = Vec::with_capacity(moved.len());
+        let mut recipients = HashMap::with_capacity(moved.len());
+        for &i in &round {
+            let t = &transitions[i];
+            if let Some(Moved { last, recipient }) = moved.remove(&t.application_id) {
+                applied[i] = true;
+                winners.push(t);
+                entries.push(t.history_entry(last.as_ref().map(|(h, seq)| (h.as_str(), *seq))));
+                recipients.insert(t.application_id, recipient);
             }
         }
-        insert_histories(conn, &entries).await?;
-        apply_effects(conn, &winners, options).await?;
+        // The entries go with the effects' first hand-off; the next round's update reads them.
+        let mut hop = OneHop::new();
+        add_histories(&mut hop, entries);
+        apply_effects_after(conn, &mut hop, &winners, options, Some(&recipients)).await?;
         rest = later;
     }
     Ok(applied)
 }
 
+/// What the update says of an application it moved.
+struct Moved {
+    /// Its history's last link (hash and sequence number), which the new entry chains to.
+    last: Option<(String, i64)>,
+    recipient: Recipient,
+}
+
 /// Moves each application of `chunk` to its new state if it is still in the state and at the
-/// version the transition was decided from; the ids that moved, each with its history's last
-/// link (hash and sequence number), which the new entry chains to.
+/// version the transition was decided from; the ids that moved, with what their entries and
+/// emails need.
 async fn conditional_update(
     conn: &mut Conn,
     transitions: &[Transition],
     chunk: &[usize],
-) -> StoreResult<HashMap<i64, Option<(String, i64)>>> {
+) -> StoreResult<HashMap<i64, Moved>> {
     // VALUES' columns are column1… on both backends.
     let mut q = QueryBuilder::<Db>::new(
         "UPDATE applications SET status = v.column2, version = version + 1, \
@@ -81,49 +94,63 @@ async fn conditional_update(
             .push_bind(t.from.map(|from| from.code()))
             .push_bind(t.expected_version);
     });
-    // The last link comes with the update, not from a statement of its own (one hand-off less).
+    // The last link and the email's recipient come with the update, not from statements of
+    // their own (hand-offs less).
     q.push(
         ") AS v WHERE applications.id = v.column1 AND applications.status = v.column4 \
          AND applications.version = v.column5 RETURNING applications.id, \
          (SELECT h.hash FROM application_history h WHERE h.application_id = applications.id \
           ORDER BY h.seq DESC LIMIT 1), \
          (SELECT h.seq FROM application_history h WHERE h.application_id = applications.id \
-          ORDER BY h.seq DESC LIMIT 1)",
+          ORDER BY h.seq DESC LIMIT 1), \
+         applications.email, \
+         (SELECT e.given_name FROM employees e WHERE e.id = applications.employee_id), \
+         (SELECT e.surname FROM employees e WHERE e.id = applications.employee_id)",
     );
-    let moved: Vec<(i64, Option<String>, Option<i64>)> =
-        q.build_query_as().fetch_all(&mut *conn).await?;
+    type Returned = (i64, Option<String>, Option<i64>, String, String, String);
+    let moved: Vec<Returned> = q.build_query_as().fetch_all(&mut *conn).await?;
     Ok(moved
         .into_iter()
-        .map(|(id, hash, seq)| (id, hash.zip(seq)))
+        .map(|(id, hash, seq, email, given_name, surname)| {
+            let recipient = Recipient {
+                email,
+                given_name,
+                surname,
+            };
+            let last = hash.zip(seq);
+            (id, Moved { last, recipient })
+        })
         .collect())
 }
 
-/// One history entry per transition of new applications (no history yet).
-pub(super) async fn append_first_histories(conn: &mut Conn, ts: &[&Transition]) -> StoreResult<()> {
-    let entries: Vec<HistoryEntry> = ts.iter().map(|t| t.history_entry(None)).collect();
-    insert_histories(conn, &entries).await
+/// Adds to `hop` one history entry per transition of new applications (no history yet).
+pub(super) fn add_first_histories(hop: &mut OneHop, ts: &[&Transition]) {
+    add_histories(hop, ts.iter().map(|t| t.history_entry(None)).collect());
 }
 
-async fn insert_histories(conn: &mut Conn, entries: &[HistoryEntry]) -> StoreResult<()> {
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Db>::new(
-            "INSERT INTO application_history (application_id, seq, at, action, description, \
-             reason, actor_kind, actor_id, actor_name, prev_hash, hash) ",
-        );
-        q.push_values(chunk, |mut row, entry| {
-            row.push_bind(entry.application_id)
-                .push_bind(entry.seq)
-                .push_bind(entry.at)
-                .push_bind(entry.action.code())
-                .push_bind(entry.description.clone())
-                .push_bind(entry.reason.clone())
-                .push_bind(entry.actor_kind.code())
-                .push_bind(entry.actor_id)
-                .push_bind(entry.actor_name.clone())
-                .push_bind(entry.prev_hash.clone())
-                .push_bind(entry.hash.clone());
+/// Adds to `hop` the insert of `entries`.
+fn add_histories(hop: &mut OneHop, entries: Vec<HistoryEntry>) {
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<HistoryEntry> = entries.by_ref().take(ROWS_PER_STATEMENT).collect();
+        hop.add(|q| {
+            q.push(
+                "INSERT INTO application_history (application_id, seq, at, action, \
+                 description, reason, actor_kind, actor_id, actor_name, prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut row, entry| {
+                row.push_bind(entry.application_id)
+                    .push_bind(entry.seq)
+                    .push_bind(entry.at)
+                    .push_bind(entry.action.code())
+                    .push_bind(entry.description)
+                    .push_bind(entry.reason)
+                    .push_bind(entry.actor_kind.code())
+                    .push_bind(entry.actor_id)
+                    .push_bind(entry.actor_name)
+                    .push_bind(entry.prev_hash)
+                    .push_bind(entry.hash);
+            });
         });
-        q.build().execute(&mut *conn).await?;
     }
-    Ok(())
 }
