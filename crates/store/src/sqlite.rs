@@ -315,6 +315,80 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn starts_of_concurrent_callers_share_a_transaction_and_fail_alone() {
+        use certdesk_domain::employee::EmployeeInput;
+        use certdesk_domain::validation::Email;
+        use certdesk_domain::{Actor, transition::start};
+        use sql::combined_commits::Submitted;
+        use sql::starts::NewStart;
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        let started = two_started(&store).await;
+        let now = chrono::Utc::now();
+        let org = store.organisation_by_code("ORG").await.unwrap().unwrap();
+        let third = EmployeeInput {
+            afm: "010509856",
+            surname: "Γεωργίου",
+            given_name: "Άννα",
+            father_name: "Νικόλαος",
+            id_card: "",
+            birth_date: "",
+            email: "",
+            mobile: "",
+            unit: "",
+            position: "",
+        }
+        .validate()
+        .unwrap();
+        let third = store.insert_employees(org.id, &[third], now).await.unwrap()[0];
+        let with_open_application = store
+            .application(&crate::Scope::Everything, started[0].application_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .employee_id;
+        let actor = Actor::administrator(1, "Γεώργιος Γεωργίου");
+        let submitted = |employee_id: i64| Submitted {
+            starts: vec![NewStart {
+                employee_id,
+                contact: crate::ApplicationContact {
+                    email: Email::parse("a@ypes.gov.gr").unwrap(),
+                    mobile: None,
+                },
+                start: start(0, &actor, now).unwrap(),
+            }],
+            ..Default::default()
+        };
+        let outcomes = store
+            .commit_combined(&[
+                submitted(third),
+                submitted(with_open_application),
+                submitted(999_999),
+            ])
+            .await;
+        // The one open application refuses the combined statement: each start then runs alone,
+        // and only its caller hears of it.
+        let created = outcomes[0].as_ref().unwrap().created[0].expect("a new application");
+        assert!(
+            matches!(outcomes[1], Err(crate::StoreError::OpenApplicationExists)),
+            "{:?}",
+            outcomes[1]
+        );
+        assert_eq!(outcomes[2].as_ref().unwrap().created, vec![None]);
+        let application = store
+            .application(&crate::Scope::Everything, created)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(application.employee_id, third);
+        let history = store
+            .history(&crate::Scope::Everything, created)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1, "its first entry");
+        certdesk_domain::history::verify_chain(&history).unwrap();
+    }
+
+    #[tokio::test]
     async fn a_combined_commit_that_fails_stores_each_callers_transitions_alone() {
         use certdesk_domain::transition::Effect;
         use certdesk_domain::validation::Username;
@@ -335,6 +409,7 @@ mod tests {
         let submitted = |t: &certdesk_domain::Transition| sql::combined_commits::Submitted {
             transitions: vec![t.clone()],
             read_back: true,
+            ..Default::default()
         };
         let outcomes = store
             .commit_combined(&[submitted(&first), submitted(&second)])

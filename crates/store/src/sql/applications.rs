@@ -10,10 +10,8 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::Durably;
-use super::effects::apply_effects_after;
-use super::one_hop::OneHop;
-use super::transitions::add_first_histories;
-use super::{Db, SqlStore, is_unique_violation, push_in, push_owned_scope};
+use super::starts::NewStart;
+use super::{Db, SqlStore, push_in, push_owned_scope};
 use crate::rows::{ApplicationRow, HistoryRow, convert, convert_one};
 use crate::{ApplicationContact, ApplicationRecord, Applications, Scope, StoreError, StoreResult};
 
@@ -25,44 +23,13 @@ impl Applications for SqlStore {
         contact: &ApplicationContact,
         start: &Transition,
     ) -> StoreResult<i64> {
-        let mut tx = self.write.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO applications (employee_id, organisation_id, status, version, email, \
-             mobile, created_at, updated_at) \
-             SELECT id, organisation_id, $1, 1, $2, $3, $4, $4 FROM employees WHERE id = $5 \
-             RETURNING id",
-        )
-        .bind(start.to.code())
-        .bind(contact.email.as_str())
-        .bind(contact.mobile.as_ref().map(|m| m.as_str()))
-        .bind(start.at)
-        .bind(employee_id)
-        .fetch_optional(&mut *tx)
+        // Concurrent starts share a transaction (`starts.rs`), as transitions do.
+        self.start_shared(NewStart {
+            employee_id,
+            contact: contact.clone(),
+            start: start.clone(),
+        })
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::OpenApplicationExists
-            } else {
-                e.into()
-            }
-        })?
-        .ok_or(StoreError::NotFound)?;
-        let start = Transition {
-            application_id: id,
-            ..start.clone()
-        };
-        // The employee's link and the first entry go with the effects' first hand-off.
-        let mut hop = OneHop::new();
-        hop.add(|q| {
-            q.push("UPDATE employees SET current_application_id = ");
-            q.push_bind(id);
-            q.push(" WHERE id = ");
-            q.push_bind(employee_id);
-        });
-        add_first_histories(&mut hop, &[&start]);
-        apply_effects_after(&mut tx, &mut hop, &[&start], &self.options, None).await?;
-        tx.commit().durably(self).await?;
-        Ok(id)
     }
 
     async fn application(&self, scope: &Scope, id: i64) -> StoreResult<Option<ApplicationRecord>> {

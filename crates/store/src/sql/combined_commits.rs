@@ -16,6 +16,7 @@ use std::sync::Arc;
 use certdesk_domain::{HistoryEntry, Transition};
 
 use super::applications::{applications_in, histories_in};
+use super::starts::{NewStart, create_applications};
 use super::transitions::{ROWS_PER_STATEMENT, write_transitions};
 use super::{Conn, SqlStore};
 use crate::commit_queue::{BoxFuture, CommitQueue, Run};
@@ -23,15 +24,20 @@ use crate::rows::{ApplicationRow, HistoryRow, convert};
 use crate::{ApplicationRecord, Scope, StoreError, StoreResult};
 
 /// What one caller submits.
+#[derive(Default)]
 pub(crate) struct Submitted {
+    /// New applications, created before the transitions (`starts.rs`).
+    pub(crate) starts: Vec<NewStart>,
     pub(crate) transitions: Vec<Transition>,
     /// Read back the applications whose transition was stored, with their histories.
     pub(crate) read_back: bool,
 }
 
-/// What one caller is answered: whether each transition was stored, and what was read back.
-#[derive(Debug)]
+/// What one caller is answered: the id of each new application (None: no such employee),
+/// whether each transition was stored, and what was read back.
+#[derive(Debug, Default)]
 pub(crate) struct Committed {
+    pub(crate) created: Vec<Option<i64>>,
     pub(crate) applied: Vec<bool>,
     pub(crate) read: Vec<(ApplicationRecord, Vec<HistoryEntry>)>,
 }
@@ -54,13 +60,35 @@ impl SqlStore {
         transitions: &[Transition],
         read_back: bool,
     ) -> StoreResult<Committed> {
-        let store = self.clone();
-        let submitted = Submitted {
+        self.submit(Submitted {
             transitions: transitions.to_vec(),
             read_back,
-        };
+            ..Submitted::default()
+        })
+        .await
+    }
+
+    /// Creates one application in the next shared transaction; answers once it is durable.
+    pub(super) async fn start_shared(&self, start: NewStart) -> StoreResult<i64> {
+        let committed = self
+            .submit(Submitted {
+                starts: vec![start],
+                ..Submitted::default()
+            })
+            .await?;
+        committed
+            .created
+            .first()
+            .copied()
+            .flatten()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn submit(&self, submitted: Submitted) -> StoreResult<Committed> {
+        let store = self.clone();
+        let size = submitted.starts.len() + submitted.transitions.len();
         self.commits
-            .submit(submitted, transitions.len(), move |batches| {
+            .submit(submitted, size, move |batches| {
                 store.clone().run_combined(batches)
             })
             .await
@@ -119,13 +147,20 @@ impl SqlStore {
             .iter()
             .flat_map(|b| b.transitions.iter().cloned())
             .collect();
+        let starts: Vec<&NewStart> = batches.iter().flat_map(|b| &b.starts).collect();
         let mut tx = self.write.begin().await?;
+        let mut created = match starts.is_empty() {
+            true => Vec::new(),
+            false => create_applications(&mut tx, &starts, &self.options).await?,
+        }
+        .into_iter();
         let mut applied = write_transitions(&mut tx, &all, &self.options)
             .await?
             .into_iter();
         let mut committed: Vec<Committed> = batches
             .iter()
             .map(|b| Committed {
+                created: created.by_ref().take(b.starts.len()).collect(),
                 applied: applied.by_ref().take(b.transitions.len()).collect(),
                 read: Vec::new(),
             })

@@ -7,6 +7,7 @@ use certdesk_domain::validation::Field;
 use std::collections::HashMap;
 
 use certdesk_domain::certificate::NewCertificate;
+use certdesk_domain::email_proof::LinkToken;
 use certdesk_domain::{Effect, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
@@ -58,6 +59,7 @@ struct Gathered<'a> {
     destroy_key_material: Vec<i64>,
     certificates: Vec<(i64, &'a NewCertificate, DateTime<Utc>)>,
     notify: Vec<&'a Transition>,
+    email_links: Vec<(i64, &'a LinkToken)>,
 }
 
 impl<'a> Gathered<'a> {
@@ -72,6 +74,7 @@ impl<'a> Gathered<'a> {
                 self.certificates.push((id, certificate, t.at))
             }
             Effect::NotifyBeneficiary => self.notify.push(t),
+            Effect::SetEmailLink(link) => self.email_links.push((id, link)),
             _ => return false,
         }
         true
@@ -95,6 +98,9 @@ impl<'a> Gathered<'a> {
         delete_of(hop, "jobs", &std::mem::take(&mut self.drop_jobs));
         delete_of(hop, "key_material", &destroy);
         credentials::destroy(hop, &destroy);
+        for (id, link) in std::mem::take(&mut self.email_links) {
+            email_proofs::add_set_link(hop, id, link);
+        }
         let notify = std::mem::take(&mut self.notify);
         if !notify.is_empty() {
             notify_beneficiaries(conn, hop, &notify, options, recipients).await?;
@@ -260,7 +266,6 @@ async fn apply_effect(
             .execute(&mut *conn)
             .await?;
         }
-        Effect::SetEmailLink(link) => email_proofs::set_link(&mut *conn, id, link).await?,
         Effect::RecordEmailProof(method) => {
             email_proofs::record_proof(&mut *conn, id, *method, t.at).await?;
         }
@@ -281,7 +286,8 @@ async fn apply_effect(
         | Effect::DropPendingJobs
         | Effect::DestroyKeyMaterial
         | Effect::StoreCertificate(_)
-        | Effect::NotifyBeneficiary => {
+        | Effect::NotifyBeneficiary
+        | Effect::SetEmailLink(_) => {
             let mut one = Gathered::default();
             one.take(t, effect);
             one.write(conn, &mut OneHop::new(), options, None).await?;

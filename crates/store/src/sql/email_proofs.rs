@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
 use super::Durably;
+use super::one_hop::OneHop;
 use super::{Conn, Db, SqlStore, push_owned_scope, queue_email};
 use crate::{EmailProofSecrets, EmailProofs, Scope, StoreResult};
 
@@ -58,24 +59,21 @@ impl EmailProofs for SqlStore {
     }
 }
 
-/// The `SetEmailLink` effect: a new link replaces the old one, and the address it is for must be
-/// proven again.
-pub(super) async fn set_link(
-    conn: &mut Conn,
-    application_id: i64,
-    link: &LinkToken,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE applications SET email_link_hash = $1, email_link_expires_at = $2, \
-         email_code_digest = NULL, email_code_expires_at = NULL, email_proven_at = NULL, \
-         email_proven_by = NULL WHERE id = $3",
-    )
-    .bind(link.hash())
-    .bind(link.expires_at())
-    .bind(application_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// Adds to `hop` the `SetEmailLink` effect: a new link replaces the old one, and the address it
+/// is for must be proven again.
+pub(super) fn add_set_link(hop: &mut OneHop, application_id: i64, link: &LinkToken) {
+    let (hash, expires_at) = (link.hash().to_owned(), link.expires_at());
+    hop.add(|q| {
+        q.push("UPDATE applications SET email_link_hash = ");
+        q.push_bind(hash);
+        q.push(", email_link_expires_at = ");
+        q.push_bind(expires_at);
+        q.push(
+            ", email_code_digest = NULL, email_code_expires_at = NULL, email_proven_at = NULL, \
+             email_proven_by = NULL WHERE id = ",
+        );
+        q.push_bind(application_id);
+    });
 }
 
 /// The `RecordEmailProof` effect: the proof is kept and whatever could prove again is spent.

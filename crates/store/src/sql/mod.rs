@@ -26,6 +26,7 @@ pub(crate) mod replica;
 mod security_log;
 mod sessions;
 mod signatures;
+pub(crate) mod starts;
 mod transitions;
 
 use certdesk_domain::validation::Field;
