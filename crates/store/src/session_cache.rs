@@ -165,17 +165,26 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap()
     }
 
+    /// A session open for an hour after noon.
+    fn open_session() -> SessionRecord {
+        session(noon() + chrono::Duration::hours(1))
+    }
+
     #[test]
     fn a_session_read_a_moment_ago_is_served_until_its_ttl() {
-        let cache = SessionCache::new(Duration::from_secs(1));
+        let cache = SessionCache::default();
         let read_at = Instant::now();
-        let record = session(noon() + chrono::Duration::hours(1));
+        let record = open_session();
         cache.put("h", &record, cache.generation(), read_at);
-        let hit = cache.get("h", noon(), read_at + Duration::from_millis(999));
+        let hit = cache.get(
+            "h",
+            noon(),
+            read_at + SESSION_CACHE_TTL - Duration::from_millis(1),
+        );
         assert_eq!(hit.map(|r| r.administrator_id), Some(7));
         assert!(
             cache
-                .get("h", noon(), read_at + Duration::from_secs(1))
+                .get("h", noon(), read_at + SESSION_CACHE_TTL)
                 .is_none()
         );
         assert!(cache.get("other", noon(), read_at).is_none());
@@ -183,7 +192,7 @@ mod tests {
 
     #[test]
     fn a_cached_session_that_expired_is_not_served() {
-        let cache = SessionCache::new(Duration::from_secs(1));
+        let cache = SessionCache::default();
         let read_at = Instant::now();
         cache.put("h", &session(noon()), cache.generation(), read_at);
         assert!(cache.get("h", noon(), read_at).is_none());
@@ -193,9 +202,9 @@ mod tests {
 
     #[test]
     fn a_write_forgets_what_was_read_before_it() {
-        let cache = SessionCache::new(Duration::from_secs(1));
+        let cache = SessionCache::default();
         let now = Instant::now();
-        let record = session(noon() + chrono::Duration::hours(1));
+        let record = open_session();
         cache.put("h", &record, cache.generation(), now);
         cache.invalidate();
         assert!(cache.get("h", noon(), now).is_none());
@@ -210,16 +219,16 @@ mod tests {
     fn a_ttl_of_zero_keeps_nothing() {
         let cache = SessionCache::new(Duration::ZERO);
         let now = Instant::now();
-        let record = session(noon() + chrono::Duration::hours(1));
+        let record = open_session();
         cache.put("h", &record, cache.generation(), now);
         assert!(cache.get("h", noon(), now).is_none());
     }
 
     #[test]
     fn a_full_cache_starts_again() {
-        let cache = SessionCache::new(Duration::from_secs(1));
+        let cache = SessionCache::default();
         let now = Instant::now();
-        let record = session(noon() + chrono::Duration::hours(1));
+        let record = open_session();
         for i in 0..CAPACITY {
             cache.put(&format!("h{i}"), &record, cache.generation(), now);
         }

@@ -261,9 +261,26 @@ mod tests {
         assert!(read().await.is_none());
     }
 
+    /// An employee of the tests, with the ΑΦΜ and given name that tell them apart.
+    fn employee(afm: &str, given_name: &str) -> certdesk_domain::employee::ValidEmployee {
+        certdesk_domain::employee::EmployeeInput {
+            afm,
+            surname: "Παπαδοπούλου",
+            given_name,
+            father_name: "Νικόλαος",
+            id_card: "",
+            birth_date: "",
+            email: "",
+            mobile: "",
+            unit: "",
+            position: "",
+        }
+        .validate()
+        .unwrap()
+    }
+
     /// Two applications of the organisation, started; their start transitions.
     async fn two_started(store: &SqliteStore) -> Vec<certdesk_domain::Transition> {
-        use certdesk_domain::employee::EmployeeInput;
         use certdesk_domain::validation::Email;
         use certdesk_domain::{Actor, transition::start};
         let now = chrono::Utc::now();
@@ -273,22 +290,7 @@ mod tests {
             .unwrap();
         let employees: Vec<_> = [("010509832", "Μαρία"), ("010509844", "Ελένη")]
             .into_iter()
-            .map(|(afm, given_name)| {
-                EmployeeInput {
-                    afm,
-                    surname: "Παπαδοπούλου",
-                    given_name,
-                    father_name: "Νικόλαος",
-                    id_card: "",
-                    birth_date: "",
-                    email: "",
-                    mobile: "",
-                    unit: "",
-                    position: "",
-                }
-                .validate()
-                .unwrap()
-            })
+            .map(|(afm, given_name)| employee(afm, given_name))
             .collect();
         let ids = store
             .insert_employees(org.id, &employees, now)
@@ -316,7 +318,6 @@ mod tests {
 
     #[tokio::test]
     async fn starts_of_concurrent_callers_share_a_transaction_and_fail_alone() {
-        use certdesk_domain::employee::EmployeeInput;
         use certdesk_domain::validation::Email;
         use certdesk_domain::{Actor, transition::start};
         use sql::combined_commits::Submitted;
@@ -325,21 +326,15 @@ mod tests {
         let started = two_started(&store).await;
         let now = chrono::Utc::now();
         let org = store.organisation_by_code("ORG").await.unwrap().unwrap();
-        let third = EmployeeInput {
-            afm: "010509856",
-            surname: "Γεωργίου",
-            given_name: "Άννα",
-            father_name: "Νικόλαος",
-            id_card: "",
-            birth_date: "",
-            email: "",
-            mobile: "",
-            unit: "",
-            position: "",
-        }
-        .validate()
-        .unwrap();
-        let third = store.insert_employees(org.id, &[third], now).await.unwrap()[0];
+        let new_employees = [
+            employee("010509856", "Άννα"),
+            employee("010509868", "Ιωάννα"),
+        ];
+        let new_ids = store
+            .insert_employees(org.id, &new_employees, now)
+            .await
+            .unwrap();
+        let (third, fourth) = (new_ids[0], new_ids[1]);
         let with_open_application = store
             .application(&crate::Scope::Everything, started[0].application_id)
             .await
@@ -358,6 +353,23 @@ mod tests {
             }],
             ..Default::default()
         };
+        // Two callers' starts in one transaction: each gets its own new application.
+        let shared = store
+            .commit_combined(&[submitted(fourth), submitted(999_999)])
+            .await;
+        let fourths = shared[0].as_ref().unwrap().created[0].expect("a new application");
+        assert_eq!(
+            shared[1].as_ref().unwrap().created,
+            vec![None],
+            "no such employee"
+        );
+        let fourths = store
+            .application(&crate::Scope::Everything, fourths)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fourths.employee_id, fourth);
+
         let outcomes = store
             .commit_combined(&[
                 submitted(third),

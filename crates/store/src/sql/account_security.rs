@@ -94,7 +94,7 @@ impl AccountSafety for SqlStore {
         .bind(step)
         .bind(id)
         .execute(&self.write)
-        .durably_for_sessions(self)
+        .durably(self)
         .await?
         .rows_affected();
         Ok(claimed == 1)

@@ -10,7 +10,7 @@ use certdesk_domain::certificate::NewCertificate;
 use certdesk_domain::email_proof::LinkToken;
 use certdesk_domain::{Effect, Transition};
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row};
+use sqlx::QueryBuilder;
 
 use super::one_hop::OneHop;
 use super::transitions::ROWS_PER_STATEMENT;
@@ -281,7 +281,7 @@ async fn apply_effect(
             .await?;
         }
         Effect::NotifyAdministrators => notify_administrators(conn, t).await?,
-        // `apply_effects` gathers these; alone, they are a gathering of one.
+        // `apply_effects_after` gathers these; alone, they are a gathering of one.
         Effect::ReleaseUsername
         | Effect::DropPendingJobs
         | Effect::DestroyKeyMaterial
@@ -301,8 +301,12 @@ async fn apply_effect(
 /// task on the card only).
 async fn notify_administrators(conn: &mut Conn, t: &Transition) -> StoreResult<()> {
     let id = t.application_id;
-    let (given_name, surname) = person_names(conn, id).await?;
-    let email = revocation_request_email(&given_name, &surname, id, t.reason.as_deref());
+    let person = recipients_of(conn, &[id])
+        .await?
+        .remove(&id)
+        .ok_or(crate::StoreError::NotFound)?;
+    let email =
+        revocation_request_email(&person.given_name, &person.surname, id, t.reason.as_deref());
     sqlx::query(
         "INSERT INTO outbox (application_id, recipient, subject, body_text, body_html, \
          created_at, next_attempt_at) \
@@ -321,16 +325,4 @@ async fn notify_administrators(conn: &mut Conn, t: &Transition) -> StoreResult<(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The given name and surname of the employee whose application `id` is.
-async fn person_names(conn: &mut Conn, id: i64) -> StoreResult<(String, String)> {
-    let person = sqlx::query(
-        "SELECT e.given_name, e.surname FROM applications a \
-         JOIN employees e ON e.id = a.employee_id WHERE a.id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((person.try_get("given_name")?, person.try_get("surname")?))
 }
